@@ -1,0 +1,317 @@
+"""The model bundle: one versioned, self-describing file that the rest of HemoSight loads.
+
+A bundle (``.hsb``) is a zip archive of
+- ``manifest.json``: format version, model version, creation time, preprocessing,
+  encoder settings, label sets with their class lists, metrics, credits, and the
+  SHA-256 of every other member;
+- ``encoder.npz``: encoder weights (float16 to keep the shipped file small);
+- ``classifiers.npz``: one `LabelSetClassifier` per label set, as arrays;
+- ``references.npz``: reference cell ids, labels per label set, embeddings and
+  landscape coordinates, and JPEG thumbnails.
+No member is unpickled, so a tampered bundle cannot run code; a member whose
+checksum differs, a truncated file or an unknown format version is refused with
+`BundleError`. Saving writes a temporary file and renames it, so a crash never
+leaves a half-written bundle in place.
+
+Loading never imports TensorFlow: the backend reads reference thumbnails and the
+landscape from a bundle; only `embed`/`analyse` build the encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.classifiers import LabelSetClassifier
+from models.landscape import Landscape
+from models.neighbours import Neighbours
+from models.preprocessing import Preprocessing
+
+FORMAT = "hemosight-bundle"
+FORMAT_VERSION = 1
+MEMBERS = ("encoder.npz", "classifiers.npz", "references.npz")
+
+PBC_CREDIT = (
+    "Trained on the PBC dataset: Acevedo et al., 'A dataset of microscopic peripheral blood cell images "
+    "for development of automatic recognition systems', Data in Brief 30 (2020) 105474, CC BY 4.0."
+)
+WBCATT_CREDIT = "Attribute labels from WBCAtt (Tsutsui, Pang, Wen, NeurIPS 2023), MIT licence."
+
+
+class BundleError(ValueError):
+    """The file is not a usable HemoSight model bundle; the message says why and what to do."""
+
+
+@dataclass
+class References:
+    """The labelled reference cells a bundle carries: for neighbours and the landscape."""
+
+    ids: list[str]
+    labels: dict[str, list[str]]
+    embeddings: np.ndarray
+    coordinates: np.ndarray
+    thumbnails: list[bytes]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Neighbour:
+    reference_id: str
+    label: str
+    distance: float
+
+
+@dataclass
+class CellAnalysis:
+    """Everything the model says about one cell."""
+
+    labels: dict[str, str]
+    probabilities: dict[str, dict[str, float]]
+    neighbours: list[Neighbour]
+    landscape: tuple[float, float]
+    embedding: np.ndarray = field(repr=False)
+
+
+@dataclass
+class ModelBundle:
+    version: str
+    preprocessing: Preprocessing
+    encoder_weights: list[np.ndarray]
+    classifiers: dict[str, LabelSetClassifier]
+    default_label_set: str
+    references: References
+    metrics: dict[str, Any] = field(default_factory=dict)
+    credits: list[str] = field(default_factory=lambda: [PBC_CREDIT])
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    dropout: float = 0.2
+
+    # --- inference -------------------------------------------------------------------
+    @property
+    def label_sets(self) -> dict[str, list[str]]:
+        return {name: list(c.classes_) for name, c in self.classifiers.items()}
+
+    def embed(self, images: Sequence[np.ndarray], batch_size: int = 64) -> np.ndarray:
+        """Embeddings (n, 1280) of decoded RGB uint8 images of any size."""
+        return self.embed_prepared(np.stack([self.preprocessing.prepare(im) for im in images]), batch_size)
+
+    def embed_prepared(self, prepared: np.ndarray, batch_size: int = 64) -> np.ndarray:
+        """Embeddings of images already passed through `self.preprocessing.prepare`."""
+        encoder = self._encoder()
+        batches = [
+            np.asarray(encoder(np.asarray(prepared[i : i + batch_size], np.float32), training=False))
+            for i in range(0, len(prepared), batch_size)
+        ]
+        return np.concatenate(batches).astype(np.float32)
+
+    def analyse(self, images: Sequence[np.ndarray], k: int = 10) -> list[CellAnalysis]:
+        """Embed, classify in every label set, find neighbours and place on the landscape."""
+        if not images:
+            return []
+        embeddings = self.embed(images)
+        return self.analyse_embeddings(embeddings, k)
+
+    def analyse_embeddings(self, embeddings: np.ndarray, k: int = 10) -> list[CellAnalysis]:
+        probabilities = {name: clf.predict_proba(embeddings) for name, clf in self.classifiers.items()}
+        distances, indices = self._neighbours().kneighbors(embeddings, k)
+        coordinates = self._landscape().transform(embeddings)
+        default_labels = self.references.labels.get(self.default_label_set, [""] * len(self.references))
+        results = []
+        for i, embedding in enumerate(embeddings):
+            probs = {
+                name: {cls: float(p) for cls, p in zip(self.classifiers[name].classes_, probabilities[name][i])}
+                for name in self.classifiers
+            }
+            results.append(
+                CellAnalysis(
+                    labels={name: max(p, key=p.__getitem__) for name, p in probs.items()},
+                    probabilities=probs,
+                    neighbours=[
+                        Neighbour(self.references.ids[j], default_labels[j], float(d))
+                        for d, j in zip(distances[i], indices[i])
+                    ],
+                    landscape=(float(coordinates[i, 0]), float(coordinates[i, 1])),
+                    embedding=embedding,
+                )
+            )
+        return results
+
+    def reference_thumbnail(self, reference_id: str) -> bytes:
+        try:
+            return self.references.thumbnails[self._reference_index()[reference_id]]
+        except KeyError:
+            raise KeyError(f"No reference cell {reference_id!r} in model {self.version}.") from None
+
+    def _reference_index(self) -> dict[str, int]:
+        if not hasattr(self, "_ref_index"):
+            self._ref_index = {rid: i for i, rid in enumerate(self.references.ids)}
+        return self._ref_index
+
+    def _neighbours(self) -> Neighbours:
+        if not hasattr(self, "_nn"):
+            self._nn = Neighbours().fit(self.references.embeddings.astype(np.float32))
+        return self._nn
+
+    def _landscape(self) -> Landscape:
+        if not hasattr(self, "_map"):
+            self._map = Landscape.from_map(self.references.embeddings, self.references.coordinates)
+        return self._map
+
+    def _encoder(self):  # type: ignore[no-untyped-def]
+        if not hasattr(self, "_model"):
+            from models.encoder import build_encoder
+
+            model = build_encoder(self.preprocessing.input_size, None, self.dropout)
+            model.set_weights([w.astype(np.float32) for w in self.encoder_weights])
+            self._model = model
+        return self._model
+
+    # --- persistence -----------------------------------------------------------------
+    def save(self, path: Path) -> Path:
+        """Write atomically: a temporary file in the same folder, then a rename."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        members = {
+            "encoder.npz": _npz({f"w{i:04d}": w.astype(np.float16) for i, w in enumerate(self.encoder_weights)}),
+            "classifiers.npz": _npz(
+                {k: v for name, clf in self.classifiers.items() for k, v in clf.to_arrays(name).items()}
+            ),
+            "references.npz": _npz(_references_arrays(self.references)),
+        }
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "version": self.version,
+            "created": self.created,
+            "preprocessing": self.preprocessing.to_dict(),
+            "encoder": {"architecture": "EfficientNetV2-B0", "embedding_dim": 1280, "dropout": self.dropout},
+            "default_label_set": self.default_label_set,
+            "label_sets": self.label_sets,
+            "reference_count": len(self.references),
+            "metrics": self.metrics,
+            "credits": self.credits,
+            "checksums": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+                archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+                for name, data in members.items():
+                    archive.writestr(name, data)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> ModelBundle:
+        path = Path(path)
+        if not path.is_file():
+            raise BundleError(f"Model bundle {path} does not exist.")
+        manifest, members = read_members(path)
+        try:
+            weights_npz = np.load(io.BytesIO(members["encoder.npz"]), allow_pickle=False)
+            weights = [weights_npz[k] for k in sorted(weights_npz.files)]
+            clf_arrays = dict(np.load(io.BytesIO(members["classifiers.npz"]), allow_pickle=False))
+            ref_arrays = dict(np.load(io.BytesIO(members["references.npz"]), allow_pickle=False))
+            classifiers = {
+                name: LabelSetClassifier.from_arrays(clf_arrays, name) for name in manifest["label_sets"]
+            }
+            references = _references_from_arrays(ref_arrays)
+        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise BundleError(f"Model bundle {path} is damaged ({exc}); re-export or re-download it.") from None
+        return cls(
+            version=manifest["version"],
+            preprocessing=Preprocessing.from_dict(manifest["preprocessing"]),
+            encoder_weights=weights,
+            classifiers=classifiers,
+            default_label_set=manifest["default_label_set"],
+            references=references,
+            metrics=manifest.get("metrics", {}),
+            credits=manifest.get("credits", []),
+            created=manifest["created"],
+            dropout=manifest["encoder"]["dropout"],
+        )
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The verified manifest alone (cheap enough for listing model versions)."""
+    return read_members(Path(path))[0]
+
+
+def read_members(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Open a bundle and check format, version and every member's checksum."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            if manifest.get("format") != FORMAT:
+                raise BundleError(f"{path} is not a HemoSight model bundle.")
+            version = manifest.get("format_version")
+            if version != FORMAT_VERSION:
+                raise BundleError(
+                    f"{path} is bundle format {version}; this HemoSight reads format {FORMAT_VERSION}. "
+                    "Upgrade HemoSight or re-export the model."
+                )
+            members = {name: archive.read(name) for name in MEMBERS}
+    except BundleError:
+        raise
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, EOFError, OSError) as exc:
+        raise BundleError(f"{path} is truncated or not a model bundle ({exc}).") from None
+    for name, data in members.items():
+        if hashlib.sha256(data).hexdigest() != manifest["checksums"].get(name):
+            raise BundleError(f"{path}: checksum of {name} does not match; the file was altered or damaged.")
+    return manifest, members
+
+
+def bundle_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _npz(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _references_arrays(refs: References) -> dict[str, np.ndarray]:
+    lengths = np.array([len(t) for t in refs.thumbnails], np.int64)
+    arrays = {
+        "ids": np.asarray(refs.ids),
+        "label_sets": np.asarray(list(refs.labels)),
+        "embeddings": refs.embeddings.astype(np.float16),
+        "coordinates": refs.coordinates.astype(np.float32),
+        "thumbnail_bytes": np.frombuffer(b"".join(refs.thumbnails), np.uint8),
+        "thumbnail_lengths": lengths,
+    }
+    for name, values in refs.labels.items():
+        arrays[f"labels/{name}"] = np.asarray(values)
+    return arrays
+
+
+def _references_from_arrays(arrays: dict[str, np.ndarray]) -> References:
+    blob = arrays["thumbnail_bytes"].tobytes()
+    offsets = np.concatenate([[0], np.cumsum(arrays["thumbnail_lengths"])])
+    return References(
+        ids=[str(i) for i in arrays["ids"]],
+        labels={str(n): [str(v) for v in arrays[f"labels/{n}"]] for n in arrays["label_sets"]},
+        embeddings=arrays["embeddings"].astype(np.float32),
+        coordinates=arrays["coordinates"],
+        thumbnails=[blob[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)],
+    )

@@ -1,0 +1,133 @@
+"""The `hemosight` command line.
+
+ML commands (train, classify, evaluate, label-curve, simulate-al) live here; service
+commands (serve, worker, create-admin, models) are registered by `backend.cli` and
+`worker.cli`. Heavy libraries (TensorFlow) are imported inside the commands that
+need them, so `hemosight --help` and the service commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+DEFAULT_BUNDLE = Path(__file__).resolve().parent / "default" / "hemosight-default.hsb"
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except UserFacingError as exc:
+        print(f"hemosight: {exc}", file=sys.stderr)
+        return 2
+
+
+class UserFacingError(Exception):
+    """An error whose message is the whole story for the user (no traceback)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hemosight", description="HemoSight: white blood cell classification.")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train a model bundle on a labels CSV (self-supervised encoder + classifiers)")
+    train.add_argument("--data", type=Path, required=True, help="labels CSV: a 'path' column and one column per label set")
+    train.add_argument("--images", type=Path, help="folder the CSV paths are relative to (default: the CSV's folder)")
+    train.add_argument("--out", type=Path, required=True, help="where to write the bundle (.hsb)")
+    train.add_argument("--objective", choices=["ssl", "ssl+labels", "labels"], default="ssl")
+    train.add_argument("--label-set", default="cell_type", help="label set used by the label-aware objectives")
+    train.add_argument("--input-size", type=int, default=224)
+    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--batch-images", type=int, default=50, help="images per batch (two views each)")
+    train.add_argument("--learning-rate", type=float, default=1e-5)
+    train.add_argument("--weights", default=None, help="initial encoder weights: a Keras weights file or 'imagenet'")
+    train.add_argument("--checkpoints", type=Path, help="checkpoint folder (default: next to --out); reruns resume")
+    train.add_argument("--references-per-class", type=int, default=400)
+    train.add_argument("--version", help="model version name (default: derived from --out)")
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(handler=_lazy("models.commands.train", "run"))
+
+    classify = sub.add_parser("classify", help="classify image files")
+    classify.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    classify.add_argument("--model", type=Path, default=None, help="model bundle (default: the shipped model)")
+    classify.add_argument("--format", choices=["json", "csv"], default="json")
+    classify.add_argument("--batch-size", type=int, default=32)
+    classify.set_defaults(handler=_lazy("models.commands.classify", "run"))
+
+    evaluate = sub.add_parser("evaluate", help="score a model on labelled images")
+    evaluate.add_argument("--model", type=Path, default=None)
+    evaluate.add_argument("--data", type=Path, required=True)
+    evaluate.add_argument("--images", type=Path)
+    evaluate.add_argument("--label-set", default="cell_type")
+    evaluate.add_argument("--format", choices=["json", "text"], default="text")
+    evaluate.add_argument("--out", type=Path, help="folder for PNG plots (confusion matrix)")
+    evaluate.set_defaults(handler=_lazy("models.commands.evaluate", "run"))
+
+    curve = sub.add_parser("label-curve", help="macro F1 against support-set size (paper Fig. 1)")
+    curve.add_argument("--model", type=Path, default=None)
+    curve.add_argument("--data", type=Path, required=True)
+    curve.add_argument("--images", type=Path)
+    curve.add_argument("--label-set", default="cell_type")
+    curve.add_argument("--fractions", default="0.01,0.02,0.054,0.1,0.2,0.5,1.0")
+    curve.add_argument("--folds", type=int, default=5)
+    curve.add_argument("--out", type=Path, help="folder for curve.json and curve.png")
+    curve.set_defaults(handler=_lazy("models.commands.label_curve", "run"))
+
+    for register in _service_registrars():
+        register(sub)
+    return parser
+
+
+def _service_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
+    registrars = []
+    for module_name in ("backend.cli", "worker.cli"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module_name, module_name.split(".")[0]):
+                raise
+            continue
+        registrars.append(module.register)
+    return registrars
+
+
+def _lazy(module: str, function: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        return getattr(__import__(module, fromlist=[function]), function)(args)
+
+    return handler
+
+
+def resolve_bundle(path: Path | None) -> Path:
+    bundle = path or DEFAULT_BUNDLE
+    if not bundle.is_file():
+        raise UserFacingError(f"model bundle {bundle} not found; pass --model or train one with 'hemosight train'.")
+    return bundle
+
+
+def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    if fmt == "json":
+        json.dump(records, out, indent=2)
+        out.write("\n")
+        return
+    flat = [{k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in r.items()} for r in records]
+    writer = csv.DictWriter(out, fieldnames=list(flat[0]) if flat else ["file"])
+    writer.writeheader()
+    writer.writerows(flat)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

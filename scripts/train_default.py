@@ -1,0 +1,74 @@
+"""Train the default model bundle that ships with HemoSight, resumably, on ../shared/data/pbc.
+
+Phase `encoder` trains the encoder (call again to resume after an interruption);
+phase `bundle` embeds the data, fits the classifiers and the landscape, measures the
+held-out macro F1 and writes the bundle. The held-out split (20 %, stratified by
+cell type, seed 0) is never seen by either phase's training.
+
+    python scripts/train_default.py encoder --run runs/default --objective ssl+labels --minutes 80
+    python scripts/train_default.py bundle --run runs/default --out models/default/hemosight-default.hsb
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from models.data import load_images, read_label_table, stratified_split
+from models.preprocessing import Preprocessing
+
+DATA = Path(os.environ.get("HEMOSIGHT_PBC_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "pbc"))
+TEST_FRACTION = 0.2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("phase", choices=["encoder", "bundle"])
+    parser.add_argument("--run", type=Path, default=Path("runs/default"))
+    parser.add_argument("--objective", default="ssl+labels")
+    parser.add_argument("--input-size", type=int, default=96)
+    parser.add_argument("--epochs", type=int, default=14)
+    parser.add_argument("--batch-images", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--minutes", type=float, default=None)
+    parser.add_argument("--out", type=Path, default=Path("models/default/hemosight-default.hsb"))
+    args = parser.parse_args()
+
+    table = read_label_table(DATA / "labels.csv")
+    train_rows, test_rows = stratified_split(table.label_sets["cell_type"], TEST_FRACTION, seed=0)
+    args.run.mkdir(parents=True, exist_ok=True)
+    (args.run / "split.json").write_text(json.dumps({"train": train_rows.tolist(), "test": test_rows.tolist()}))
+    preprocessing = Preprocessing(input_size=args.input_size)
+    images = load_images(table.paths, preprocessing, cache_dir=Path(".cache"))
+
+    if args.phase == "encoder":
+        from models.training import TrainConfig, limit_threads, train_encoder
+
+        limit_threads()
+        classes = table.classes("cell_type")
+        labels = np.array([classes.index(v) for v in table.label_sets["cell_type"]])
+        config = TrainConfig(
+            input_size=args.input_size,
+            epochs=args.epochs,
+            batch_images=args.batch_images,
+            learning_rate=args.learning_rate,
+            warmup_steps=300,
+            objective=args.objective,
+        )
+        model = train_encoder(
+            np.asarray(images[train_rows]), config, args.run / "checkpoints", labels=labels[train_rows],
+            max_minutes=args.minutes,
+        )
+        model.save_weights(args.run / "encoder.weights.h5")
+    else:
+        from scripts.build_bundle import build_default_bundle
+
+        build_default_bundle(table, images, train_rows, test_rows, preprocessing, args.run, args.out)
+
+
+if __name__ == "__main__":
+    main()
