@@ -6,7 +6,7 @@ the tests to make small real bundles (an untrained encoder at a tiny resolution)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ def thumbnail(image: np.ndarray, size: int = THUMBNAIL_SIZE) -> bytes:
     return encode_jpeg(resize(image, size), quality=80)
 
 
-def fit_classifiers(embeddings: np.ndarray, label_sets: dict[str, Sequence[str]]) -> dict[str, LabelSetClassifier]:
+def fit_classifiers(embeddings: np.ndarray, label_sets: Mapping[str, Sequence[str]]) -> dict[str, LabelSetClassifier]:
     """One classifier per label set, fitted on the rows labelled in that set; sets with too few labels are skipped."""
     classifiers = {}
     for name, values in label_sets.items():
@@ -43,7 +43,7 @@ def assemble_bundle(
     preprocessing: Preprocessing,
     encoder_weights: list[np.ndarray],
     embeddings: np.ndarray,
-    label_sets: dict[str, Sequence[str]],
+    label_sets: Mapping[str, Sequence[str]],
     ids: Sequence[str],
     prepared_images: np.ndarray,
     reference_rows: np.ndarray,
@@ -81,15 +81,13 @@ def stratified_reference_rows(labels: Sequence[str], per_class: int, seed: int =
     """Up to `per_class` labelled rows of each class: the bundle's reference cells."""
     rng = np.random.default_rng(seed)
     values = np.asarray(labels)
-    rows = [
-        rng.permutation(np.flatnonzero(values == c))[:per_class] for c in sorted(set(labels)) if c
-    ]
+    rows = [rng.permutation(np.flatnonzero(values == c))[:per_class] for c in sorted(set(labels)) if c]
     return np.sort(np.concatenate(rows))
 
 
 def small_bundle(
     images: Sequence[np.ndarray],
-    label_sets: dict[str, Sequence[str]],
+    label_sets: Mapping[str, Sequence[str]],
     ids: Sequence[str],
     version: str = "test-0",
     input_size: int = 32,

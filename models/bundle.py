@@ -116,22 +116,23 @@ class ModelBundle:
         ]
         return np.concatenate(batches).astype(np.float32)
 
-    def analyse(self, images: Sequence[np.ndarray], k: int = 10) -> list[CellAnalysis]:
+    def analyse(self, images: Sequence[np.ndarray], k: int = 10, landscape: bool = True) -> list[CellAnalysis]:
         """Embed, classify in every label set, find neighbours and place on the landscape."""
         if not images:
             return []
         embeddings = self.embed(images)
-        return self.analyse_embeddings(embeddings, k)
+        return self.analyse_embeddings(embeddings, k, landscape)
 
-    def analyse_embeddings(self, embeddings: np.ndarray, k: int = 10) -> list[CellAnalysis]:
+    def analyse_embeddings(self, embeddings: np.ndarray, k: int = 10, landscape: bool = True) -> list[CellAnalysis]:
+        """`landscape=False` skips the t-SNE placement (NaN coordinates): classification alone is faster."""
         probabilities = {name: clf.predict_proba(embeddings) for name, clf in self.classifiers.items()}
         distances, indices = self._neighbours().kneighbors(embeddings, k)
-        coordinates = self._landscape().transform(embeddings)
+        coordinates = self._landscape().transform(embeddings) if landscape else np.full((len(embeddings), 2), np.nan)
         default_labels = self.references.labels.get(self.default_label_set, [""] * len(self.references))
         results = []
         for i, embedding in enumerate(embeddings):
             probs = {
-                name: {cls: float(p) for cls, p in zip(self.classifiers[name].classes_, probabilities[name][i])}
+                name: dict(zip(self.classifiers[name].classes_, map(float, probabilities[name][i])))
                 for name in self.classifiers
             }
             results.append(
@@ -140,7 +141,7 @@ class ModelBundle:
                     probabilities=probs,
                     neighbours=[
                         Neighbour(self.references.ids[j], default_labels[j], float(d))
-                        for d, j in zip(distances[i], indices[i])
+                        for d, j in zip(distances[i], indices[i], strict=False)
                     ],
                     landscape=(float(coordinates[i, 0]), float(coordinates[i, 1])),
                     embedding=embedding,
@@ -227,9 +228,7 @@ class ModelBundle:
             weights = [weights_npz[k] for k in sorted(weights_npz.files)]
             clf_arrays = dict(np.load(io.BytesIO(members["classifiers.npz"]), allow_pickle=False))
             ref_arrays = dict(np.load(io.BytesIO(members["references.npz"]), allow_pickle=False))
-            classifiers = {
-                name: LabelSetClassifier.from_arrays(clf_arrays, name) for name in manifest["label_sets"]
-            }
+            classifiers = {name: LabelSetClassifier.from_arrays(clf_arrays, name) for name in manifest["label_sets"]}
             references = _references_from_arrays(ref_arrays)
         except (KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise BundleError(f"Model bundle {path} is damaged ({exc}); re-export or re-download it.") from None
@@ -286,7 +285,7 @@ def bundle_checksum(path: Path) -> str:
 
 def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, allow_pickle=False, **arrays)
     return buffer.getvalue()
 
 

@@ -2,24 +2,22 @@
 
 One embedding serves many label sets (cell type, each morphological attribute, classes a
 lab defines later); each label set gets its own light classifier fitted on the
-embeddings of its labelled support set. The review loop refits often, so the
-classifier is stored as plain arrays (no pickle) and fitted with liblinear's
-LinearSVC, which is far faster than `SVC(kernel="linear")` at thousands of cells.
-Probabilities come from Platt scaling fitted on cross-validated decision values
-(`CalibratedClassifierCV(..., ensemble=False)`), as scikit-learn recommends since
-`SVC(probability=True)` was deprecated.
+embeddings of its labelled support set. The review loop refits often, so the SVM is
+solved for all classes at once (models/linear_svm.py, LinearSVC's objective) and the
+classifier is stored as plain arrays (no pickle). Probabilities come from Platt scaling
+fitted on cross-validated decision values and normalised across classes, as
+`CalibratedClassifierCV(..., method="sigmoid", ensemble=False)` does.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
+
+from models.linear_svm import fit_ovr_squared_hinge, fit_platt
 
 
 class NotEnoughLabelsError(ValueError):
@@ -32,7 +30,7 @@ class LabelSetClassifier:
 
     C: float = 0.1
     calibration_folds: int = 3
-    max_iter: int = 2000
+    max_iter: int = 500
 
     def fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
         labels = np.asarray(labels)
@@ -43,29 +41,37 @@ class LabelSetClassifier:
             )
         x = np.asarray(embeddings, np.float32)
         scaler = StandardScaler().fit(x)
-        xs = scaler.transform(x)
-        svm = LinearSVC(C=self.C, dual="auto", max_iter=self.max_iter)
+        xs = scaler.transform(x).astype(np.float32)
+        targets = self._targets(labels, classes)
+        coef, intercept = fit_ovr_squared_hinge(xs, targets, self.C, self.max_iter)
         folds = int(min(self.calibration_folds, counts.min()))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            if folds >= 2:
-                calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False).fit(xs, labels)
-                inner = calibrated.calibrated_classifiers_[0]
-                fitted = inner.estimator
-                slopes = np.array([c.a_ for c in inner.calibrators])
-                offsets = np.array([c.b_ for c in inner.calibrators])
-            else:  # too few labels per class to cross-validate: uncalibrated logistic link
-                fitted = svm.fit(xs, labels)
-                n_outputs = 1 if len(classes) == 2 else len(classes)
-                slopes, offsets = -np.ones(n_outputs), np.zeros(n_outputs)
+        if folds >= 2:
+            scores = np.empty_like(targets)
+            splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(xs, labels)
+            warm = np.concatenate([coef.ravel(), intercept]).astype(np.float64)
+            for train, test in splits:
+                w, b = fit_ovr_squared_hinge(xs[train], targets[train], self.C, self.max_iter, warm)
+                scores[test] = xs[test] @ w.T + b
+            calibration = [fit_platt(scores[:, j], targets[:, j] > 0) for j in range(targets.shape[1])]
+            slopes = np.array([a for a, _ in calibration])
+            offsets = np.array([b for _, b in calibration])
+        else:  # too few labels per class to cross-validate: an uncalibrated logistic link
+            slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
         self.classes_ = [str(c) for c in classes]
         self.mean_ = scaler.mean_.astype(np.float32)
         self.scale_ = scaler.scale_.astype(np.float32)
-        self.coef_ = fitted.coef_.astype(np.float32)
-        self.intercept_ = fitted.intercept_.astype(np.float32)
+        self.coef_ = coef
+        self.intercept_ = intercept
         self.calibration_slope_ = slopes.astype(np.float32)
         self.calibration_offset_ = offsets.astype(np.float32)
         return self
+
+    @staticmethod
+    def _targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """±1 targets per one-vs-rest problem; a two-class set has one problem (the second class positive)."""
+        if len(classes) == 2:
+            return np.where(labels == classes[1], 1.0, -1.0).astype(np.float32)[:, None]
+        return np.where(labels[:, None] == classes[None, :], 1.0, -1.0).astype(np.float32)
 
     def decision_function(self, embeddings: np.ndarray) -> np.ndarray:
         xs = (np.asarray(embeddings, np.float32) - self.mean_) / self.scale_

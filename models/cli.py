@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as exc:
         print(f"hemosight: {exc}", file=sys.stderr)
         return 2
+    except (FileNotFoundError, ValueError) as exc:
+        # BundleError, ImageDecodeError and NotEnoughLabelsError are ValueErrors with user-facing messages.
+        print(f"hemosight: {exc}", file=sys.stderr)
+        return 2
 
 
 class UserFacingError(Exception):
@@ -44,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     train = sub.add_parser("train", help="train a model bundle on a labels CSV (self-supervised encoder + classifiers)")
-    train.add_argument("--data", type=Path, required=True, help="labels CSV: a 'path' column and one column per label set")
+    train.add_argument(
+        "--data", type=Path, required=True, help="labels CSV: a 'path' column and one column per label set"
+    )
     train.add_argument("--images", type=Path, help="folder the CSV paths are relative to (default: the CSV's folder)")
     train.add_argument("--out", type=Path, required=True, help="where to write the bundle (.hsb)")
     train.add_argument("--objective", choices=["ssl", "ssl+labels", "labels"], default="ssl")
@@ -124,7 +130,9 @@ def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:  # typ
         out.write("\n")
         return
     flat = [{k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in r.items()} for r in records]
-    writer = csv.DictWriter(out, fieldnames=list(flat[0]) if flat else ["file"])
+    fieldnames = list(dict.fromkeys(["file", "label", "labels", "probabilities", "model_version", "error"]))
+    extra = [k for r in flat for k in r if k not in fieldnames]
+    writer = csv.DictWriter(out, fieldnames=fieldnames + list(dict.fromkeys(extra)), restval="")
     writer.writeheader()
     writer.writerows(flat)
 

@@ -33,9 +33,7 @@ class LabelTable:
         return sorted({v for v in self.label_sets[label_set] if v})
 
     def subset(self, rows: np.ndarray) -> LabelTable:
-        return LabelTable(
-            [self.paths[i] for i in rows], {k: [v[i] for i in rows] for k, v in self.label_sets.items()}
-        )
+        return LabelTable([self.paths[i] for i in rows], {k: [v[i] for i in rows] for k, v in self.label_sets.items()})
 
 
 def read_label_table(csv_path: Path, images_dir: Path | None = None) -> LabelTable:
@@ -85,10 +83,11 @@ def stratified_split(labels: list[str], test_fraction: float, seed: int = 0) -> 
     """Seeded stratified train/test row indices; every class keeps its share in both parts."""
     rng = np.random.default_rng(seed)
     values = np.asarray(labels)
-    train, test = [], []
+    train: list[int] = []
+    test: list[int] = []
     for value in sorted(set(labels)):
         rows = rng.permutation(np.flatnonzero(values == value))
-        cut = int(round(len(rows) * test_fraction))
+        cut = round(len(rows) * test_fraction)
         test.extend(rows[:cut])
         train.extend(rows[cut:])
     return np.sort(np.asarray(train, np.int64)), np.sort(np.asarray(test, np.int64))

@@ -72,9 +72,7 @@ def gray_world(image: np.ndarray) -> np.ndarray:
 # --- Reinhard colour transfer (Lab space), for images from another lab's staining ---
 
 _RGB2LMS = np.array([[0.3811, 0.5783, 0.0402], [0.1967, 0.7244, 0.0782], [0.0241, 0.1288, 0.8444]])
-_LMS2LAB = np.diag([1 / np.sqrt(3), 1 / np.sqrt(6), 1 / np.sqrt(2)]) @ np.array(
-    [[1, 1, 1], [1, 1, -2], [1, -1, 0]]
-)
+_LMS2LAB = np.diag([1 / np.sqrt(3), 1 / np.sqrt(6), 1 / np.sqrt(2)]) @ np.array([[1, 1, 1], [1, 1, -2], [1, -1, 0]])
 
 
 def rgb_to_lab(image: np.ndarray) -> np.ndarray:

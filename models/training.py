@@ -105,7 +105,7 @@ def train_encoder(
                     tf.boolean_mask(classes, known), tf.boolean_mask(embeddings, known), config.margin
                 )
         gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=False))
         return loss
 
     log_path = checkpoint_dir / "history.jsonl"

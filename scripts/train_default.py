@@ -60,7 +60,10 @@ def main() -> None:
             objective=args.objective,
         )
         model = train_encoder(
-            np.asarray(images[train_rows]), config, args.run / "checkpoints", labels=labels[train_rows],
+            np.asarray(images[train_rows]),
+            config,
+            args.run / "checkpoints",
+            labels=labels[train_rows],
             max_minutes=args.minutes,
         )
         model.save_weights(args.run / "encoder.weights.h5")

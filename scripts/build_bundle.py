@@ -1,0 +1,133 @@
+"""Second phase of scripts/train_default.py: from trained encoder weights to the shipped bundle.
+
+Fits the classifiers of every label set on the training split, measures them on the
+held-out split (cells neither the encoder nor the classifiers saw), fits the landscape
+on a stratified reference subset and writes the bundle plus a metrics JSON for
+benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from models.builder import assemble_bundle, stratified_reference_rows, thumbnail
+from models.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
+from models.data import LabelTable
+from models.encoder import build_encoder
+from models.evaluation import classification_report, cross_validate
+from models.imageio import decode_image
+from models.preprocessing import Preprocessing
+
+REFERENCES_PER_CLASS = 400
+ATTRIBUTES = (
+    "cell_size", "cell_shape", "nucleus_shape", "nuclear_cytoplasmic_ratio", "chromatin_density",
+    "cytoplasm_vacuole", "cytoplasm_texture", "cytoplasm_colour", "granule_type", "granule_colour", "granularity",
+)  # fmt: skip
+
+
+def embed_all(weights_file: Path, images: np.ndarray, input_size: int, batch: int = 256) -> np.ndarray:
+    encoder = build_encoder(input_size)
+    encoder.load_weights(weights_file)
+    batches = [images[i : i + batch] for i in range(0, len(images), batch)]
+    return np.concatenate([np.asarray(encoder(np.asarray(b, np.float32), training=False)) for b in batches])
+
+
+def held_out_scores(embeddings: np.ndarray, table: LabelTable, test: np.ndarray, bundle: ModelBundle) -> dict:
+    """Cell type and attribute scores of the bundle's classifiers on the held-out rows."""
+    scores: dict = {}
+    for name, clf in bundle.classifiers.items():
+        values = np.asarray(table.label_sets[name])
+        rows = test[values[test] != ""]
+        if len(rows) == 0:
+            continue
+        report = classification_report(values[rows], clf.predict(embeddings[rows]), clf.classes_)
+        keys = ("n", "macro_f1", "macro_precision", "macro_recall", "accuracy", "per_class")
+        scores[name] = {k: report[k] for k in keys}
+        if name == "cell_type":
+            scores[name]["confusion_matrix"] = report["confusion_matrix"]
+            scores[name]["classes"] = report["classes"]
+    attributes = [scores[a]["macro_f1"] for a in ATTRIBUTES if a in scores]
+    scores["attributes_mean_macro_f1"] = float(np.mean(attributes)) if attributes else None
+    return scores
+
+
+def build_default_bundle(
+    table: LabelTable,
+    images: np.ndarray,
+    train_rows: np.ndarray,
+    test_rows: np.ndarray,
+    preprocessing: Preprocessing,
+    run: Path,
+    out: Path,
+) -> Path:
+    started = time.monotonic()
+    embeddings = embed_all(run / "encoder.weights.h5", images, preprocessing.input_size)
+    np.save(run / "embeddings.npy", embeddings.astype(np.float16))
+    in_train = np.zeros(len(table.paths), bool)
+    in_train[train_rows] = True
+    train_labels = {
+        name: [v if in_train[i] else "" for i, v in enumerate(values)] for name, values in table.label_sets.items()
+    }
+    reference_rows = stratified_reference_rows(train_labels["cell_type"], REFERENCES_PER_CLASS)
+    config = json.loads((run / "checkpoints" / "config.json").read_text())
+    encoder = build_encoder(preprocessing.input_size)
+    encoder.load_weights(run / "encoder.weights.h5")
+    thumbnails_source = np.zeros_like(images)
+    for i in reference_rows:
+        thumbnails_source[i] = np.asarray(_resize_like(decode_image(table.paths[i].read_bytes()), images.shape[1]))
+    bundle = assemble_bundle(
+        version=f"pbc-{preprocessing.input_size}px-{config['objective']}-{time.strftime('%Y%m%d')}",
+        preprocessing=preprocessing,
+        encoder_weights=encoder.get_weights(),
+        embeddings=embeddings,
+        label_sets=train_labels,
+        ids=[p.name for p in table.paths],
+        prepared_images=thumbnails_source,
+        reference_rows=reference_rows,
+        metrics={"training": config},
+        credits=[PBC_CREDIT, WBCATT_CREDIT],
+    )
+    # Reference labels are the full labels of the reference cells (all come from the training split).
+    bundle.references.labels = {name: [table.label_sets[name][i] for i in reference_rows] for name in table.label_sets}
+    # Measure with the float16 weights the bundle actually ships.
+    bundle.save(out)
+    shipped = ModelBundle.load(out)
+    shipped_embeddings = shipped.embed_prepared(images)
+    held_out = held_out_scores(shipped_embeddings, table, test_rows, shipped)
+    cell_type = np.asarray(table.label_sets["cell_type"])
+    cv = cross_validate(shipped_embeddings[test_rows], cell_type[test_rows], folds=5)
+    shipped.metrics = {
+        "training": config,
+        "held_out": held_out,
+        "held_out_cv_5fold_cell_type": cv,
+        "split": {"train": len(train_rows), "test": len(test_rows), "seed": 0},
+        "references": len(reference_rows),
+    }
+    shipped.save(out)
+    summary = {
+        "bundle": str(out),
+        "bytes": out.stat().st_size,
+        "version": shipped.version,
+        "held_out_cell_type_macro_f1": held_out["cell_type"]["macro_f1"],
+        "held_out_attributes_mean_macro_f1": held_out["attributes_mean_macro_f1"],
+        "held_out_cv_5fold": {"mean": cv["mean"], "std": cv["std"]},
+        "seconds": time.monotonic() - started,
+    }
+    (run / "bundle-metrics.json").write_text(json.dumps(shipped.metrics | {"summary": summary}, indent=2))
+    print(json.dumps(summary, indent=2))
+    return out
+
+
+def _resize_like(image: np.ndarray, size: int) -> np.ndarray:
+    from models.preprocessing import resize
+
+    side = min(image.shape[:2])
+    top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
+    return resize(image[top : top + side, left : left + side], size)
+
+
+__all__ = ["build_default_bundle", "thumbnail"]

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install everything (including Debian's chromium), then run the whole test suite:
+# lint + types, Python tests, browser app checks and the end-to-end tests in real Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install.sh --with-browser
+export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
+
+echo "== lint and types (Python)"
+ruff check models backend worker scripts tests benchmarks
+ruff format --check models backend worker scripts tests benchmarks
+mypy
+
+echo "== Python tests"
+python -m pytest -q -p no:cacheprovider
+
+if [[ -f frontend/package.json ]]; then
+  echo "== browser app: lint, types, component tests"
+  (cd frontend && npm run lint --silent && npm run typecheck --silent && npm test --silent)
+  echo "== end-to-end tests in Chromium"
+  (cd frontend && npm run e2e --silent)
+fi

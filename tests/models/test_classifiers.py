@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from models.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from models.neighbours import Neighbours
+
+
+def blobs(n_per_class: int, classes: list[str], dim: int = 16, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 3, (len(classes), dim))
+    x = np.concatenate([c + rng.normal(0, 1, (n_per_class, dim)) for c in centres]).astype(np.float32)
+    y = np.repeat(classes, n_per_class)
+    return x, y
+
+
+@pytest.mark.parametrize("classes", [["a", "b"], ["lymphocyte", "monocyte", "neutrophil", "basophil"]])
+def test_fits_and_predicts_separable_classes(classes: list[str]) -> None:
+    x, y = blobs(40, classes)
+    xt, yt = blobs(20, classes, seed=0)
+    clf = LabelSetClassifier().fit(x, y)
+    assert clf.classes_ == sorted(classes)
+    assert np.mean(clf.predict(xt) == yt) > 0.95
+    proba = clf.predict_proba(xt)
+    assert proba.shape == (len(yt), len(classes))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    assert proba.max(axis=1).mean() > 0.6
+
+
+def test_round_trip_through_arrays_keeps_predictions() -> None:
+    x, y = blobs(30, ["x", "y", "z"])
+    clf = LabelSetClassifier().fit(x, y)
+    copy = LabelSetClassifier.from_arrays(clf.to_arrays("set"), "set")
+    np.testing.assert_array_equal(copy.predict_proba(x), clf.predict_proba(x))
+    assert copy.classes_ == clf.classes_
+
+
+def test_one_class_is_refused_with_words() -> None:
+    with pytest.raises(NotEnoughLabelsError, match="at least two classes"):
+        LabelSetClassifier().fit(np.zeros((3, 4)), ["a", "a", "a"])
+
+
+def test_one_example_per_class_still_fits() -> None:
+    x, y = blobs(1, ["a", "b", "c"])
+    clf = LabelSetClassifier().fit(x, y)
+    assert list(clf.predict(x)) == ["a", "b", "c"]
+
+
+def test_fitting_is_deterministic() -> None:
+    x, y = blobs(25, ["a", "b", "c"])
+    p1 = LabelSetClassifier().fit(x, y).predict_proba(x)
+    p2 = LabelSetClassifier().fit(x, y).predict_proba(x)
+    np.testing.assert_array_equal(p1, p2)
+
+
+def test_neighbours_match_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    refs = rng.normal(size=(200, 8)).astype(np.float32)
+    queries = rng.normal(size=(7, 8)).astype(np.float32)
+    dist, idx = Neighbours(k=5).fit(refs).kneighbors(queries)
+    brute = np.linalg.norm(queries[:, None] - refs[None], axis=2)
+    np.testing.assert_array_equal(idx, np.argsort(brute, axis=1)[:, :5])
+    np.testing.assert_allclose(dist, np.sort(brute, axis=1)[:, :5], rtol=1e-4)
+
+
+def test_neighbours_k_larger_than_references() -> None:
+    dist, idx = Neighbours(k=10).fit(np.eye(3, dtype=np.float32)).kneighbors(np.eye(3, dtype=np.float32))
+    assert idx.shape == (3, 3) and np.all(idx[:, 0] == [0, 1, 2]) and np.allclose(dist[:, 0], 0, atol=1e-3)
