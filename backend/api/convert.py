@@ -1,0 +1,110 @@
+"""Storage records → API models. Kept in one place so every route shows a record the same way."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from backend.schemas import (
+    ImagePublic,
+    ImageSummary,
+    JobPublic,
+    LandscapePosition,
+    NeighbourPublic,
+    ProjectPublic,
+    ResultPublic,
+    UserPublic,
+)
+from backend.store.base import ImageEntry, Job, Project, Result, Store, User
+
+API_PREFIX = "/api/v1"
+
+
+def user_public(user: User) -> UserPublic:
+    return UserPublic(id=user.id, username=user.username, role=user.role, created_at=user.created_at)  # type: ignore[arg-type]
+
+
+async def project_public(store: Store, project: Project, usernames: dict[str, str] | None = None) -> ProjectPublic:
+    if usernames is None:
+        usernames = {u.id: u.username for u in await store.list_users()}
+    members = sorted(usernames[m] for m in project.member_ids if m in usernames)
+    return ProjectPublic(
+        id=project.id, name=project.name, owner_id=project.owner_id, members=members, created_at=project.created_at
+    )
+
+
+def reference_thumbnail_url(reference_id: str, model_version: str) -> str:
+    return (
+        f"{API_PREFIX}/references/{quote(reference_id, safe='')}/thumbnail"
+        f"?model_version={quote(model_version, safe='')}"
+    )
+
+
+def neighbours_public(result: Result) -> list[NeighbourPublic]:
+    return [
+        NeighbourPublic(
+            reference_id=n.reference_id,
+            label=n.label,
+            distance=n.distance,
+            thumbnail_url=reference_thumbnail_url(n.reference_id, result.model_version),
+        )
+        for n in result.neighbours
+    ]
+
+
+def result_public(result: Result) -> ResultPublic:
+    return ResultPublic(
+        model_version=result.model_version,
+        label_set=result.default_label_set,
+        label=result.label,
+        confidence=result.confidence,
+        labels=result.labels,
+        probabilities=result.probabilities,
+        neighbours=neighbours_public(result),
+        landscape=LandscapePosition(x=result.landscape[0], y=result.landscape[1]) if result.landscape else None,
+    )
+
+
+def image_summary(entry: ImageEntry) -> ImageSummary:
+    result = entry.result
+    return ImageSummary(
+        id=entry.image.id,
+        filename=entry.image.filename,
+        status=entry.job.status,  # type: ignore[arg-type]
+        label=result.label if result else None,
+        confidence=result.confidence if result else None,
+        error=entry.job.error,
+        uploaded_at=entry.image.uploaded_at,
+        job_id=entry.job.id,
+    )
+
+
+def image_public(entry: ImageEntry) -> ImagePublic:
+    image = entry.image
+    return ImagePublic(
+        id=image.id,
+        project_id=image.project_id,
+        filename=image.filename,
+        sha256=image.sha256,
+        size=image.size,
+        format=image.format,
+        width=image.width,
+        height=image.height,
+        uploaded_by=image.uploaded_by,
+        uploaded_at=image.uploaded_at,
+        status=entry.job.status,  # type: ignore[arg-type]
+        job_id=entry.job.id,
+        error=entry.job.error,
+        result=result_public(entry.result) if entry.result else None,
+    )
+
+
+def job_public(job: Job) -> JobPublic:
+    return JobPublic(
+        id=job.id,
+        image_id=job.image_id,
+        status=job.status,  # type: ignore[arg-type]
+        attempts=job.attempts,
+        error=job.error,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )

@@ -1,0 +1,148 @@
+"""The FastAPI application: `create_app(settings)` builds it; `hemosight serve` runs it.
+
+Every error leaves as JSON ``{"detail": "<words a user can act on>"}``: validation
+errors are turned into sentences, and anything unexpected is logged with its traceback
+and answered with a clean 500 instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.api.routes import auth, health, images, jobs, model_versions, projects, references, users
+from backend.bundles import BundleCache
+from backend.limits import RequestSizeLimit
+from backend.settings import Settings
+from backend.store import open_store
+from backend.store.base import Store
+from backend.thumbnails import ThumbnailCache
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("hemosight.backend")
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app; pass `store` to share an already opened store (tests, benchmarks), else one is opened."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store if store is not None else await open_store(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.store.close()
+
+    app = FastAPI(
+        title="HemoSight",
+        summary="White blood cell classification with reference neighbours and a morphological landscape.",
+        version="0.1.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.bundles = BundleCache()
+    app.state.thumbnails = ThumbnailCache()
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (health, auth, users, projects, images, jobs, references, model_versions):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router, include_in_schema=False)
+    _add_error_handlers(app)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    _serve_frontend(app, settings.frontend_dist)
+    _describe_errors_in_openapi(app)
+    return app
+
+
+def _describe_errors_in_openapi(app: FastAPI) -> None:
+    """Validation errors leave as `{"detail": "<sentence>"}`; say so in the schema the client is generated from."""
+    build = app.openapi
+
+    def openapi() -> dict:  # type: ignore[type-arg]
+        if app.openapi_schema is None:
+            schema = build()
+            schemas = schema.get("components", {}).get("schemas", {})
+            schemas["HTTPValidationError"] = {
+                "title": "HTTPValidationError",
+                "type": "object",
+                "properties": {"detail": {"title": "Detail", "type": "string"}},
+                "required": ["detail"],
+            }
+            schemas.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        if exc.status_code == status.HTTP_404_NOT_FOUND and detail == "Not Found":
+            detail = f"There is no {request.method} {request.url.path}; the API is described at {API_PREFIX}/docs."
+        elif exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            detail = f"{request.method} is not allowed on {request.url.path}; see {API_PREFIX}/docs."
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                {"detail": "The request body is not valid JSON; check quotes, commas and brackets."},
+                status_code=status.HTTP_400_BAD_REQUEST,
+            )
+        return JSONResponse(
+            {"detail": "The request is not valid: " + "; ".join(_describe(e) for e in errors) + "."},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "Something went wrong on the server. Try again; if it happens again, tell your administrator."},
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+
+def _describe(error: dict) -> str:  # type: ignore[type-arg]
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+    message = str(error.get("msg", "invalid value"))
+    if error.get("type") == "missing":
+        message = "is required"
+    elif "Expected UploadFile" in message:
+        message = "must be a file with a filename (a file part of a multipart/form-data request)"
+    return f"{where} {message}" if where else message
+
+
+def _serve_frontend(app: FastAPI, dist: Path) -> None:
+    """The built browser app on the same port; unknown non-API paths get index.html (client-side routing)."""
+    index = dist / "index.html"
+    if not index.is_file():
+        return
+    root = dist.resolve()
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def frontend(path: str) -> FileResponse:
+        if path == "api" or path.startswith("api/"):
+            raise StarletteHTTPException(status.HTTP_404_NOT_FOUND)
+        candidate = (root / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(root):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,77 @@
+"""All configuration of the backend and worker in one place (environment prefix HEMOSIGHT_).
+
+Everything has a default that works on a laptop: the embedded store under ~/.hemosight and
+a token secret generated on first start. Operators override with environment variables
+(``HEMOSIGHT_MONGO_URI``, ``HEMOSIGHT_SECRET_KEY``, ...) or the `hemosight serve` options.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEMOSIGHT_", extra="ignore")
+
+    data_dir: Path = Path("~/.hemosight")
+    #: MongoDB replica-set URI; empty means the embedded store (SQLite + image folder in `data_dir`).
+    mongo_uri: str | None = None
+    mongo_database: str = "hemosight"
+
+    #: Signs bearer tokens. Generated and kept in `data_dir/secret_key` when not given; never commit it.
+    secret_key: str | None = None
+    token_expire_minutes: int = 12 * 60
+
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_files_per_request: int = 500
+    max_request_bytes: int = 1024 * 1024 * 1024
+    #: A WBC crop is ~360x363; anything far larger is a whole slide or a decompression bomb.
+    max_image_pixels: int = 25_000_000
+
+    #: The shipped model: `serve` registers it and activates it when no other model is active.
+    default_model: Path = REPO_ROOT / "models" / "default" / "hemosight-default.hsb"
+    frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+
+    job_max_attempts: int = 3
+    lease_seconds: float = 30.0
+    batch_size: int = 32
+    neighbours_k: int = 10
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser()
+
+    def token_secret(self) -> str:
+        """The configured secret, else one generated once and stored (mode 600) in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.resolved_data_dir / "secret_key"
+        if path.is_file():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        # Write a private temporary file, then link it into place: if the worker process races us,
+        # exactly one secret wins and both processes read the same one.
+        tmp = path.with_name(f".secret_key.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            secret = path.read_text().strip()
+        finally:
+            tmp.unlink()
+        self.secret_key = secret
+        return secret
+
+
+def settings_with(**overrides: object) -> Settings:
+    """Settings from the environment, with the command-line options that were given (None = not given)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

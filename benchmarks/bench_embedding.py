@@ -1,0 +1,91 @@
+"""Accuracy of an encoder's embedding on the PBC development data (../shared/data/pbc).
+
+    python -m benchmarks.bench_embedding --run runs/default [--label-efficiency]
+
+For a training run folder (encoder.weights.h5, split.json, checkpoints/config.json):
+- held-out macro F1 for cell type (classifier fitted on the training split, scored on
+  the 20 % held-out split that neither the encoder nor the classifier saw);
+- mean held-out macro F1 over the 11 WBCAtt attributes;
+- 5-fold stratified CV of the label-set classifier (mean ± std) — on all cells for a
+  self-supervised embedding, on the held-out cells only for one that saw labels;
+- with --label-efficiency (self-supervised embeddings only): macro F1 against the number
+  of labelled cells, including the paper's 5.4 %.
+Writes benchmarks/results/embedding-<run name>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from models.classifiers import LabelSetClassifier
+from models.data import load_images, read_label_table
+from models.evaluation import cross_validate, label_curve, macro_f1
+from models.preprocessing import Preprocessing
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("HEMOSIGHT_PBC_DIR", ROOT.parent / "shared" / "data" / "pbc"))
+ATTRIBUTES = (
+    "cell_size", "cell_shape", "nucleus_shape", "nuclear_cytoplasmic_ratio", "chromatin_density",
+    "cytoplasm_vacuole", "cytoplasm_texture", "cytoplasm_colour", "granule_type", "granule_colour", "granularity",
+)  # fmt: skip
+
+
+def embed_run(run: Path, images: np.ndarray, input_size: int) -> np.ndarray:
+    cached = run / "embeddings.npy"
+    if cached.exists():
+        return np.load(cached).astype(np.float32)
+    from scripts.build_bundle import embed_all
+
+    embeddings = embed_all(run / "encoder.weights.h5", images, input_size)
+    np.save(cached, embeddings.astype(np.float16))
+    return embeddings
+
+
+def held_out_f1(embeddings: np.ndarray, values: np.ndarray, train: np.ndarray, test: np.ndarray) -> float:
+    train = train[values[train] != ""]
+    test = test[values[test] != ""]
+    clf = LabelSetClassifier().fit(embeddings[train], values[train])
+    return macro_f1(values[test], clf.predict(embeddings[test]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--label-efficiency", action="store_true")
+    args = parser.parse_args()
+    started = time.monotonic()
+    config = json.loads((args.run / "checkpoints" / "config.json").read_text())
+    split = json.loads((args.run / "split.json").read_text())
+    train, test = np.asarray(split["train"]), np.asarray(split["test"])
+    table = read_label_table(DATA / "labels.csv")
+    images = load_images(table.paths, Preprocessing(input_size=config["input_size"]), cache_dir=ROOT / ".cache")
+    embeddings = embed_run(args.run, images, config["input_size"])
+    cell_type = np.asarray(table.label_sets["cell_type"])
+    saw_labels = config["objective"] != "ssl"
+
+    result: dict = {"run": str(args.run), "objective": config["objective"], "training": config}
+    result["held_out_cell_type_macro_f1"] = held_out_f1(embeddings, cell_type, train, test)
+    attributes = {a: held_out_f1(embeddings, np.asarray(table.label_sets[a]), train, test) for a in ATTRIBUTES}
+    result["held_out_attributes_macro_f1"] = attributes
+    result["held_out_attributes_mean_macro_f1"] = float(np.mean(list(attributes.values())))
+    cv_rows = test if saw_labels else np.arange(len(cell_type))
+    result["cv_5fold_cell_type"] = cross_validate(embeddings[cv_rows], cell_type[cv_rows], folds=5) | {
+        "cells": "held-out split only" if saw_labels else "all cells"
+    }
+    if args.label_efficiency and not saw_labels:
+        fractions = [0.006, 0.012, 0.025, 0.054, 0.1, 0.2, 0.5, 1.0]
+        result["label_curve"] = label_curve(embeddings, cell_type, fractions, folds=5)
+    result["seconds"] = time.monotonic() - started
+    out = ROOT / "benchmarks" / "results" / f"embedding-{args.run.name}.json"
+    out.write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k != "training"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

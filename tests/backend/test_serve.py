@@ -1,0 +1,73 @@
+"""`hemosight serve` as a real process: starts without a model, accepts uploads, Ctrl-C keeps them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from backend.accounts import create_user
+from backend.store.sqlite import SQLiteStore
+
+REPO = Path(__file__).resolve().parents[2]
+ORIGINALS = sorted((REPO / "tests" / "fixtures" / "originals").glob("*.jpg"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def with_store(data_dir: Path, action):  # type: ignore[no-untyped-def]
+    store = SQLiteStore(data_dir)
+    await store.open()
+    try:
+        return await action(store)
+    finally:
+        await store.close()
+
+
+def test_serve_without_model_accepts_uploads_and_keeps_them_after_ctrl_c(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    asyncio.run(with_store(data_dir, lambda store: create_user(store, "alice", "correct horse")))
+    port = free_port()
+    env = {**os.environ, "HEMOSIGHT_DEFAULT_MODEL": str(tmp_path / "no-model.hsb"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                ready = httpx.get(f"{base}/readyz")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert ready.json() == {"database": True, "model_version": None}
+        token = httpx.post(f"{base}/api/v1/auth/login", data={"username": "alice", "password": "correct horse"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        project = httpx.post(f"{base}/api/v1/projects", json={"name": "Case"}, headers=headers).json()["id"]
+        files = [("files", (p.name, p.read_bytes(), "image/jpeg")) for p in ORIGINALS[:3]]
+        uploaded = httpx.post(f"{base}/api/v1/projects/{project}/images", files=files, headers=headers, timeout=30)
+        assert [f["status"] for f in uploaded.json()["files"]] == ["accepted"] * 3
+    finally:
+        serve.send_signal(signal.SIGINT)
+        output, _ = serve.communicate(timeout=60)
+    assert serve.returncode == 0, output
+    assert "no model is loaded" in output and "Traceback" not in output
+    entries = asyncio.run(with_store(data_dir, lambda store: store.list_image_entries(project)))
+    assert [e.job.status for e in entries] == ["pending"] * 3
+    assert [e.image.filename for e in entries] == [p.name for p in ORIGINALS[:3]]

@@ -1,0 +1,280 @@
+"""The contract every Store implementation keeps: run against SQLite always, MongoDB when configured.
+
+These are the guarantees the job pipeline depends on (see backend/store/base.py), checked
+through the interface only, so a new store passes or fails the same suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+
+import pytest
+from PIL import Image as PILImage
+
+from backend.settings import Settings
+from backend.store import open_store
+from backend.store.base import (
+    SCHEMA_VERSION,
+    ConflictError,
+    Image,
+    ModelVersion,
+    NeighbourRecord,
+    Project,
+    Result,
+    Store,
+    User,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+def png(seed: int) -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (16, 16), (seed % 256, (seed * 7) % 256, 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def make_project(store: Store, owner: str = "u1", name: str = "Slide 1") -> Project:
+    return await store.create_project(Project(name=name, owner_id=owner))
+
+
+async def upload(store: Store, project: Project, seed: int, filename: str = "cell.png") -> tuple[Image, str, bool]:
+    image = Image(
+        project_id=project.id, filename=filename, sha256="", size=0, format="PNG", width=16, height=16, uploaded_by="u1"
+    )
+    stored, job, duplicate = await store.add_image(image, png(seed))
+    return stored, job.id, duplicate
+
+
+def result_for(job_id: str, image: Image, label: str = "neutrophil") -> Result:
+    return Result(
+        image_id=image.id,
+        project_id=image.project_id,
+        job_id=job_id,
+        model_version="m1",
+        default_label_set="cell_type",
+        labels={"cell_type": label},
+        probabilities={"cell_type": {label: 0.9, "other": 0.1}},
+        neighbours=[NeighbourRecord("ref-1", label, 0.25)],
+        landscape=(1.5, -2.0),
+    )
+
+
+async def test_schema_version_is_stored_and_reopen_keeps_data(store: Store, store_settings: Settings) -> None:
+    assert await store.schema_version() == SCHEMA_VERSION
+    await store.create_user(User(username="ann", password_hash="h", role="admin"))
+    again = await open_store(store_settings)
+    try:
+        assert await again.schema_version() == SCHEMA_VERSION
+        assert (await again.get_user_by_username("ann")) is not None
+    finally:
+        await again.close()
+
+
+async def test_users_are_unique_by_username(store: Store) -> None:
+    user = await store.create_user(User(username="ann", password_hash="h", role="pathologist"))
+    with pytest.raises(ConflictError, match="already taken"):
+        await store.create_user(User(username="ann", password_hash="h2", role="reviewer"))
+    assert await store.count_users() == 1
+    user.role = "reviewer"
+    await store.update_user(user)
+    assert (await store.get_user(user.id)).role == "reviewer"  # type: ignore[union-attr]
+    assert await store.delete_user(user.id)
+    assert await store.get_user_by_username("ann") is None
+    assert not await store.delete_user(user.id)
+
+
+async def test_projects_are_listed_for_their_members_only(store: Store) -> None:
+    mine = await make_project(store, owner="u1", name="mine")
+    theirs = await make_project(store, owner="u2", name="theirs")
+    assert [p.id for p in await store.list_projects("u1")] == [mine.id]
+    assert {p.id for p in await store.list_projects()} == {mine.id, theirs.id}
+    theirs.member_ids = ["u1"]
+    theirs.name = "shared"
+    await store.update_project(theirs)
+    reread = await store.get_project(theirs.id)
+    assert reread is not None and reread.name == "shared" and set(reread.member_ids) == {"u1", "u2"}
+    assert {p.id for p in await store.list_projects("u1")} == {mine.id, theirs.id}
+
+
+async def test_upload_creates_pending_job_and_detects_duplicates_per_project(store: Store) -> None:
+    first, second = await make_project(store), await make_project(store, name="other")
+    image, job_id, duplicate = await upload(store, first, 1)
+    assert not duplicate and image.sha256 and image.size == len(png(1))
+    job = await store.get_job(job_id)
+    assert job is not None and job.status == "pending" and job.image_id == image.id
+    again, again_job, duplicate = await upload(store, first, 1, filename="renamed.png")
+    assert duplicate and again.id == image.id and again_job == job_id and again.filename == "cell.png"
+    elsewhere, _, duplicate = await upload(store, second, 1)
+    assert not duplicate and elsewhere.id != image.id
+    assert await store.read_image_bytes(image.sha256) == png(1)
+    assert len(await store.list_image_entries(first.id)) == 1
+
+
+async def test_delete_project_removes_images_results_and_unshared_bytes(store: Store) -> None:
+    project, keeper = await make_project(store), await make_project(store, name="keeper")
+    image, job_id, _ = await upload(store, project, 1)
+    shared, _, _ = await upload(store, project, 2)
+    await upload(store, keeper, 2)
+    [claimed] = await store.claim_jobs("w1", 1, 30, 3)
+    assert claimed.id == job_id
+    assert await store.complete_job("w1", job_id, result_for(job_id, image))
+    assert await store.delete_project(project.id)
+    assert await store.get_project(project.id) is None
+    assert await store.get_image(image.id) is None and await store.get_job(job_id) is None
+    assert await store.get_result(image.id) is None
+    assert await store.read_image_bytes(image.sha256) is None
+    assert await store.read_image_bytes(shared.sha256) == png(2)
+    assert not await store.delete_project(project.id)
+
+
+async def test_claims_are_exclusive_oldest_first_and_bounded(store: Store) -> None:
+    project = await make_project(store)
+    job_ids = [(await upload(store, project, i))[1] for i in range(7)]
+    first = await store.claim_jobs("w1", 3, 30, 3)
+    assert [j.id for j in first] == job_ids[:3]
+    assert all(j.status == "running" and j.worker_id == "w1" and j.attempts == 1 for j in first)
+    rest = await asyncio.gather(*(store.claim_jobs(f"w{i}", 2, 30, 3) for i in range(2, 6)))
+    claimed = [j.id for batch in rest for j in batch]
+    assert sorted(claimed) == sorted(job_ids[3:])
+    assert await store.claim_jobs("w9", 5, 30, 3) == []
+
+
+async def test_concurrent_claims_from_two_connections_never_overlap(store: Store, store_settings: Settings) -> None:
+    project = await make_project(store)
+    job_ids = {(await upload(store, project, i))[1] for i in range(20)}
+    other = await open_store(store_settings)
+    try:
+        batches = await asyncio.gather(*(s.claim_jobs(f"w{i}", 3, 30, 3) for i in range(4) for s in (store, other)))
+    finally:
+        await other.close()
+    claimed = [j.id for batch in batches for j in batch]
+    assert len(claimed) == len(set(claimed)) == 20 and set(claimed) == job_ids
+
+
+async def test_expired_lease_goes_back_to_pending_and_old_worker_cannot_complete(store: Store) -> None:
+    project = await make_project(store)
+    image, job_id, _ = await upload(store, project, 1)
+    assert [j.id for j in await store.claim_jobs("w1", 1, 0.05, 3)] == [job_id]
+    assert await store.claim_jobs("w2", 1, 30, 3) == []
+    await asyncio.sleep(0.1)
+    [reclaimed] = await store.claim_jobs("w2", 1, 30, 3)
+    assert reclaimed.id == job_id and reclaimed.attempts == 2 and reclaimed.worker_id == "w2"
+    assert await store.heartbeat("w1", [job_id], 30) == []
+    assert not await store.complete_job("w1", job_id, result_for(job_id, image, "lymphocyte"))
+    assert await store.complete_job("w2", job_id, result_for(job_id, image, "neutrophil"))
+    stored = await store.get_result(image.id)
+    assert stored is not None and stored.label == "neutrophil"
+
+
+async def test_heartbeat_keeps_the_lease(store: Store) -> None:
+    project = await make_project(store)
+    _, job_id, _ = await upload(store, project, 1)
+    await store.claim_jobs("w1", 1, 0.3, 3)
+    await asyncio.sleep(0.15)
+    assert await store.heartbeat("w1", [job_id], 30) == [job_id]
+    await asyncio.sleep(0.3)
+    assert await store.claim_jobs("w2", 1, 30, 3) == []
+    job = await store.get_job(job_id)
+    assert job is not None and job.status == "running" and job.worker_id == "w1"
+
+
+async def test_job_fails_after_max_attempts_of_lost_leases(store: Store) -> None:
+    project = await make_project(store)
+    _, job_id, _ = await upload(store, project, 1)
+    for attempt in (1, 2):
+        [job] = await store.claim_jobs(f"w{attempt}", 1, 0.05, 2)
+        assert job.attempts == attempt
+        await asyncio.sleep(0.1)
+    assert await store.claim_jobs("w3", 1, 30, 2) == []
+    job = await store.get_job(job_id)
+    assert job is not None and job.status == "failed" and job.attempts == 2
+    assert job.error and "interrupted 2 times" in job.error
+
+
+async def test_complete_is_idempotent_and_result_is_readable(store: Store) -> None:
+    project = await make_project(store)
+    image, job_id, _ = await upload(store, project, 1)
+    await store.claim_jobs("w1", 1, 30, 3)
+    assert await store.complete_job("w1", job_id, result_for(job_id, image))
+    assert not await store.complete_job("w1", job_id, result_for(job_id, image, "monocyte"))
+    result = await store.get_result(image.id)
+    assert result is not None
+    assert result.label == "neutrophil" and result.confidence == pytest.approx(0.9)
+    assert result.neighbours == [NeighbourRecord("ref-1", "neutrophil", 0.25)]
+    assert result.landscape == (1.5, -2.0)
+    [entry] = await store.list_image_entries(project.id)
+    assert entry.job.status == "done" and entry.result is not None and entry.result.label == "neutrophil"
+    single = await store.get_image_entry(image.id)
+    assert single is not None and single.result is not None and single.job.id == job_id
+
+
+async def test_fail_job_retries_until_attempts_run_out(store: Store) -> None:
+    project = await make_project(store)
+    _, job_id, _ = await upload(store, project, 1)
+    await store.claim_jobs("w1", 1, 30, 2)
+    assert await store.fail_job("w2", job_id, "not mine", retry=True, max_attempts=2) is None
+    assert await store.fail_job("w1", job_id, "Out of memory.", retry=True, max_attempts=2) == "pending"
+    await store.claim_jobs("w1", 1, 30, 2)
+    assert await store.fail_job("w1", job_id, "Out of memory again.", retry=True, max_attempts=2) == "failed"
+    job = await store.get_job(job_id)
+    assert job is not None and job.status == "failed" and job.error == "Out of memory again."
+    _, other_id, _ = await upload(store, project, 2)
+    await store.claim_jobs("w1", 1, 30, 2)
+    assert await store.fail_job("w1", other_id, "The image is damaged.", retry=False, max_attempts=2) == "failed"
+
+
+async def test_wait_for_jobs_wakes_on_upload_from_another_connection(store: Store, store_settings: Settings) -> None:
+    project = await make_project(store)
+    assert await store.claim_jobs("w1", 1, 30, 3) == []
+    other = await open_store(store_settings)
+    try:
+
+        async def upload_later() -> None:
+            await asyncio.sleep(0.3)
+            await upload(other, project, 1)
+
+        started = time.monotonic()
+        uploader = asyncio.create_task(upload_later())
+        await store.wait_for_jobs(timeout=10)
+        waited = time.monotonic() - started
+        await uploader
+    finally:
+        await other.close()
+    assert 0.25 < waited < 3.0
+    assert len(await store.claim_jobs("w1", 5, 30, 3)) == 1
+
+
+async def test_wait_for_jobs_times_out_when_nothing_happens(store: Store) -> None:
+    await store.claim_jobs("w1", 1, 30, 3)
+    started = time.monotonic()
+    await store.wait_for_jobs(timeout=0.3)
+    assert 0.25 < time.monotonic() - started < 2.0
+
+
+def model(version: str) -> ModelVersion:
+    return ModelVersion(
+        version=version,
+        path=f"/models/{version}.hsb",
+        checksum="c" * 64,
+        default_label_set="cell_type",
+        label_sets={"cell_type": ["a", "b"]},
+        metrics={"macro_f1": 0.9},
+        reference_count=10,
+    )
+
+
+async def test_exactly_one_model_version_is_active(store: Store) -> None:
+    assert await store.active_model_version() is None
+    await store.register_model_version(model("m1"))
+    await store.register_model_version(model("m2"))
+    assert await store.activate_model_version("m1")
+    assert (await store.active_model_version()).version == "m1"  # type: ignore[union-attr]
+    assert await store.activate_model_version("m2")
+    assert [m.version for m in await store.list_model_versions() if m.active] == ["m2"]
+    assert not await store.activate_model_version("missing")
+    again = await store.register_model_version(model("m2"))
+    assert again.active and again.metrics == {"macro_f1": 0.9} and again.label_sets == {"cell_type": ["a", "b"]}
+    assert await store.get_model_version("nope") is None

@@ -1,0 +1,178 @@
+"""Uploads: every kind of bad file gets a 4xx in words, nothing of it is stored, the rest of the batch goes in."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from backend.main import create_app
+from backend.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.backend.conftest import Api
+
+ORIGINALS = Path(__file__).resolve().parents[1] / "fixtures" / "originals"
+ORIGINAL = sorted(ORIGINALS.glob("*.jpg"))[0]
+LIMIT_BYTES = 200_000
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims width×height pixels but carries almost no data: a decompression bomb's header."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
+
+
+def encoded(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def noise_png(side: int) -> bytes:
+    pixels = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    return encoded(Image.fromarray(pixels), "PNG")
+
+
+JPEG = ORIGINAL.read_bytes()
+BAD_FILES: dict[str, tuple[str, bytes, int, str]] = {
+    # case: (filename, bytes, status of the single-file endpoint, words the message must contain)
+    "empty": ("empty.jpg", b"", 400, "empty"),
+    "text": ("notes.jpg", b"Patient 17, smear 3: lots of blasts\n" * 5, 415, "text"),
+    "pdf": ("report.jpg", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", 415, "PDF"),
+    "truncated": ("cut.jpg", JPEG[: len(JPEG) // 2], 422, "truncated"),
+    "bomb": ("bomb.png", png_header_only(30000, 30000), 413, "pixels"),
+    "too_large": ("huge.png", noise_png(400), 413, "limit"),
+    "unsupported": ("cell.ico", encoded(Image.new("RGB", (32, 32), "red"), "ICO"), 415, "Unsupported image format"),
+    "traversal": ("../../etc/cell.jpg", JPEG, 400, "path"),
+    "absolute": ("/etc/passwd", JPEG, 400, "path"),
+}
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        secret_key="s" * 40,
+        max_upload_bytes=LIMIT_BYTES,
+        max_files_per_request=12,
+        frontend_dist=tmp_path / "no-frontend",
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def project(alice: Api) -> str:
+    return alice.post("projects", json={"name": "Case"}).json()["id"]
+
+
+def stored_files(client: TestClient) -> list[Path]:
+    root = client.app.state.settings.resolved_data_dir / "images"  # type: ignore[attr-defined]
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_batch_reports_each_file_and_keeps_only_good_ones(client: TestClient, alice: Api, project: str) -> None:
+    files = [("files", ("good.jpg", JPEG, "image/jpeg"))]
+    files += [("files", (name, data, "image/jpeg")) for name, data, _, _ in BAD_FILES.values()]
+    files += [("files", ("again.jpg", JPEG, "image/jpeg"))]
+    response = alice.post(f"projects/{project}/images", files=files)
+    assert response.status_code == 200, response.text
+    outcomes = response.json()["files"]
+    assert [o["status"] for o in outcomes] == ["accepted", *["rejected"] * len(BAD_FILES), "duplicate"]
+    for outcome, (case, (_, _, _, words)) in zip(outcomes[1:-1], BAD_FILES.items(), strict=True):
+        assert words.lower() in outcome["error"].lower(), (case, outcome)
+        assert outcome["image_id"] is None
+    assert outcomes[-1]["image_id"] == outcomes[0]["image_id"] and "already in this project" in outcomes[-1]["error"]
+    listed = alice.get(f"projects/{project}/images").json()
+    assert [i["filename"] for i in listed] == ["good.jpg"] and listed[0]["status"] == "pending"
+    assert [p.read_bytes() for p in stored_files(client)] == [JPEG]
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_single_upload_rejects_bad_file_with_words(client: TestClient, alice: Api, project: str, case: str) -> None:
+    filename, data, status_code, words = BAD_FILES[case]
+    response = alice.post(f"projects/{project}/images/single", files={"file": (filename, data, "image/jpeg")})
+    assert response.status_code == status_code, response.text
+    assert words.lower() in response.json()["detail"].lower()
+    assert stored_files(client) == []
+    assert alice.get(f"projects/{project}/images").json() == []
+
+
+def test_single_upload_accepts_and_reports_duplicate(client: TestClient, alice: Api, project: str) -> None:
+    first = alice.post(f"projects/{project}/images/single", files={"file": ("folder/cell.jpg", JPEG, "image/jpeg")})
+    assert first.status_code == 201
+    body = first.json()
+    assert body["filename"] == "cell.jpg" and body["status"] == "pending" and body["result"] is None
+    assert (body["format"], body["width"], body["height"], body["size"]) == ("JPEG", 360, 363, len(JPEG))
+    again = alice.post(f"projects/{project}/images/single", files={"file": ("x.jpg", JPEG, "image/jpeg")})
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert alice.get(f"images/{body['id']}/file").content == JPEG
+    thumbnail = Image.open(io.BytesIO(alice.get(f"images/{body['id']}/thumbnail").content))
+    assert thumbnail.format == "JPEG" and max(thumbnail.size) == 128
+    job = alice.get(f"jobs/{body['job_id']}").json()
+    assert job["status"] == "pending" and job["attempts"] == 0
+    neighbours = alice.get(f"images/{body['id']}/neighbours")
+    assert neighbours.status_code == 409 and "pending" in neighbours.json()["detail"]
+
+
+def test_too_many_files_in_one_request_is_refused_whole(client: TestClient, alice: Api, project: str) -> None:
+    files = [
+        ("files", (f"c{i}.png", encoded(Image.new("RGB", (16, 16), (i, 0, 0)), "PNG"), "image/png")) for i in range(13)
+    ]
+    response = alice.post(f"projects/{project}/images", files=files)
+    assert response.status_code == 413 and "at most 12" in response.json()["detail"]
+    assert stored_files(client) == []
+
+
+def test_upload_without_files_or_to_foreign_project(
+    client: TestClient, alice: Api, project: str, sign_up: Callable[..., Api]
+) -> None:
+    missing = alice.post(f"projects/{project}/images", data={"note": "x"})
+    assert missing.status_code == 422 and "files is required" in missing.json()["detail"]
+    text = alice.post(f"projects/{project}/images", data={"files": "not a file"})
+    assert text.status_code == 422 and "must be a file" in text.json()["detail"]
+    bob = sign_up("bob")
+    foreign = bob.post(f"projects/{project}/images", files=[("files", ("good.jpg", JPEG, "image/jpeg"))])
+    assert foreign.status_code == 404 and "not a member" in foreign.json()["detail"]
+    assert stored_files(client) == []
+    image_id = alice.post(f"projects/{project}/images/single", files={"file": ("a.jpg", JPEG, "image/jpeg")}).json()[
+        "id"
+    ]
+    for path in (f"images/{image_id}", f"images/{image_id}/file", f"images/{image_id}/thumbnail"):
+        assert bob.get(path).status_code == 404
+
+
+def test_same_cell_in_two_projects_is_stored_once(client: TestClient, alice: Api, project: str) -> None:
+    other = alice.post("projects", json={"name": "Other"}).json()["id"]
+    for pid in (project, other):
+        response = alice.post(f"projects/{pid}/images", files=[("files", ("a.jpg", JPEG, "image/jpeg"))])
+        assert response.json()["files"][0]["status"] == "accepted"
+    assert len(stored_files(client)) == 1
+    alice.delete(f"projects/{project}")
+    assert len(stored_files(client)) == 1
+    alice.delete(f"projects/{other}")
+    assert stored_files(client) == []
+
+
+def test_request_over_the_total_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "d", secret_key="s" * 40, max_request_bytes=50_000, frontend_dist=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        files = [("files", (f"c{i}.jpg", JPEG, "image/jpeg")) for i in range(5)]
+        response = client.post("/api/v1/projects/x/images", files=files)
+        assert response.status_code == 413 and "limit per request" in response.json()["detail"]
+        assert client.get("/healthz").status_code == 200

@@ -1,0 +1,45 @@
+"""`hemosight worker`: run one classification worker process (start several for more throughput).
+
+Only argparse is imported at registration, so `hemosight --help` stays fast; the store,
+the model bundle and (on first use) TensorFlow are loaded when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "worker",
+        help="run a classification worker: takes queued images, runs the active model, stores results",
+        description="Runs until Ctrl-C or SIGTERM (the batch in progress is finished first). "
+        "Several workers may run against one store; each job is completed once.",
+    )
+    parser.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    parser.add_argument("--mongo-uri", help="use MongoDB (a replica set) instead of the embedded store")
+    parser.add_argument("--batch-size", type=int, help="images per micro-batch (default 32)")
+    parser.add_argument("--lease-seconds", type=float, help="how long a claimed job is reserved between heartbeats")
+    parser.add_argument("--max-attempts", type=int, help="claims before a job is marked failed (default 3)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from backend.settings import settings_with
+    from worker.service import run_worker
+
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings_with(
+        data_dir=args.data_dir,
+        mongo_uri=args.mongo_uri,
+        batch_size=args.batch_size,
+        lease_seconds=args.lease_seconds,
+        job_max_attempts=args.max_attempts,
+    )
+    asyncio.run(run_worker(settings))
+    return 0

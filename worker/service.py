@@ -1,0 +1,31 @@
+"""Running a worker as a process: open the store, run the loop, stop cleanly on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from backend.settings import Settings
+from backend.store import open_store
+from worker.runner import Worker, WorkerConfig
+
+
+def config_from(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        batch_size=settings.batch_size,
+        lease_seconds=settings.lease_seconds,
+        max_attempts=settings.job_max_attempts,
+        neighbours_k=settings.neighbours_k,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    store = await open_store(settings)
+    try:
+        await Worker(store, config_from(settings)).run(stop)
+    finally:
+        await store.close()
