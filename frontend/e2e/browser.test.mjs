@@ -1,0 +1,312 @@
+// End-to-end: the real backend and worker (`hemosight serve`) driven through Debian's Chromium.
+// Run with `npm run e2e`; screenshots and the exported CSV land in frontend/test-artifacts/.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium } from "playwright-core";
+import { repo, startServer } from "./server.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const ORIGINALS = join(repo, "tests", "fixtures", "originals");
+const ARTIFACTS = join(repo, "frontend", "test-artifacts");
+const USERNAME = "e2e-admin";
+const PASSWORD = "e2e-password-123";
+/** "Most" predictions must match the fixture labels; the shipped model does far better. */
+const MIN_AGREEMENT = Number(process.env.HEMOSIGHT_E2E_MIN_AGREEMENT ?? 0.5);
+const RESULTS_TIMEOUT_MS = Number(process.env.HEMOSIGHT_E2E_RESULTS_TIMEOUT_MS ?? 600_000);
+
+function expectedLabels() {
+  const [header, ...rows] = readFileSync(join(ORIGINALS, "labels.csv"), "utf8").trim().split(/\r?\n/);
+  const columns = header.split(",");
+  const file = columns.indexOf("file");
+  const cellType = columns.indexOf("cell_type");
+  return new Map(rows.map((row) => row.split(",")).map((cells) => [cells[file], cells[cellType]]));
+}
+
+async function shot(page, name, options = {}) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), ...options });
+}
+
+describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
+  let server;
+  let browser;
+  let page;
+  let projectUrl;
+  const consoleErrors = [];
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
+    assert.ok(
+      existsSync(join(repo, "frontend", "dist", "index.html")),
+      "frontend/dist is missing: npm run build",
+    );
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startServer({ artifacts: ARTIFACTS, username: USERNAME, password: PASSWORD });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      acceptDownloads: true,
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(String(error)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (consoleErrors.length) console.log(`browser console errors:\n${consoleErrors.join("\n")}`);
+  });
+
+  it("signs in with the keyboard alone", async () => {
+    await page.goto(`${server.baseUrl}/projects`);
+    await page.getByLabel("Username").waitFor();
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent);
+    const tabOrder = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press("Tab");
+      tabOrder.push(await focused());
+    }
+    assert.deepEqual(tabOrder, ["Skip to content", " HemoSight", "username", "password"]);
+    await page.getByLabel("Username").focus();
+    await page.keyboard.type(USERNAME);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(PASSWORD);
+    await shot(page, "01-sign-in");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Projects" }).waitFor();
+    assert.match(await page.locator("nav").first().innerText(), /e2e-admin/);
+  });
+
+  it("creates a project", async () => {
+    await page.getByLabel(/New project/).fill("E2E peripheral smear");
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.waitForURL(/\/projects\/[^/]+\/cells$/);
+    projectUrl = page.url().replace(/\/cells$/, "");
+    await page.getByRole("heading", { name: "E2E peripheral smear" }).waitFor();
+  });
+
+  it("uploads 40 real images and a corrupt file, with per-file outcomes", async () => {
+    const images = readdirSync(ORIGINALS).filter((name) => name.endsWith(".jpg"));
+    assert.equal(images.length, 40);
+    const corrupt = {
+      name: "corrupt.jpg",
+      mimeType: "image/jpeg",
+      buffer: Buffer.from("this is not a JPEG at all"),
+    };
+    const files = [...images.map((name) => join(ORIGINALS, name))];
+    await page.getByLabel(/Drop images here/).setInputFiles([...files]);
+    await page.getByLabel(/Drop images here/).setInputFiles([corrupt]);
+    await page.getByText("41 of 41 files done").waitFor({ timeout: 120_000 });
+    const corruptRow = page.locator(".upload-list li", { hasText: "corrupt.jpg" });
+    const corruptText = await corruptRow.innerText();
+    console.log(`corrupt file in the upload list: ${corruptText.replace(/\s+/g, " ")}`);
+    assert.match(corruptText, /not accepted|failed/);
+    assert.equal(await page.locator('.upload-list li[data-status="accepted"]').count(), 40);
+    await shot(page, "03-upload");
+  });
+
+  it("shows results as the worker finishes, matching the fixture labels", async () => {
+    const rows = page.getByTestId("cell-row");
+    const deadline = Date.now() + RESULTS_TIMEOUT_MS;
+    let waiting = Number.POSITIVE_INFINITY;
+    while (Date.now() < deadline) {
+      const statuses = await rows.locator("td:nth-child(5) .badge").allInnerTexts();
+      waiting = statuses.filter((status) => status === "waiting" || status === "classifying").length;
+      if (statuses.length >= 40 && waiting === 0) break;
+      await page.waitForTimeout(2000);
+    }
+    assert.equal(waiting, 0, "cells still waiting for the worker after the timeout");
+    await shot(page, "04-results", { fullPage: false });
+    await shot(page, "04-results-full", { fullPage: true });
+
+    const expected = expectedLabels();
+    let agree = 0;
+    let compared = 0;
+    const mismatches = [];
+    for (const row of await rows.all()) {
+      const filename = (await row.locator("td:nth-child(2)").innerText()).trim();
+      const predicted = (await row.getByTestId("predicted-class").innerText()).trim();
+      if (!expected.has(filename)) continue;
+      compared += 1;
+      const truth = expected.get(filename);
+      const predictedLabel = predicted === "immature granulocyte" ? "ig" : predicted;
+      if (predictedLabel === truth) agree += 1;
+      else mismatches.push(`${filename}: ${truth} → ${predicted}`);
+    }
+    const agreement = agree / compared;
+    console.log(
+      `model ${server.modelVersion}: ${agree}/${compared} predictions match labels.csv (${(agreement * 100).toFixed(0)}%)`,
+    );
+    if (mismatches.length) console.log(`mismatches: ${mismatches.join("; ")}`);
+    assert.equal(compared, 40);
+    assert.ok(agreement >= MIN_AGREEMENT, `only ${agree}/${compared} predictions match labels.csv`);
+  });
+
+  it("filters and sorts by class and confidence", async () => {
+    await page.getByRole("button", { name: /Confidence/ }).click();
+    const confidences = await page.locator('[data-testid="cell-row"] td:nth-child(4)').allInnerTexts();
+    const values = confidences.map((text) => Number.parseFloat(text)).filter((value) => !Number.isNaN(value));
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+      "ascending confidence",
+    );
+    const firstClass = await page.getByTestId("predicted-class").first().innerText();
+    const option = await page
+      .locator("#class-filter option", { hasText: firstClass.trim() })
+      .first()
+      .getAttribute("value");
+    await page.getByLabel("Class").selectOption(option);
+    const shown = await page.getByTestId("predicted-class").allInnerTexts();
+    assert.ok(shown.length > 0 && shown.every((text) => text.trim() === firstClass.trim()));
+    await page.getByLabel("Class").selectOption("");
+
+    const downloadEvent = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export results CSV" }).click();
+    const download = await downloadEvent;
+    const saved = join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(saved);
+    const lines = readFileSync(saved, "utf8").trim().split(/\r?\n/);
+    console.log(
+      `exported ${download.suggestedFilename()}: ${lines.length - 1} rows; header ${lines[0].slice(0, 200)}`,
+    );
+    assert.match(lines[0], /file/i);
+    assert.ok(lines.length >= 41);
+  });
+
+  it("opens a cell's details with probabilities and neighbours (deep link)", async () => {
+    await page.getByTestId("cell-row").first().locator("td:nth-child(2) a").click();
+    await page.waitForURL(/\/projects\/[^/]+\/cells\/[^/]+$/);
+    const cellUrl = page.url();
+    await page.getByText("Model version").waitFor();
+    await page.getByTestId("neighbour").first().waitFor();
+    await page.locator(".cell-summary").waitFor();
+    await page.locator('[aria-label^="Probability of each class"] svg').waitFor();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".neighbour img, .cell-image")].every(
+        (img) => img.complete && img.naturalWidth > 0,
+      ),
+    );
+    assert.ok((await page.getByTestId("neighbour").count()) >= 1);
+    await shot(page, "05-cell-details", { fullPage: true });
+
+    // The same URL opened fresh (a bookmark or a shared link) shows the same cell.
+    await page.goto(cellUrl);
+    await page.getByText("Model version").waitFor();
+  });
+
+  it("shows the landscape with hover thumbnails and click-through", async () => {
+    await page.goto(`${projectUrl}/landscape`);
+    const canvas = page.locator(".landscape canvas");
+    await canvas.waitFor();
+    const box = await canvas.boundingBox();
+    assert.ok(box && box.width > 400 && box.height > 300, "landscape canvas is drawn");
+    await shot(page, "06-landscape");
+
+    // Sweep the mouse until a cell of this project is under it: the hover card shows its thumbnail.
+    let found = null;
+    for (let y = box.y + 10; y < box.y + box.height - 10 && !found; y += 6) {
+      for (let x = box.x + 10; x < box.x + box.width - 120 && !found; x += 6) {
+        await page.mouse.move(x, y);
+        if (await page.locator(".landscape-hover", { hasText: "This project's cell" }).count())
+          found = { x, y };
+      }
+    }
+    assert.ok(found, "hovering the landscape found a project cell");
+    await page.locator(".landscape-hover img").waitFor();
+    await page.waitForFunction(() => document.querySelector(".landscape-hover img")?.complete);
+    await shot(page, "06-landscape-hover");
+    await page.mouse.click(found.x, found.y);
+    await page.waitForURL(/\/cells\/[^/]+$/);
+    await page.getByText("Model version").waitFor();
+  });
+
+  it("pans and zooms the landscape", async () => {
+    await page.goto(`${projectUrl}/landscape`);
+    const canvas = page.locator(".landscape canvas");
+    await canvas.waitFor();
+    const box = await canvas.boundingBox();
+    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const before = await canvas.screenshot();
+    await page.mouse.move(centre.x, centre.y);
+    await page.mouse.wheel(0, -400);
+    await page.mouse.down();
+    await page.mouse.move(centre.x + 80, centre.y + 40, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+    const zoomed = await canvas.screenshot();
+    assert.notDeepEqual(zoomed, before, "the map changed after zoom and pan");
+    await shot(page, "06-landscape-zoomed");
+    await page.mouse.dblclick(centre.x, centre.y);
+  });
+
+  it("shows and exports the differential count", async () => {
+    await page.getByRole("link", { name: "Differential count" }).click();
+    const table = page.getByTestId("differential-table");
+    await table.waitFor();
+    await page.locator('[aria-label="Share of cells per class"] svg').waitFor();
+    const downloadEvent = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export CSV" }).click();
+    const download = await downloadEvent;
+    const saved = join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(saved);
+    const csv = readFileSync(saved, "utf8");
+    console.log(`exported ${download.suggestedFilename()}:\n${csv}`);
+    assert.match(download.suggestedFilename(), /differential-count\.csv$/);
+    assert.match(csv.split(/\r?\n/)[0], /count.*percentage/i);
+    assert.ok(csv.trim().split(/\r?\n/).length >= 2);
+    const total = await table.locator("tfoot td").nth(1).innerText();
+    assert.ok(Number(total) >= 35, `total ${total}`);
+    await shot(page, "07-differential-count");
+  });
+
+  it("lets the admin manage accounts", async () => {
+    await page.getByRole("link", { name: "Accounts" }).click();
+    await page.getByLabel("Username", { exact: true }).fill("e2e-reviewer");
+    await page.getByLabel("Password", { exact: true }).fill("reviewer-password-1");
+    await page.getByLabel("Role", { exact: true }).selectOption("reviewer");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByText("Account e2e-reviewer created.").waitFor();
+    await page.getByRole("cell", { name: "e2e-reviewer", exact: true }).waitFor();
+    await shot(page, "08-accounts");
+  });
+
+  it("works at tablet width and explains errors in words", async () => {
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.goto(`${projectUrl}/cells`);
+    await page.getByTestId("cell-row").first().waitFor();
+    await shot(page, "09-results-tablet");
+    await page.goto(`${server.baseUrl}/projects/no-such-project/cells`);
+    const alert = page.getByRole("alert").first();
+    await alert.waitFor();
+    assert.ok((await alert.innerText()).trim().length > 10);
+    await shot(page, "10-error-message");
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it("keeps the projects list and signs out", async () => {
+    await page.goto(`${server.baseUrl}/projects`);
+    await page.getByRole("link", { name: "E2E peripheral smear" }).focus();
+    await page.keyboard.press("Tab"); // to "Rename": the focus ring must be visible in the screenshot
+    await shot(page, "02-projects");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    writeFileSync(join(ARTIFACTS, "console-errors.txt"), consoleErrors.join("\n"));
+  });
+});

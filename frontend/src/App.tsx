@@ -1,0 +1,96 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { type ReactNode, useState } from "react";
+import { BrowserRouter, Navigate, Outlet, Route, Routes } from "react-router";
+import { ApiError } from "./api/errors";
+import { AuthProvider, RequireAuth } from "./auth/AuthContext";
+import { Layout } from "./components/Layout";
+import { AccountsPage } from "./pages/AccountsPage";
+import { CellDetailsPage } from "./pages/CellDetailsPage";
+import { CellsPage } from "./pages/CellsPage";
+import { DifferentialCountPage } from "./pages/DifferentialCountPage";
+import { LandscapePage } from "./pages/LandscapePage";
+import { LoginPage } from "./pages/LoginPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { ProjectLayout } from "./pages/ProjectLayout";
+import { ProjectsPage } from "./pages/ProjectsPage";
+import { UploadProvider } from "./uploads/UploadContext";
+import type { SendChunk } from "./uploads/uploadQueue";
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // A 4xx will not change by asking again; network hiccups and 5xx might.
+        retry: (failures, error) => !(error instanceof ApiError && error.status < 500) && failures < 2,
+        refetchOnWindowFocus: false,
+        staleTime: 5_000,
+      },
+    },
+  });
+}
+
+/** Everything above the router: caching, the upload queue and the session. */
+export function AppProviders({
+  children,
+  queryClient,
+  send,
+}: {
+  children: ReactNode;
+  queryClient: QueryClient;
+  send?: SendChunk;
+}) {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <UploadProvider send={send}>
+        <AuthProvider>{children}</AuthProvider>
+      </UploadProvider>
+    </QueryClientProvider>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route path="/login" element={<LoginPage />} />
+        <Route
+          element={
+            <RequireAuth>
+              <Outlet />
+            </RequireAuth>
+          }
+        >
+          <Route index element={<Navigate to="/projects" replace />} />
+          <Route path="projects" element={<ProjectsPage />} />
+          <Route path="projects/:projectId" element={<ProjectLayout />}>
+            <Route index element={<Navigate to="cells" replace />} />
+            <Route path="cells" element={<CellsPage />} />
+            <Route path="cells/:imageId" element={<CellDetailsPage />} />
+            <Route path="landscape" element={<LandscapePage />} />
+            <Route path="differential-count" element={<DifferentialCountPage />} />
+          </Route>
+          <Route
+            path="admin/accounts"
+            element={
+              <RequireAuth requiredRole="admin">
+                <AccountsPage />
+              </RequireAuth>
+            }
+          />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Route>
+    </Routes>
+  );
+}
+
+export default function App() {
+  const [queryClient] = useState(createQueryClient);
+  return (
+    <AppProviders queryClient={queryClient}>
+      <BrowserRouter>
+        <AppRoutes />
+      </BrowserRouter>
+    </AppProviders>
+  );
+}

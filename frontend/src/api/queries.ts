@@ -1,0 +1,165 @@
+// TanStack Query hooks, one per resource of docs/API.md.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "./client";
+import type { DifferentialCount, ImageSummary, Role } from "./types";
+
+export const queryKeys = {
+  me: ["me"] as const,
+  users: ["users"] as const,
+  projects: ["projects"] as const,
+  project: (projectId: string) => ["projects", projectId] as const,
+  images: (projectId: string) => ["projects", projectId, "images"] as const,
+  landscape: (projectId: string) => ["projects", projectId, "landscape"] as const,
+  differentialCount: (projectId: string) => ["projects", projectId, "differential-count"] as const,
+  image: (imageId: string) => ["images", imageId] as const,
+  neighbours: (imageId: string) => ["images", imageId, "neighbours"] as const,
+};
+
+/** How often to ask for news while the worker still has cells of this project to classify. */
+export const POLL_INTERVAL_MS = 2000;
+
+export function isWaiting(status: string): boolean {
+  return status === "pending" || status === "running";
+}
+
+export function useMe(enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.me,
+    queryFn: () => unwrap(api.GET("/api/v1/auth/me")),
+    enabled,
+    staleTime: 60_000,
+  });
+}
+
+export function useProjects() {
+  return useQuery({ queryKey: queryKeys.projects, queryFn: () => unwrap(api.GET("/api/v1/projects")) });
+}
+
+export function useProject(projectId: string) {
+  return useQuery({
+    queryKey: queryKeys.project(projectId),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/projects/{project_id}", { params: { path: { project_id: projectId } } })),
+  });
+}
+
+export function useCreateProject() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (name: string) => unwrap(api.POST("/api/v1/projects", { body: { name } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.projects }),
+  });
+}
+
+export function useRenameProject() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ projectId, name }: { projectId: string; name: string }) =>
+      unwrap(
+        api.PATCH("/api/v1/projects/{project_id}", {
+          params: { path: { project_id: projectId } },
+          body: { name },
+        }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.projects }),
+  });
+}
+
+export function useDeleteProject() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (projectId: string) =>
+      unwrap(api.DELETE("/api/v1/projects/{project_id}", { params: { path: { project_id: projectId } } })),
+    onSuccess: (_data, projectId) => {
+      queryClient.removeQueries({ queryKey: queryKeys.project(projectId) });
+      return queryClient.invalidateQueries({ queryKey: queryKeys.projects });
+    },
+  });
+}
+
+/** The project's cells; polls while any of them is still waiting for the worker. */
+export function useImages(projectId: string) {
+  return useQuery({
+    queryKey: queryKeys.images(projectId),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/projects/{project_id}/images", { params: { path: { project_id: projectId } } }),
+      ),
+    refetchInterval: (query) => {
+      const images: ImageSummary[] | undefined = query.state.data;
+      return images?.some((image) => isWaiting(image.status)) ? POLL_INTERVAL_MS : false;
+    },
+  });
+}
+
+export function useImage(imageId: string) {
+  return useQuery({
+    queryKey: queryKeys.image(imageId),
+    queryFn: () => unwrap(api.GET("/api/v1/images/{image_id}", { params: { path: { image_id: imageId } } })),
+    refetchInterval: (query) =>
+      query.state.data && isWaiting(query.state.data.status) ? POLL_INTERVAL_MS : false,
+  });
+}
+
+export function useNeighbours(imageId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.neighbours(imageId),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/images/{image_id}/neighbours", { params: { path: { image_id: imageId } } })),
+    enabled,
+  });
+}
+
+export function useLandscape(projectId: string) {
+  return useQuery({
+    queryKey: queryKeys.landscape(projectId),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/projects/{project_id}/landscape", { params: { path: { project_id: projectId } } }),
+      ),
+  });
+}
+
+export function useDifferentialCount(projectId: string) {
+  return useQuery({
+    queryKey: queryKeys.differentialCount(projectId),
+    // The endpoint also answers text/csv (?format=csv); without it the answer is JSON.
+    queryFn: async () =>
+      (await unwrap(
+        api.GET("/api/v1/projects/{project_id}/differential-count", {
+          params: { path: { project_id: projectId } },
+        }),
+      )) as DifferentialCount,
+  });
+}
+
+export function useUsers() {
+  return useQuery({ queryKey: queryKeys.users, queryFn: () => unwrap(api.GET("/api/v1/users")) });
+}
+
+export function useCreateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { username: string; password: string; role: Role }) =>
+      unwrap(api.POST("/api/v1/users", { body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.users }),
+  });
+}
+
+export function useUpdateUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ userId, ...body }: { userId: string; role?: Role; password?: string }) =>
+      unwrap(api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: userId } }, body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.users }),
+  });
+}
+
+export function useDeleteUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (userId: string) =>
+      unwrap(api.DELETE("/api/v1/users/{user_id}", { params: { path: { user_id: userId } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.users }),
+  });
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { classColour, classColourScale } from "../classes";
+import { differentialSpec, landscapeSpec, probabilitySpec } from "./specs";
+
+describe("chart specs", () => {
+  it("gives every class the same colour on every chart", () => {
+    const scale = classColourScale(["neutrophil", "basophil", "neutrophil"]);
+    expect(scale.domain).toEqual(["basophil", "neutrophil"]);
+    expect(scale.range).toEqual([classColour("basophil"), classColour("neutrophil")]);
+    expect(classColour("some_new_class")).toMatch(/^#[0-9A-F]{6}$/i);
+  });
+
+  it("binds the landscape scales to an interval selection for pan, zoom and double-click reset", () => {
+    const spec = landscapeSpec({
+      references: [{ reference_id: "r1", x: 1, y: 2, label: "monocyte" }],
+      cells: [{ image_id: "i1", x: 0, y: 0, label: "neutrophil", confidence: 0.9 }],
+    });
+    const json = JSON.stringify(spec);
+    expect(json).toContain('"bind":"scales"');
+    expect(json).toContain('"clear":"dblclick"');
+    expect(json).toContain('"kind":"cell"');
+    expect(json).toContain('"kind":"reference"');
+  });
+
+  it("puts probabilities and shares on a percent axis", () => {
+    const probability = probabilitySpec({ neutrophil: 0.8, ig: 0.2 }) as {
+      data: { values: { name: string }[] };
+    };
+    expect(probability.data.values.map((v) => v.name)).toEqual(["neutrophil", "immature granulocyte"]);
+    const differential = differentialSpec([
+      { label: "neutrophil", count: 3, percentage: 75 },
+      { label: "lymphocyte", count: 1, percentage: 25 },
+    ]) as { data: { values: { fraction: number }[] } };
+    expect(differential.data.values.map((v) => v.fraction)).toEqual([0.75, 0.25]);
+  });
+});

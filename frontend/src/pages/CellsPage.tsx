@@ -1,0 +1,230 @@
+import { useMemo, useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+import { download, exportName } from "../api/download";
+import { errorMessage } from "../api/errors";
+import { isWaiting, useImages, useProject } from "../api/queries";
+import type { ImageSummary } from "../api/types";
+import { className, isLowConfidence, LOW_CONFIDENCE } from "../classes";
+import { AuthImage } from "../components/AuthImage";
+import { ClassLabel, Confidence, StatusBadge } from "../components/CellBadges";
+import { ErrorAlert, Loading } from "../components/ErrorAlert";
+import { UploadPanel } from "../uploads/UploadPanel";
+import { applyView, countByStatus, DEFAULT_VIEW, type ResultsView, type SortKey } from "./results";
+
+const SORTABLE: { key: SortKey; title: string }[] = [
+  { key: "filename", title: "File" },
+  { key: "label", title: "Predicted class" },
+  { key: "confidence", title: "Confidence" },
+  { key: "status", title: "Status" },
+];
+
+/** The filter and sort live in the URL, so a filtered view can be bookmarked and survives Back. */
+function useResultsView(): [ResultsView, (change: Partial<ResultsView>) => void] {
+  const [params, setParams] = useSearchParams();
+  const view: ResultsView = {
+    label: params.get("class") ?? DEFAULT_VIEW.label,
+    lowConfidenceOnly: params.get("low") === "1",
+    sort: (params.get("sort") as SortKey | null) ?? DEFAULT_VIEW.sort,
+    order: params.get("order") === "desc" ? "desc" : "asc",
+  };
+  const update = (change: Partial<ResultsView>) => {
+    const next = { ...view, ...change };
+    const search = new URLSearchParams();
+    if (next.label) search.set("class", next.label);
+    if (next.lowConfidenceOnly) search.set("low", "1");
+    if (next.sort !== DEFAULT_VIEW.sort) search.set("sort", next.sort);
+    if (next.order !== DEFAULT_VIEW.order) search.set("order", next.order);
+    setParams(search, { replace: true });
+  };
+  return [view, update];
+}
+
+function SortHeader({
+  column,
+  view,
+  onSort,
+}: {
+  column: (typeof SORTABLE)[number];
+  view: ResultsView;
+  onSort: (key: SortKey) => void;
+}) {
+  const active = view.sort === column.key;
+  return (
+    <th scope="col" aria-sort={active ? (view.order === "asc" ? "ascending" : "descending") : "none"}>
+      <button type="button" className="btn btn-link btn-sort p-0" onClick={() => onSort(column.key)}>
+        {column.title}
+        <span aria-hidden="true" className="ms-1">
+          {active ? (view.order === "asc" ? "▲" : "▼") : "↕"}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+function CellRow({ image, projectId }: { image: ImageSummary; projectId: string }) {
+  const to = `/projects/${projectId}/cells/${image.id}`;
+  return (
+    <tr className={isLowConfidence(image.confidence) ? "table-warning" : undefined} data-testid="cell-row">
+      <td>
+        <Link to={to} tabIndex={-1} aria-hidden="true">
+          <AuthImage
+            src={`/api/v1/images/${image.id}/thumbnail`}
+            alt=""
+            className="thumbnail"
+            width={56}
+            height={56}
+          />
+        </Link>
+      </td>
+      <td className="text-break">
+        <Link to={to}>{image.filename}</Link>
+      </td>
+      <td data-testid="predicted-class">
+        <ClassLabel label={image.label} />
+      </td>
+      <td>
+        <Confidence value={image.confidence} />
+      </td>
+      <td>
+        <StatusBadge status={image.status} />
+        {image.error && <div className="small text-danger">{image.error}</div>}
+      </td>
+    </tr>
+  );
+}
+
+function ExportResultsButton({ projectId }: { projectId: string }) {
+  const project = useProject(projectId);
+  const [failure, setFailure] = useState<string | null>(null);
+  return (
+    <div>
+      <button
+        type="button"
+        className="btn btn-sm btn-outline-primary"
+        onClick={() => {
+          setFailure(null);
+          download(
+            `/api/v1/projects/${projectId}/results?format=csv`,
+            exportName(project.data?.name, "results.csv"),
+          ).catch((error) => setFailure(errorMessage(error)));
+        }}
+      >
+        Export results CSV
+      </button>
+      {failure && <div className="small text-danger">{failure}</div>}
+    </div>
+  );
+}
+
+function ResultsTable({ projectId, images }: { projectId: string; images: ImageSummary[] }) {
+  const [view, setView] = useResultsView();
+  const labels = useMemo(
+    () => [...new Set(images.map((image) => image.label).filter((label): label is string => !!label))].sort(),
+    [images],
+  );
+  const shown = useMemo(() => applyView(images, view), [images, view]);
+  const counts = countByStatus(images);
+  const waiting = images.filter((image) => isWaiting(image.status)).length;
+
+  const sortBy = (key: SortKey) =>
+    setView({ sort: key, order: view.sort === key && view.order === "asc" ? "desc" : "asc" });
+
+  return (
+    <section aria-labelledby="results-title">
+      <div className="d-flex flex-wrap align-items-end gap-3 mb-3">
+        <div>
+          <h2 className="h5 mb-1" id="results-title">
+            Results
+          </h2>
+          <div className="small text-secondary" aria-live="polite">
+            {images.length} cells · {counts.done ?? 0} classified
+            {waiting > 0 && (
+              <>
+                {" "}
+                · <span className="spinner-grow spinner-grow-sm text-info" aria-hidden="true" /> {waiting}{" "}
+                waiting for the classifier
+              </>
+            )}
+            {(counts.failed ?? 0) > 0 && <span className="text-danger"> · {counts.failed} failed</span>}
+          </div>
+        </div>
+        <div className="ms-auto d-flex flex-wrap align-items-end gap-3">
+          <ExportResultsButton projectId={projectId} />
+          <div>
+            <label htmlFor="class-filter" className="form-label small mb-1">
+              Class
+            </label>
+            <select
+              id="class-filter"
+              className="form-select form-select-sm"
+              value={view.label}
+              onChange={(event) => setView({ label: event.target.value })}
+            >
+              <option value="">All classes</option>
+              {labels.map((label) => (
+                <option key={label} value={label}>
+                  {className(label)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="form-check mb-1">
+            <input
+              id="low-confidence"
+              type="checkbox"
+              className="form-check-input"
+              checked={view.lowConfidenceOnly}
+              onChange={(event) => setView({ lowConfidenceOnly: event.target.checked })}
+            />
+            <label htmlFor="low-confidence" className="form-check-label small">
+              Only low confidence (below {Math.round(LOW_CONFIDENCE * 100)}%)
+            </label>
+          </div>
+        </div>
+      </div>
+      {shown.length === 0 ? (
+        <p className="text-secondary">No cells match this filter.</p>
+      ) : (
+        <div className="table-responsive">
+          <table className="table table-sm align-middle results-table">
+            <caption className="small">
+              Rows highlighted in yellow have a confidence below {Math.round(LOW_CONFIDENCE * 100)}%: check
+              them against their neighbours.
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col" className="col-thumbnail">
+                  <span className="visually-hidden">Thumbnail</span>
+                </th>
+                {SORTABLE.map((column) => (
+                  <SortHeader key={column.key} column={column} view={view} onSort={sortBy} />
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((image) => (
+                <CellRow key={image.id} image={image} projectId={projectId} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function CellsPage() {
+  const { projectId = "" } = useParams();
+  const images = useImages(projectId);
+  return (
+    <>
+      <UploadPanel projectId={projectId} compact={(images.data?.length ?? 0) > 0} />
+      {images.isPending && <Loading what="cells" />}
+      {images.isError && <ErrorAlert error={images.error} onRetry={() => images.refetch()} />}
+      {images.data && images.data.length === 0 && (
+        <p className="text-secondary">No cells in this project yet: upload images above.</p>
+      )}
+      {images.data && images.data.length > 0 && <ResultsTable projectId={projectId} images={images.data} />}
+    </>
+  );
+}

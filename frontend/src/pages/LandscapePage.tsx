@@ -1,0 +1,120 @@
+import { useCallback, useMemo, useState } from "react";
+import { useNavigate, useParams } from "react-router";
+import type { View } from "vega";
+import { useLandscape } from "../api/queries";
+import { landscapeSpec } from "../charts/specs";
+import { formatPercent } from "../classes";
+import { AuthImage } from "../components/AuthImage";
+import { ClassLabel } from "../components/CellBadges";
+import { ErrorAlert, Loading } from "../components/ErrorAlert";
+import { VegaChart } from "../components/VegaChart";
+
+type Point = {
+  kind: "reference" | "cell";
+  label: string;
+  reference_id?: string;
+  image_id?: string;
+  confidence?: number | null;
+};
+type Hover = { point: Point; x: number; y: number };
+
+function pointOf(item: unknown): Point | null {
+  const datum = (item as { datum?: Point } | null)?.datum;
+  return datum && (datum.kind === "reference" || datum.kind === "cell") ? datum : null;
+}
+
+function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion: string | null }) {
+  const { point } = hover;
+  const version = modelVersion ? `?model_version=${encodeURIComponent(modelVersion)}` : "";
+  const src =
+    point.kind === "cell"
+      ? `/api/v1/images/${point.image_id}/thumbnail`
+      : `/api/v1/references/${point.reference_id}/thumbnail${version}`;
+  return (
+    <div
+      className="card shadow landscape-hover"
+      style={{ left: hover.x + 16, top: hover.y + 16 }}
+      aria-hidden="true"
+    >
+      <AuthImage src={src} alt="" width={112} height={112} className="card-img-top" />
+      <div className="card-body p-2 small">
+        <div className="fw-semibold">{point.kind === "cell" ? "This project's cell" : "Reference cell"}</div>
+        <ClassLabel label={point.label} />
+        {point.kind === "cell" && (
+          <div className="text-secondary">confidence {formatPercent(point.confidence)}</div>
+        )}
+        {point.kind === "cell" && <div className="text-secondary">click to open</div>}
+      </div>
+    </div>
+  );
+}
+
+export function LandscapePage() {
+  const { projectId = "" } = useParams();
+  const landscape = useLandscape(projectId);
+  const navigate = useNavigate();
+  const [hover, setHover] = useState<Hover | null>(null);
+  const [resets, setResets] = useState(0);
+  const spec = useMemo(() => (landscape.data ? landscapeSpec(landscape.data) : null), [landscape.data]);
+
+  const onView = useCallback(
+    (view: View) => {
+      view.addEventListener("mousemove", (event, item) => {
+        const point = pointOf(item);
+        const mouse = event as MouseEvent;
+        const box = view.container()?.getBoundingClientRect();
+        setHover(point && box ? { point, x: mouse.clientX - box.left, y: mouse.clientY - box.top } : null);
+      });
+      view.addEventListener("mouseout", () => setHover(null));
+      view.addEventListener("click", (_event, item) => {
+        const point = pointOf(item);
+        if (point?.kind === "cell") navigate(`/projects/${projectId}/cells/${point.image_id}`);
+      });
+    },
+    [navigate, projectId],
+  );
+
+  if (landscape.isPending) return <Loading what="landscape" />;
+  if (landscape.isError) return <ErrorAlert error={landscape.error} onRetry={() => landscape.refetch()} />;
+  const data = landscape.data;
+  const placed = data.cells.length;
+
+  return (
+    <section aria-labelledby="landscape-title">
+      <div className="d-flex flex-wrap align-items-center gap-2 mb-1">
+        <h2 className="h5 mb-0" id="landscape-title">
+          Morphological landscape
+        </h2>
+        <button
+          type="button"
+          className="btn btn-sm btn-outline-secondary ms-auto"
+          onClick={() => setResets((n) => n + 1)}
+        >
+          Reset view
+        </button>
+      </div>
+      <p className="small text-secondary mb-2">
+        t-SNE map of {data.references.length} reference cells (dots) coloured by class, with this project's{" "}
+        {placed} classified cells on top (outlined diamonds). Drag to pan, scroll to zoom, double-click to
+        reset; hover a point to see the cell, click a diamond to open it.
+      </p>
+      <div className="landscape card card-body p-2">
+        {spec && (
+          <VegaChart
+            key={resets}
+            spec={spec}
+            renderer="canvas"
+            onView={onView}
+            className="w-100"
+            label={`Landscape of ${data.references.length} reference cells and ${placed} cells of this project`}
+          />
+        )}
+        {hover && <HoverCard hover={hover} modelVersion={data.model_version} />}
+      </div>
+      <p className="small text-secondary mt-2">
+        Model version <code>{data.model_version ?? "—"}</code>. Cells far from any reference cluster, or
+        inside a cluster of another class than their predicted class, deserve a second look.
+      </p>
+    </section>
+  );
+}

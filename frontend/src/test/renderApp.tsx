@@ -1,0 +1,16 @@
+import { render } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { AppProviders, AppRoutes, createQueryClient } from "../App";
+import type { SendChunk } from "../uploads/uploadQueue";
+
+export function renderApp(path: string, send?: SendChunk) {
+  const queryClient = createQueryClient();
+  queryClient.setDefaultOptions({ queries: { ...queryClient.getDefaultOptions().queries, retry: false } });
+  return render(
+    <AppProviders queryClient={queryClient} send={send}>
+      <MemoryRouter initialEntries={[path]}>
+        <AppRoutes />
+      </MemoryRouter>
+    </AppProviders>,
+  );
+}
