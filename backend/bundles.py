@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backend.store.base import ModelVersion
+from backend.store.base import ModelVersion, Store
 
 if TYPE_CHECKING:
     from models.bundle import ModelBundle
@@ -26,6 +27,12 @@ class BundleCache:
         self.size = size
         self._bundles: OrderedDict[tuple[str, str], ModelBundle] = OrderedDict()
         self._lock = asyncio.Lock()
+        self._store: Store | None = None
+        self._cache_dir = Path("~/.hemosight/model-cache")
+
+    def attach(self, store: Store, cache_dir: Path) -> None:
+        """The store that keeps uploaded bundles (GridFS), and where to download them."""
+        self._store, self._cache_dir = store, cache_dir
 
     async def get(self, model: ModelVersion) -> ModelBundle:
         key = (model.path, model.checksum)
@@ -33,20 +40,26 @@ class BundleCache:
             if key in self._bundles:
                 self._bundles.move_to_end(key)
                 return self._bundles[key]
-            bundle = await asyncio.to_thread(_load, model)
+            path = Path(model.path)
+            if self._store is not None:
+                from backend.model_files import BundleFileError, bundle_file
+
+                try:
+                    path = await bundle_file(self._store, model, self._cache_dir)
+                except BundleFileError as exc:
+                    raise BundleUnavailableError(str(exc)) from None
+            bundle = await asyncio.to_thread(_load, model, path)
             self._bundles[key] = bundle
             while len(self._bundles) > self.size:
                 self._bundles.popitem(last=False)
             return bundle
 
 
-def _load(model: ModelVersion) -> ModelBundle:
-    from pathlib import Path
-
+def _load(model: ModelVersion, path: Path) -> ModelBundle:
     from models.bundle import BundleError, ModelBundle
 
     try:
-        return ModelBundle.load(Path(model.path))
+        return ModelBundle.load(path)
     except BundleError as exc:
         raise BundleUnavailableError(
             f"Model {model.version} cannot be read: {exc} Ask your administrator to register it again."

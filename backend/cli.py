@@ -39,20 +39,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     admin.set_defaults(handler=_guarded(_create_admin))
 
-    models = subparsers.add_parser("models", help="list, add and activate model bundles")
+    models = subparsers.add_parser("models", help="list, upload, activate and roll back model bundles")
     actions = models.add_subparsers(title="actions", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="registered model versions; * marks the active one")
+    listing.add_argument("--metrics", action="store_true", help="also compare every numeric metric side by side")
     _store_options(listing)
     listing.set_defaults(handler=_guarded(_models_list))
-    add = actions.add_parser("add", help="register a bundle file (.hsb)")
-    add.add_argument("path", type=Path)
-    add.add_argument("--activate", action="store_true", help="make it the model the workers use (no restart needed)")
-    _store_options(add)
-    add.set_defaults(handler=_guarded(_models_add))
+    for name, upload, help_text in (
+        ("upload", True, "copy a bundle file (.hsb) into the store (data folder or GridFS) and register it"),
+        ("add", False, "register a bundle file (.hsb) where it lies (every worker must be able to read the path)"),
+    ):
+        add = actions.add_parser(name, help=help_text)
+        add.add_argument("path", type=Path)
+        add.add_argument("--activate", action="store_true", help="make it the model the workers use (no restart)")
+        add.add_argument("--created-by", default="", help="who registers it (shown by 'models list')")
+        _store_options(add)
+        add.set_defaults(handler=_guarded(_models_add), upload=upload)
     activate = actions.add_parser("activate", help="switch the workers to a registered version")
     activate.add_argument("version")
     _store_options(activate)
     activate.set_defaults(handler=_guarded(_models_activate))
+    rollback = actions.add_parser("rollback", help="re-activate the version that was active before the current one")
+    _store_options(rollback)
+    rollback.set_defaults(handler=_guarded(_models_rollback))
+
+    backup = subparsers.add_parser(
+        "backup", help="back up the embedded store (database, images, uploaded models) while it runs"
+    )
+    backup.add_argument("out", type=Path, help="the backup file to write (.tar.gz)")
+    backup.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    backup.set_defaults(handler=_guarded(_backup))
+    restore = subparsers.add_parser("restore", help="restore an embedded-store backup (stop HemoSight first)")
+    restore.add_argument("archive", type=Path, help="a file written by 'hemosight backup'")
+    restore.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    restore.add_argument("--force", action="store_true", help="replace the database already in --data-dir")
+    restore.set_defaults(handler=_guarded(_restore))
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
@@ -127,53 +148,117 @@ def _read_password(from_stdin: bool) -> str:
 
 # --- models ------------------------------------------------------------------------------
 def _models_list(args: argparse.Namespace) -> int:
+    from backend.model_registry import comparable_metrics, headline_metrics
+
     async def listing(store):  # type: ignore[no-untyped-def]
         return await store.list_model_versions()
 
     models = _with_store(args, listing)
     if not models:
-        print("No model registered. Add one with 'hemosight models add PATH --activate'.")
+        print("No model registered. Upload one with 'hemosight models upload PATH --activate'.")
     for model in models:
-        label_sets = ", ".join(model.label_sets)
-        print(f"{'*' if model.active else ' '} {model.version}  {model.path}  label sets: {label_sets}")
+        registered = model.registered_at.strftime("%Y-%m-%d %H:%M")
+        by = f" by {model.registered_by}" if model.registered_by else ""
+        scores = "  ".join(f"{k}={v:.4f}" for k, v in headline_metrics(model.metrics).items())
+        print(
+            f"{'*' if model.active else ' '} {model.version}  {model.path}  label sets: {', '.join(model.label_sets)}"
+            f"  registered {registered}{by}  {scores}".rstrip()
+        )
+    if args.metrics and models:
+        table = {m.version: comparable_metrics(m.metrics) for m in models}
+        names = sorted({name for values in table.values() for name in values})
+        width = max([len(n) for n in names] + [6])
+        print("\n" + "metric".ljust(width) + "".join(f"  {v:>14}" for v in table))
+        for name in names:
+            cells = "".join(f"  {table[v][name]:>14.4f}" if name in table[v] else f"  {'-':>14}" for v in table)
+            print(name.ljust(width) + cells)
     return 0
 
 
 def _models_add(args: argparse.Namespace) -> int:
+    from backend.model_files import BundleFileError
     from backend.model_registry import ModelRegistrationError, register_bundle
 
     async def add(store):  # type: ignore[no-untyped-def]
         try:
-            return await register_bundle(store, args.path, activate=args.activate)
-        except ModelRegistrationError as exc:
+            return await register_bundle(
+                store, args.path, activate=args.activate, upload=args.upload, registered_by=args.created_by
+            )
+        except (ModelRegistrationError, BundleFileError) as exc:
             raise CommandError(str(exc)) from None
 
     model = _with_store(args, add)
-    print(f"Registered model {model.version}" + (" and made it active." if model.active else "."))
+    where = " into the store" if args.upload else ""
+    print(f"Registered model {model.version}{where}" + (" and made it active." if model.active else "."))
     return 0
 
 
 def _models_activate(args: argparse.Namespace) -> int:
-    async def activate(store):  # type: ignore[no-untyped-def]
-        return await store.activate_model_version(args.version)
+    from backend.model_registry import ModelRegistrationError, activate_version
 
-    if not _with_store(args, activate):
-        raise CommandError(f"No model version {args.version!r}; see 'hemosight models list'.")
+    async def activate(store):  # type: ignore[no-untyped-def]
+        try:
+            return await activate_version(store, args.version)
+        except ModelRegistrationError as exc:
+            raise CommandError(str(exc)) from None
+
+    _with_store(args, activate)
     print(f"Model {args.version} is active; running workers switch to it before their next batch.")
+    return 0
+
+
+def _models_rollback(args: argparse.Namespace) -> int:
+    from backend.model_registry import ModelRegistrationError, rollback
+
+    async def back(store):  # type: ignore[no-untyped-def]
+        try:
+            return await rollback(store)
+        except ModelRegistrationError as exc:
+            raise CommandError(str(exc)) from None
+
+    model = _with_store(args, back)
+    print(f"Rolled back: model {model.version} is active again; running workers switch before their next batch.")
+    return 0
+
+
+# --- backup / restore ----------------------------------------------------------------------
+def _backup(args: argparse.Namespace) -> int:
+    from backend.backup import BackupError, backup
+
+    settings = _settings(argparse.Namespace(data_dir=args.data_dir, mongo_uri=None))
+    if settings.mongo_uri:
+        raise CommandError("HEMOSIGHT_MONGO_URI is set: back up MongoDB with mongodump (README, Deployment).")
+    try:
+        manifest = backup(settings.resolved_data_dir, args.out)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    counts = ", ".join(f"{n} {table}" for table, n in manifest["counts"].items())  # type: ignore[attr-defined]
+    print(f"Backed up {settings.resolved_data_dir} to {args.out}: {counts}.")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from backend.backup import BackupError, restore
+
+    settings = _settings(argparse.Namespace(data_dir=args.data_dir, mongo_uri=None))
+    try:
+        manifest = restore(args.archive, settings.resolved_data_dir, force=args.force)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Restored the backup of {manifest['created']} into {settings.resolved_data_dir}; start HemoSight again.")
     return 0
 
 
 # --- serve -------------------------------------------------------------------------------
 def _serve(args: argparse.Namespace) -> int:
-    import logging
-
     import uvicorn
 
+    from backend.logs import configure_logging
     from backend.main import create_app
     from backend.supervisor import WorkerSupervisor
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
+    configure_logging("backend", settings.log_format, settings.log_level)
     settings.token_secret()  # create it now, before any request can race for it
     model = _with_store(args, lambda store: _prepare_model(store, args.model, settings.default_model))
     if model is None:
@@ -191,7 +276,8 @@ def _serve(args: argparse.Namespace) -> int:
     supervisor.start()
     try:
         print(f"hemosight: serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)", file=sys.stderr)
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        # log_config=None: uvicorn's records go through configure_logging (JSON lines in containers).
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
     finally:
         supervisor.stop()
     return 0

@@ -17,7 +17,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.api.routes import auth, health, images, jobs, model_versions, projects, references, users
+from backend.api.routes import (
+    auth,
+    health,
+    images,
+    jobs,
+    label_sets,
+    labels,
+    metrics,
+    model_versions,
+    projects,
+    references,
+    rescore,
+    users,
+)
 from backend.bundles import BundleCache
 from backend.limits import RequestSizeLimit
 from backend.settings import Settings
@@ -37,6 +50,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store if store is not None else await open_store(settings)
+        app.state.bundles.attach(app.state.store, settings.model_cache_dir)
         try:
             yield
         finally:
@@ -57,10 +71,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.thumbnails = ThumbnailCache()
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, users, projects, images, jobs, references, model_versions):
+    routes = (health, auth, users, projects, images, jobs, references, model_versions, label_sets, labels, rescore)
+    for module in routes:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)
+    app.include_router(metrics.router, include_in_schema=False)
     _add_error_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     _serve_frontend(app, settings.frontend_dist)

@@ -185,5 +185,160 @@ class ModelVersionPublic(BaseModel):
     default_label_set: str
     label_sets: dict[str, list[str]]
     metrics: dict[str, object]
+    #: The numeric metrics flattened to dotted names (``held_out.cell_type.macro_f1``), to compare versions.
+    comparable_metrics: dict[str, float] = {}
     reference_count: int
     active: bool
+    registered_at: datetime | None = None
+    registered_by: str = ""
+    activated_at: datetime | None = None
+    #: True when the bundle's bytes are kept in the store (uploaded), false when registered by path.
+    stored: bool = False
+
+
+class RescorePublic(BaseModel):
+    project_id: str
+    model_version: str
+    queued: int
+
+
+LabelSetKind = Literal["model", "custom"]
+LabelSetStatus = Literal["model", "ready", "needs_labels", "failed"]
+LabelAction = Literal["set", "confirm"]
+QueueStrategy = Literal["uncertainty", "margin", "entropy", "random", "cst", "cst+al"]
+
+
+class LabelSetCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    classes: list[str] = Field(min_length=2, max_length=100)
+    description: str = Field(default="", max_length=500)
+
+
+class LabelSetUpdate(BaseModel):
+    #: Classes to add (existing classes stay: labels may use them).
+    add_classes: list[str] = Field(default_factory=list, max_length=100)
+    description: str | None = Field(default=None, max_length=500)
+
+
+class LabelSetPublic(BaseModel):
+    name: str
+    kind: LabelSetKind
+    classes: list[str]
+    description: str
+    #: "model": the bundle's classifier is used; "ready": a classifier refitted on the lab's labels;
+    #: "needs_labels": no classifier yet (`message` says what to label); "failed": see `message`.
+    status: LabelSetStatus
+    message: str | None
+    model_version: str | None
+    #: Goes up with every new classifier of this label set; null while the bundle's classifier is used.
+    classifier_version: int | None
+    #: Goes up with every label change; the worker refits until `fitted_labels_version` catches up.
+    labels_version: int
+    fitted_labels_version: int
+    #: True while the label set waits for a refit (poll `GET /label-sets/{name}` until it is false).
+    updating: bool
+    lab_labels: int
+
+
+class LabelCreate(BaseModel):
+    label_set: str = Field(min_length=1, max_length=64)
+    #: The class; may be omitted with action "confirm" (confirms the current prediction).
+    label: str | None = Field(default=None, min_length=1, max_length=200)
+    action: LabelAction = "set"
+
+
+class BulkLabelItem(BaseModel):
+    image_id: str
+    label: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class BulkLabelCreate(BaseModel):
+    label_set: str = Field(min_length=1, max_length=64)
+    action: LabelAction = "set"
+    items: list[BulkLabelItem] = Field(min_length=1, max_length=5000)
+
+
+class LabelEventPublic(BaseModel):
+    id: str
+    image_id: str
+    project_id: str
+    label_set: str
+    label: str | None
+    previous_label: str | None
+    action: Literal["set", "confirm", "undo"]
+    source: Literal["model-reference", "reviewer", "import"]
+    username: str
+    created_at: datetime
+    undoes: str | None
+    undone_by: str | None
+
+
+class CellLabelPublic(BaseModel):
+    image_id: str
+    project_id: str
+    label_set: str
+    label: str
+    source: Literal["model-reference", "reviewer", "import"]
+    username: str
+    event_id: str
+    updated_at: datetime
+
+
+class ImageLabelsPublic(BaseModel):
+    image_id: str
+    labels: dict[str, CellLabelPublic]
+    history: list[LabelEventPublic]
+
+
+class QueueItem(BaseModel):
+    image_id: str
+    project_id: str
+    filename: str
+    label: str
+    confidence: float
+    margin: float
+    entropy: float
+
+
+class QueuePublic(BaseModel):
+    label_set: str
+    strategy: QueueStrategy
+    classifier_version: int | None
+    #: Cells to label by hand, most informative first.
+    review: list[QueueItem]
+    #: Cells whose prediction is confident (≥ threshold) to confirm in bulk (confirmed self-training).
+    confirm: list[QueueItem]
+    #: Unlabelled cells with a prediction in this label set that the queue was chosen from.
+    candidates: int
+
+
+class LearningCurvePoint(BaseModel):
+    classifier_version: int
+    support_size: int
+    lab_labels: int
+    #: Share of the cells labelled after this classifier (until the next one) that it had predicted right:
+    #: a held-out score, as those cells were not in its support set. Null until such labels exist.
+    agreement: float | None
+    #: How many cells that score is measured on.
+    next_labels: int
+    created_at: datetime
+
+
+class PowerLawFit(BaseModel):
+    p_max: float
+    k: float
+    n0: float
+    r: float
+    rmse: float
+
+
+class LearningCurvePublic(BaseModel):
+    label_set: str
+    points: list[LearningCurvePoint]
+    #: P(n) = p_max − k / (n − n0)^r fitted to (support_size, agreement); null with fewer than 4 points.
+    power_law: PowerLawFit | None
+
+
+class LabelImportPublic(BaseModel):
+    imported: int
+    unchanged: int

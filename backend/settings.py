@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     batch_size: int = 32
     neighbours_k: int = 10
 
+    #: "text" for people at a terminal, "json" (one object per line) for log collectors; containers use json.
+    log_format: str = "text"
+    log_level: str = "INFO"
+    #: A worker serves Prometheus metrics and /healthz on this port (0: off); the backend serves /metrics itself.
+    metrics_port: int = 0
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where bundles kept in MongoDB (GridFS) are downloaded to before loading."""
+        return self.resolved_data_dir / "model-cache"
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser()

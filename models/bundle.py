@@ -109,9 +109,9 @@ class ModelBundle:
 
     def embed_prepared(self, prepared: np.ndarray, batch_size: int = 64) -> np.ndarray:
         """Embeddings of images already passed through `self.preprocessing.prepare`."""
-        encoder = self._encoder()
+        infer = self._encoder()
         batches = [
-            np.asarray(encoder(np.asarray(prepared[i : i + batch_size], np.float32), training=False))
+            np.asarray(infer(np.asarray(prepared[i : i + batch_size], np.float32)))
             for i in range(0, len(prepared), batch_size)
         ]
         return np.concatenate(batches).astype(np.float32)
@@ -171,13 +171,21 @@ class ModelBundle:
         return self._map
 
     def _encoder(self):  # type: ignore[no-untyped-def]
+        """The encoder as one compiled graph function: eager Keras calls cost ~3x more per image."""
         if not hasattr(self, "_model"):
+            import tensorflow as tf
+
             from models.encoder import build_encoder
 
-            model = build_encoder(self.preprocessing.input_size, None, self.dropout)
+            size = self.preprocessing.input_size
+            model = build_encoder(size, None, self.dropout)
             model.set_weights([w.astype(np.float32) for w in self.encoder_weights])
             self._model = model
-        return self._model
+            self._infer = tf.function(
+                lambda x: model(x, training=False),
+                input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)],
+            )
+        return self._infer
 
     # --- persistence -----------------------------------------------------------------
     def save(self, path: Path) -> Path:

@@ -2,9 +2,16 @@
 
 One embedding serves many label sets (cell type, each morphological attribute, classes a
 lab defines later); each label set gets its own light classifier fitted on the
-embeddings of its labelled support set. The SVM is liblinear's `LinearSVC` in the
-primal (much faster than `SVC(kernel="linear")` at thousands of cells); the classifier
-is stored as plain arrays (no pickle). Probabilities come from Platt scaling fitted on
+embeddings of its labelled support set, refitted within seconds whenever the lab labels
+cells. The SVM is the L2-regularised squared-hinge linear SVM of liblinear's `LinearSVC`
+(primal, bias as a regularised feature), solved by the finite Newton method of Keerthi &
+DeCoste (2005) on the first `components` principal components of the standardised
+embedding: the embedding has far fewer informative directions than its 1280
+dimensions, the Gram matrix of the support set is computed once and shared by every
+class and every calibration fold, and each Newton step is a small linear solve. That
+makes a refit on 16,000 cells take seconds instead of a minute, with the same macro F1
+(benchmarks/RESULTS.md). The classifier is stored as plain arrays (no pickle), with the
+projection folded into the coefficients. Probabilities come from Platt scaling fitted on
 cross-validated decision values and normalised across classes, as
 `CalibratedClassifierCV(..., method="sigmoid", ensemble=False)` does (scikit-learn's
 recommended replacement for the deprecated `SVC(probability=True)`).
@@ -12,14 +19,13 @@ recommended replacement for the deprecated `SVC(probability=True)`).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
+import scipy.linalg
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
+from sklearn.utils.extmath import randomized_svd
 
 from models.calibration import fit_platt
 
@@ -34,8 +40,10 @@ class LabelSetClassifier:
 
     C: float = 0.1
     calibration_folds: int = 3
-    max_iter: int = 1000
+    max_iter: int = 100
     tol: float = 1e-3
+    #: Principal components of the standardised embedding the SVM is fitted on (None: all dimensions).
+    components: int | None = 256
 
     def fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
         labels = np.asarray(labels)
@@ -47,21 +55,26 @@ class LabelSetClassifier:
         x = np.asarray(embeddings, np.float32)
         scaler = StandardScaler().fit(x)
         xs = scaler.transform(x).astype(np.float32)
+        projection = self._projection(xs)
+        z = np.hstack([xs @ projection.T if projection is not None else xs, np.ones((len(xs), 1), np.float32)])
+        gram = (z.T @ z).astype(np.float64)
         targets = self._targets(labels, classes)
-        coef, intercept = self._fit_svm(xs, labels)
+        weights = self._fit_svm(z, targets, gram)
         folds = int(min(self.calibration_folds, counts.min()))
         if folds >= 2:
             scores = np.empty_like(targets)
-            for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(xs, labels):
+            for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(z, labels):
                 if len(np.unique(labels[train])) < len(classes):
                     raise NotEnoughLabelsError("Every class needs labelled cells in each calibration fold.")
-                w, b = self._fit_svm(xs[train], labels[train])
-                scores[test] = xs[test] @ w.T + b
+                fold_gram = gram - (z[test].T @ z[test]).astype(np.float64)
+                scores[test] = z[test] @ self._fit_svm(z[train], targets[train], fold_gram).T
             calibration = [fit_platt(scores[:, j], targets[:, j] > 0) for j in range(targets.shape[1])]
             slopes = np.array([a for a, _ in calibration])
             offsets = np.array([b for _, b in calibration])
         else:  # too few labels per class to cross-validate: an uncalibrated logistic link
             slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
+        coef = weights[:, :-1] @ projection if projection is not None else weights[:, :-1]
+        intercept = weights[:, -1]
         self.classes_ = [str(c) for c in classes]
         self.mean_ = scaler.mean_.astype(np.float32)
         self.scale_ = scaler.scale_.astype(np.float32)
@@ -71,11 +84,31 @@ class LabelSetClassifier:
         self.calibration_offset_ = offsets.astype(np.float32)
         return self
 
-    def _fit_svm(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            svm = LinearSVC(C=self.C, dual=False, tol=self.tol, max_iter=self.max_iter).fit(x, labels)
-        return svm.coef_.astype(np.float32), svm.intercept_.astype(np.float32)
+    def _projection(self, xs: np.ndarray) -> np.ndarray | None:
+        """Rows: the leading principal axes of the standardised support set (None: keep every dimension).
+
+        With no more cells than components the axes span the data exactly, so nothing a linear
+        classifier could use is lost; otherwise a seeded randomised eigendecomposition of the
+        covariance (dimensions × dimensions, cheap) finds them.
+        """
+        n, d = xs.shape
+        if self.components is None or d <= self.components:
+            return None
+        if n <= self.components:
+            _, _, vt = np.linalg.svd(xs.astype(np.float64), full_matrices=False)
+            return vt.astype(np.float32)
+        covariance = (xs.T @ xs).astype(np.float64)
+        _, _, vt = randomized_svd(covariance, self.components, n_oversamples=16, n_iter=4, random_state=0)
+        return vt.astype(np.float32)
+
+    def _fit_svm(self, z: np.ndarray, targets: np.ndarray, gram: np.ndarray) -> np.ndarray:
+        """One weight row (features + bias) per one-vs-rest problem; `gram` is z.T @ z."""
+        return np.stack(
+            [
+                _squared_hinge_svm(z, targets[:, j], self.C, gram, self.max_iter, self.tol)
+                for j in range(targets.shape[1])
+            ]
+        ).astype(np.float32)
 
     @staticmethod
     def _targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -120,3 +153,66 @@ class LabelSetClassifier:
         for name in ("mean", "scale", "coef", "intercept", "calibration_slope", "calibration_offset"):
             setattr(model, f"{name}_", np.asarray(arrays[f"{prefix}/{name}"], np.float32))
         return model
+
+
+def _squared_hinge_svm(
+    z: np.ndarray, y: np.ndarray, C: float, gram: np.ndarray, max_iter: int, tol: float
+) -> np.ndarray:
+    """min ½‖w‖² + C Σ max(0, 1 − yᵢ w·zᵢ)², liblinear's L2-loss SVM, by finite Newton steps.
+
+    On the cells inside the margin (the active set) the objective is quadratic, so each step
+    solves it exactly, (I + 2C Z_AᵀZ_A) w̄ = 2C Z_Aᵀy_A, followed by an exact line search
+    towards w̄; the method stops when the active set no longer changes (Keerthi & DeCoste,
+    JMLR 6, 2005). Z_AᵀZ_A comes from the shared `gram` minus the few cells outside the set.
+    """
+    n, k = z.shape
+    w = np.zeros(k, np.float64)
+    margins = np.zeros(n, np.float64)
+    identity = np.eye(k)
+    active: np.ndarray | None = None
+    for _ in range(max(max_iter, 1)):
+        now_active = y * margins < 1.0
+        if active is not None and np.array_equal(now_active, active):
+            break
+        active = now_active
+        if active.all():
+            active_gram = gram
+        elif active.sum() * 2 < n:
+            active_gram = (z[active].T @ z[active]).astype(np.float64)
+        else:
+            active_gram = gram - (z[~active].T @ z[~active]).astype(np.float64)
+        rhs = 2.0 * C * (z[active].T @ y[active]).astype(np.float64)
+        target = scipy.linalg.solve(identity + 2.0 * C * active_gram, rhs, assume_a="pos")
+        direction = target - w
+        change = (z @ direction).astype(np.float64)
+        step = _line_search(w, direction, margins, change, y, C)
+        w += step * direction
+        margins += step * change
+        if step * np.linalg.norm(direction) <= tol * (1.0 + np.linalg.norm(w)) and step == 1.0:
+            break
+    return w
+
+
+def _line_search(
+    w: np.ndarray, direction: np.ndarray, margins: np.ndarray, change: np.ndarray, y: np.ndarray, C: float
+) -> float:
+    """The step t in (0, 1] minimising the (convex, piecewise quadratic) objective along `direction`."""
+    wd, dd = float(w @ direction), float(direction @ direction)
+
+    def slope(t: float) -> float:
+        outputs = margins + t * change
+        inside = y * outputs < 1.0
+        return wd + t * dd + 2.0 * C * float(np.sum((outputs[inside] - y[inside]) * change[inside]))
+
+    if slope(1.0) <= 0.0:
+        return 1.0
+    low, high = 0.0, 1.0
+    for _ in range(50):
+        middle = (low + high) / 2
+        if slope(middle) > 0.0:
+            high = middle
+        else:
+            low = middle
+        if high - low < 1e-6:
+            break
+    return (low + high) / 2

@@ -92,6 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     curve.add_argument("--out", type=Path, help="folder for curve.json and curve.png")
     curve.set_defaults(handler=_lazy("models.commands.label_curve", "run"))
 
+    al = sub.add_parser("simulate-al", help="replay the active-learning experiment on labelled cells (paper, Fig. 4)")
+    source = al.add_mutually_exclusive_group()
+    source.add_argument("--model", type=Path, default=None, help="model bundle that embeds the images of --data")
+    source.add_argument("--embeddings", type=Path, help=".npy embeddings, one row per row of --data (no encoder)")
+    al.add_argument("--data", type=Path, required=True, help="labels CSV")
+    al.add_argument("--images", type=Path)
+    al.add_argument("--label-set", default="cell_type")
+    al.add_argument("--strategies", default="uncertainty,margin,entropy,random")
+    al.add_argument("--start", type=int, default=90, help="stratified labels to start from")
+    al.add_argument("--step", type=int, default=90, help="labels added per iteration")
+    al.add_argument("--iterations", type=int, default=25)
+    al.add_argument("--folds", type=int, default=5)
+    al.add_argument("--seed", type=int, default=0)
+    al.add_argument("--out", type=Path, required=True, help="folder for simulate-al.json and learning-curves.png")
+    al.set_defaults(handler=_lazy("models.commands.simulate_al", "run"))
+
     for register in _service_registrars():
         register(sub)
     return parser

@@ -22,24 +22,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, help="images per micro-batch (default 32)")
     parser.add_argument("--lease-seconds", type=float, help="how long a claimed job is reserved between heartbeats")
     parser.add_argument("--max-attempts", type=int, help="claims before a job is marked failed (default 3)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="(default: INFO)")
+    parser.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz and /readyz on this port (0: off)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import logging
 
+    from backend.logs import configure_logging
     from backend.settings import settings_with
     from worker.service import run_worker
 
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_with(
+        log_level=args.log_level,
+        metrics_port=args.metrics_port,
         data_dir=args.data_dir,
         mongo_uri=args.mongo_uri,
         batch_size=args.batch_size,
         lease_seconds=args.lease_seconds,
         job_max_attempts=args.max_attempts,
     )
+    configure_logging("worker", settings.log_format, settings.log_level)
     asyncio.run(run_worker(settings))
     return 0

@@ -29,9 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
+from backend.metrics import WorkerMetrics
+from backend.model_files import bundle_file
 from backend.store.base import Job, ModelVersion, NeighbourRecord, Result, Store
 from models.bundle import CellAnalysis, ModelBundle
+from models.classifiers import LabelSetClassifier
 from models.imageio import ImageDecodeError, decode_image
+from worker.refit import Refitter
 
 log = logging.getLogger("hemosight.worker")
 
@@ -44,6 +48,8 @@ class WorkerConfig:
     #: How often an idle worker looks at the database anyway (expired leases need no wake-up signal).
     idle_poll_seconds: float = 2.0
     neighbours_k: int = 10
+    #: Where bundles kept in MongoDB (GridFS) are downloaded to before loading.
+    model_cache_dir: Path = Path("~/.hemosight/model-cache")
 
 
 def new_worker_id() -> str:
@@ -66,6 +72,8 @@ class Worker:
         self.model: ModelVersion | None = None
         self._failed_model: tuple[str, str] | None = None
         self._warned_no_model = False
+        self.metrics = WorkerMetrics()
+        self.refitter = Refitter(store)
         self.completed = 0
         #: Times the loop found nothing to do and waited: shows that an idle worker does not spin.
         self.idle_waits = 0
@@ -76,6 +84,7 @@ class Worker:
         stop = stop or asyncio.Event()
         log.info("Worker %s started.", self.worker_id)
         while not stop.is_set():
+            self.metrics.last_loop.set_to_current_time()
             try:
                 processed = await self.run_once()
             except Exception:  # e.g. the database was unreachable; leases make retrying safe
@@ -103,17 +112,20 @@ class Worker:
         """Claim and process one micro-batch; 0 when there was nothing to do (or no model to do it with)."""
         if not await self.refresh_model():
             return 0
+        assert self.bundle is not None and self.model is not None
+        # Label changes first: a reviewer is waiting for the updated predictions.
+        refitted = await self.refitter.refit_pending(self.bundle, self.model)
         jobs = await self.store.claim_jobs(
             self.worker_id, self.config.batch_size, self.config.lease_seconds, self.config.max_attempts
         )
         if not jobs:
-            return 0
+            return len(refitted)
         heartbeat = asyncio.create_task(self._heartbeat([j.id for j in jobs]))
         try:
             await self._process(jobs)
         finally:
             heartbeat.cancel()
-        return len(jobs)
+        return len(jobs) + len(refitted)
 
     # --- model -------------------------------------------------------------------------
     async def refresh_model(self) -> bool:
@@ -134,7 +146,8 @@ class Worker:
         if self._failed_model == key:
             return self.bundle is not None
         try:
-            bundle = await asyncio.to_thread(self._load_and_warm_up, Path(active.path))
+            path = await bundle_file(self.store, active, self.config.model_cache_dir)
+            bundle = await asyncio.to_thread(self._load_and_warm_up, path)
         except Exception as exc:  # a bad bundle must not stop the worker: keep the previous model
             log.error(
                 "Cannot load model %s (%s); keeping the previous model if any. %s", active.version, active.path, exc
@@ -143,6 +156,7 @@ class Worker:
             return self.bundle is not None
         log.info("Loaded model %s from %s.", active.version, active.path)
         self.bundle, self.model, self._failed_model = bundle, active, None
+        self.metrics.model_loaded(active.version)
         return True
 
     def _load_and_warm_up(self, path: Path) -> ModelBundle:
@@ -173,24 +187,30 @@ class Worker:
             data = await self.store.read_image_bytes(image.sha256) if image else None
             if data is None:
                 await self._fail(job, "The image file is missing from storage; upload it again.", retry=False)
+                self.metrics.job_failed("missing")
                 continue
             try:
                 decoded.append((job, await asyncio.to_thread(decode_image, data)))
             except ImageDecodeError as exc:
                 await self._fail(job, str(exc), retry=False)
+                self.metrics.job_failed("decode")
         if not decoded:
             return
         started = time.perf_counter()
         try:
             analyses = await asyncio.to_thread(bundle.analyse, [a for _, a in decoded], self.config.neighbours_k)
+            apply_classifiers(analyses, await self.refitter.classifiers(model))
         except Exception as exc:
             log.exception("Model %s failed on a batch of %d images.", model.version, len(decoded))
             for job, _ in decoded:
                 await self._fail(job, f"Classification failed ({type(exc).__name__}: {exc}).", retry=True)
+                self.metrics.job_failed("model")
             return
         for (job, _), analysis in zip(decoded, analyses, strict=True):
             if await self.store.complete_job(self.worker_id, job.id, to_result(job, analysis, model, bundle)):
                 self.completed += 1
+                self.metrics.job_done(job.created_at.timestamp())
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
         log.info(
             "Classified %d image(s) in %.2f s with model %s.",
             len(decoded),
@@ -201,6 +221,18 @@ class Worker:
     async def _fail(self, job: Job, error: str, retry: bool) -> None:
         status = await self.store.fail_job(self.worker_id, job.id, error, retry, self.config.max_attempts)
         log.warning("Job %s for image %s: %s (now %s).", job.id, job.image_id, error, status)
+
+
+def apply_classifiers(analyses: list[CellAnalysis], classifiers: dict[str, LabelSetClassifier]) -> None:
+    """Replace the bundle's predictions by the lab's refitted classifiers (and add the lab's own label sets)."""
+    if not analyses or not classifiers:
+        return
+    embeddings = np.stack([a.embedding for a in analyses])
+    for name, classifier in classifiers.items():
+        for analysis, row in zip(analyses, classifier.predict_proba(embeddings), strict=True):
+            probabilities = dict(zip(classifier.classes_, map(float, row), strict=True))
+            analysis.probabilities[name] = probabilities
+            analysis.labels[name] = max(probabilities, key=probabilities.__getitem__)
 
 
 def to_result(job: Job, analysis: CellAnalysis, model: ModelVersion, bundle: ModelBundle) -> Result:
@@ -215,4 +247,5 @@ def to_result(job: Job, analysis: CellAnalysis, model: ModelVersion, bundle: Mod
         probabilities=analysis.probabilities,
         neighbours=[NeighbourRecord(n.reference_id, n.label, n.distance) for n in analysis.neighbours],
         landscape=(x, y) if math.isfinite(x) and math.isfinite(y) else None,
+        embedding=np.asarray(analysis.embedding, np.float16).tobytes(),
     )

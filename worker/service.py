@@ -7,6 +7,7 @@ import signal
 
 from backend.settings import Settings
 from backend.store import open_store
+from worker.probes import serve_probes
 from worker.runner import Worker, WorkerConfig
 
 
@@ -16,6 +17,7 @@ def config_from(settings: Settings) -> WorkerConfig:
         lease_seconds=settings.lease_seconds,
         max_attempts=settings.job_max_attempts,
         neighbours_k=settings.neighbours_k,
+        model_cache_dir=settings.model_cache_dir,
     )
 
 
@@ -25,7 +27,11 @@ async def run_worker(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     store = await open_store(settings)
+    worker = Worker(store, config_from(settings))
+    probes = serve_probes(worker, settings.metrics_port) if settings.metrics_port else None
     try:
-        await Worker(store, config_from(settings)).run(stop)
+        await worker.run(stop)
     finally:
+        if probes is not None:
+            probes.shutdown()
         await store.close()

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 #: Bumped whenever the stored layout changes; each store refuses a database newer than this.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Role = Literal["pathologist", "reviewer", "admin"]
 ROLES: tuple[str, ...] = ("pathologist", "reviewer", "admin")
@@ -121,6 +121,9 @@ class Result:
     neighbours: list[NeighbourRecord]
     landscape: tuple[float, float] | None
     created_at: datetime = field(default_factory=utcnow)
+    #: The cell's embedding as float16 bytes, so label-set classifiers can be refitted and re-scored
+    #: without running the encoder again (None for results written before embeddings were kept).
+    embedding: bytes | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -145,6 +148,10 @@ class ModelVersion:
     reference_count: int = 0
     active: bool = False
     registered_at: datetime = field(default_factory=utcnow)
+    #: Who registered it (a username, or e.g. "training-job"); empty for versions registered before schema 2.
+    registered_by: str = ""
+    #: When it was last made the active version; `hemosight models rollback` goes back to the latest before it.
+    activated_at: datetime | None = None
 
 
 @dataclass
@@ -154,6 +161,121 @@ class ImageEntry:
     image: Image
     job: Job
     result: Result | None
+
+
+LabelSource = Literal["model-reference", "reviewer", "import"]
+LABEL_SOURCES: tuple[str, ...] = ("model-reference", "reviewer", "import")
+
+
+@dataclass
+class LabelSet:
+    """A named class list cells are labelled in: from the model bundle (`kind="model"`) or defined by the lab.
+
+    `labels_version` goes up with every label change; a worker refits the label set's classifier
+    when it is ahead of `fitted_labels_version` or the classifier belongs to another model.
+    """
+
+    name: str
+    classes: list[str]
+    kind: str = "custom"
+    description: str = ""
+    created_by: str = ""
+    labels_version: int = 0
+    fitted_labels_version: int = 0
+    fitted_model_version: str | None = None
+    #: "model" (the bundle's classifier), "ready", "needs_labels" or "failed"; `message` says why in words.
+    status: str = "model"
+    message: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+    def needs_refit(self, model_version: str) -> bool:
+        """Labels changed since the last fit, or the last fit was on another model's embedding."""
+        if self.labels_version == 0:
+            return False
+        return self.fitted_model_version != model_version or self.fitted_labels_version < self.labels_version
+
+
+@dataclass
+class CellLabel:
+    """The current label of one cell in one label set: a member of the lab's support set."""
+
+    image_id: str
+    project_id: str
+    label_set: str
+    label: str
+    source: str
+    user_id: str
+    event_id: str
+    updated_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class LabelEvent:
+    """One entry of the label audit trail. `label` None means the cell has no label afterwards."""
+
+    image_id: str
+    project_id: str
+    label_set: str
+    label: str | None
+    source: str
+    user_id: str
+    action: str = "set"  # set | confirm | undo
+    previous_label: str | None = None
+    undoes: str | None = None
+    undone_by: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class ClassifierVersion:
+    """A label-set classifier fitted by a worker on the lab's support set (arrays as npz bytes, no pickle)."""
+
+    label_set: str
+    model_version: str
+    labels_version: int
+    classes: list[str]
+    arrays: bytes = field(repr=False)
+    support_size: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+    version: int = 0  # assigned by the store: 1, 2, ... per label set
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class ResultVector:
+    """What a refit needs of a result: the embedding and the current prediction in each label set."""
+
+    image_id: str
+    project_id: str
+    embedding: bytes
+    labels: dict[str, str]
+
+
+def check_undoable(event: LabelEvent, latest_event_id: str) -> None:
+    """Changes are undone newest first, each once: `latest_event_id` is the newest change of the cell's
+    label in this label set that is neither an undo nor undone."""
+    if event.undone_by is not None:
+        raise ConflictError("This label change was already undone.")
+    if event.action == "undo":
+        raise ConflictError("This is an undo; to go back, set the label again.")
+    if latest_event_id != event.id:
+        raise ConflictError("The label of this cell was changed again after this change; undo the later change first.")
+
+
+def undo_of(event: LabelEvent, user_id: str) -> LabelEvent:
+    """The audit entry that restores the label `event` replaced (no label if there was none)."""
+    return LabelEvent(
+        image_id=event.image_id,
+        project_id=event.project_id,
+        label_set=event.label_set,
+        label=event.previous_label,
+        previous_label=event.label,
+        source=event.source,
+        user_id=user_id,
+        action="undo",
+        undoes=event.id,
+    )
 
 
 class Store(Protocol):
@@ -222,6 +344,16 @@ class Store(Protocol):
     async def wait_for_jobs(self, timeout: float) -> None:
         """Return soon after new work may be available (a job was queued or a model activated), or after timeout."""
 
+    async def job_counts(self) -> dict[str, int]:
+        """Jobs per status (the queue depth reported at /metrics)."""
+
+    async def requeue_project(self, project_id: str) -> int:
+        """Send the project's finished and failed jobs back to pending (re-score with the active model).
+
+        Attempts start again from zero; each old result stays visible until the new one replaces it.
+        Returns how many jobs were queued again and wakes the workers.
+        """
+
     # results
     async def get_result(self, image_id: str) -> Result | None: ...
 
@@ -236,3 +368,54 @@ class Store(Protocol):
         """Make this the only active version and wake the workers so they reload."""
 
     async def active_model_version(self) -> ModelVersion | None: ...
+
+    # label sets, labels and their audit trail
+    async def create_label_set(self, label_set: LabelSet) -> LabelSet:
+        """Raises ConflictError if the name is taken."""
+
+    async def ensure_label_set(self, label_set: LabelSet) -> LabelSet:
+        """Insert unless a label set of that name exists; returns the stored one."""
+
+    async def get_label_set(self, name: str) -> LabelSet | None: ...
+    async def list_label_sets(self) -> list[LabelSet]: ...
+
+    async def update_label_set_classes(self, name: str, classes: list[str]) -> LabelSet | None: ...
+
+    async def record_fit(
+        self, name: str, labels_version: int, model_version: str, status: str, message: str | None
+    ) -> None:
+        """Remember the outcome of a refit; an outcome for older labels than already recorded is ignored."""
+
+    async def set_labels(self, events: list[LabelEvent]) -> list[LabelEvent]:
+        """Apply label changes atomically: fill each event's `previous_label`, update the current labels,
+        append to the audit trail, bump the label sets' `labels_version` and wake the workers."""
+
+    async def undo_label_event(self, event_id: str, user_id: str) -> LabelEvent:
+        """Restore the label a change replaced. LookupError if unknown; ConflictError if it was already
+        undone or a later change of the same cell and label set superseded it."""
+
+    async def get_label_event(self, event_id: str) -> LabelEvent | None: ...
+
+    async def list_labels(self, label_set: str, project_id: str | None = None) -> list[CellLabel]:
+        """Current labels of a label set (the lab's support set), optionally of one project."""
+
+    async def list_label_events(self, label_set: str | None = None, image_id: str | None = None) -> list[LabelEvent]:
+        """The audit trail, oldest first."""
+
+    # classifiers fitted by the workers, and re-scoring
+    async def add_classifier(self, classifier: ClassifierVersion) -> ClassifierVersion:
+        """Store a new version (numbered per label set) and mark the label set fitted."""
+
+    async def latest_classifiers(self, model_version: str) -> dict[str, ClassifierVersion]:
+        """The newest classifier per label set fitted on `model_version`'s embeddings."""
+
+    async def list_classifier_versions(self, label_set: str) -> list[ClassifierVersion]:
+        """All versions of a label set, oldest first, without their arrays."""
+
+    async def list_result_vectors(self, model_version: str) -> list[ResultVector]:
+        """Every result of `model_version` that kept its embedding."""
+
+    async def update_predictions(
+        self, label_set: str, model_version: str, probabilities: dict[str, dict[str, float]]
+    ) -> int:
+        """Replace one label set's prediction in results of `model_version`; returns how many changed."""

@@ -24,16 +24,23 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backend.store.base import (
     SCHEMA_VERSION,
+    CellLabel,
+    ClassifierVersion,
     ConflictError,
     Image,
     ImageEntry,
     Job,
+    LabelEvent,
+    LabelSet,
     ModelVersion,
     NeighbourRecord,
     Project,
     Result,
+    ResultVector,
     StoreError,
     User,
+    check_undoable,
+    undo_of,
     utcnow,
 )
 from backend.store.blobs import sha256_of
@@ -42,8 +49,13 @@ from backend.store.sqlite import lease_lost_message
 log = logging.getLogger("hemosight.store.mongo")
 BLOB_BUCKET = "image_bytes"
 
-#: Migrations from version n to n+1 (async functions of the database); none yet.
-MIGRATIONS: dict[int, Any] = {}
+
+async def _add_label_collections(db: Any) -> None:
+    """1 → 2: label sets, labels, label events and classifiers are new collections; indexes come with `open`."""
+
+
+#: Migrations from version n to n+1 (async functions of the database).
+MIGRATIONS: dict[int, Any] = {1: _add_label_collections}
 
 
 def _doc(record: Any) -> dict[str, Any]:
@@ -94,6 +106,10 @@ class MongoStore:
         await self.db.jobs.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
         await self.db.jobs.create_index("project_id")
         await self.db.results.create_index("project_id")
+        await self.db.results.create_index("model_version")
+        await self.db.labels.create_index([("label_set", ASCENDING), ("project_id", ASCENDING)])
+        await self.db.label_events.create_index([("image_id", ASCENDING), ("label_set", ASCENDING)])
+        await self.db.classifiers.create_index([("label_set", ASCENDING), ("version", ASCENDING)], unique=True)
         while version is not None and version < SCHEMA_VERSION:
             await MIGRATIONS[version](self.db)
             version += 1
@@ -359,6 +375,7 @@ class MongoStore:
                         {"ns.coll": "jobs", "operationType": "insert"},
                         {"ns.coll": "jobs", "updateDescription.updatedFields.status": "pending"},
                         {"ns.coll": "model_versions"},
+                        {"ns.coll": "label_sets", "updateDescription.updatedFields.labels_version": {"$exists": True}},
                     ]
                 }
             }
@@ -373,6 +390,27 @@ class MongoStore:
                 self._wakeup.set()  # something may have been missed: let the worker look
                 await asyncio.sleep(1.0)
 
+    async def job_counts(self) -> dict[str, int]:
+        pipeline = [{"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+        return {d["_id"]: int(d["n"]) async for d in await self.db.jobs.aggregate(pipeline)}
+
+    async def requeue_project(self, project_id: str) -> int:
+        # The change stream sees the status change to pending and wakes the workers.
+        updated = await self.db.jobs.update_many(
+            {"project_id": project_id, "status": {"$in": ["done", "failed"]}},
+            {
+                "$set": {
+                    "status": "pending",
+                    "attempts": 0,
+                    "error": None,
+                    "worker_id": None,
+                    "lease_expires_at": None,
+                    "updated_at": utcnow(),
+                }
+            },
+        )
+        return int(updated.modified_count)
+
     # --- results -----------------------------------------------------------------------
     async def get_result(self, image_id: str) -> Result | None:
         doc = await self.db.results.find_one({"_id": image_id})
@@ -384,6 +422,9 @@ class MongoStore:
         version = values.pop("version")
         registered_at = values.pop("registered_at")
         values.pop("active")
+        values.pop("activated_at")
+        if not values["registered_by"]:  # re-registering without a name keeps the original registrant
+            values.pop("registered_by")
         await self.db.model_versions.update_one(
             {"_id": version},
             {"$set": values, "$setOnInsert": {"active": False, "registered_at": registered_at}},
@@ -407,7 +448,9 @@ class MongoStore:
             await self.db.model_versions.update_many(
                 {"active": True, "_id": {"$ne": version}}, {"$set": {"active": False}}, session=session
             )
-            await self.db.model_versions.update_one({"_id": version}, {"$set": {"active": True}}, session=session)
+            await self.db.model_versions.update_one(
+                {"_id": version}, {"$set": {"active": True, "activated_at": utcnow()}}, session=session
+            )
             return True
 
         return bool(await self._in_transaction(activate))
@@ -416,13 +459,210 @@ class MongoStore:
         doc = await self.db.model_versions.find_one({"active": True})
         return _model(doc) if doc else None
 
+    # --- label sets, labels, audit trail -----------------------------------------------
+    async def create_label_set(self, label_set: LabelSet) -> LabelSet:
+        try:
+            await self.db.label_sets.insert_one(_label_set_doc(label_set))
+        except DuplicateKeyError:
+            raise ConflictError(f"A label set named {label_set.name!r} already exists; choose another name.") from None
+        return label_set
+
+    async def ensure_label_set(self, label_set: LabelSet) -> LabelSet:
+        await self.db.label_sets.update_one(
+            {"_id": label_set.name}, {"$setOnInsert": _label_set_doc(label_set)}, upsert=True
+        )
+        stored = await self.get_label_set(label_set.name)
+        assert stored is not None
+        return stored
+
+    async def get_label_set(self, name: str) -> LabelSet | None:
+        doc = await self.db.label_sets.find_one({"_id": name})
+        return _label_set(doc) if doc else None
+
+    async def list_label_sets(self) -> list[LabelSet]:
+        return [_label_set(d) async for d in self.db.label_sets.find().sort([("created_at", ASCENDING), ("_id", 1)])]
+
+    async def update_label_set_classes(self, name: str, classes: list[str]) -> LabelSet | None:
+        await self.db.label_sets.update_one({"_id": name}, {"$set": {"classes": classes}})
+        return await self.get_label_set(name)
+
+    async def record_fit(
+        self, name: str, labels_version: int, model_version: str, status: str, message: str | None
+    ) -> None:
+        await self.db.label_sets.update_one(
+            {
+                "_id": name,
+                "$or": [
+                    {"fitted_labels_version": {"$lte": labels_version}},
+                    {"fitted_model_version": {"$ne": model_version}},
+                ],
+            },
+            {
+                "$set": {
+                    "fitted_labels_version": labels_version,
+                    "fitted_model_version": model_version,
+                    "status": status,
+                    "message": message,
+                }
+            },
+        )
+
+    async def _apply_label(self, event: LabelEvent, session: AsyncClientSession) -> None:
+        await self.db.label_events.insert_one(_doc(event), session=session)
+        key = {"_id": f"{event.image_id}/{event.label_set}"}
+        if event.label is None:
+            await self.db.labels.delete_one(key, session=session)
+            return
+        label = CellLabel(
+            image_id=event.image_id,
+            project_id=event.project_id,
+            label_set=event.label_set,
+            label=event.label,
+            source=event.source,
+            user_id=event.user_id,
+            event_id=event.id,
+            updated_at=event.created_at,
+        )
+        await self.db.labels.replace_one(key, {**key, **asdict(label)}, upsert=True, session=session)
+
+    async def set_labels(self, events: list[LabelEvent]) -> list[LabelEvent]:
+        async def apply(session: AsyncClientSession) -> list[LabelEvent]:
+            for event in events:
+                current = await self.db.labels.find_one({"_id": f"{event.image_id}/{event.label_set}"}, session=session)
+                event.previous_label = current["label"] if current else None
+                await self._apply_label(event, session)
+            for name in {e.label_set for e in events}:
+                await self.db.label_sets.update_one({"_id": name}, {"$inc": {"labels_version": 1}}, session=session)
+            return events
+
+        return list(await self._in_transaction(apply)) if events else []
+
+    async def undo_label_event(self, event_id: str, user_id: str) -> LabelEvent:
+        async def undo(session: AsyncClientSession) -> LabelEvent:
+            doc = await self.db.label_events.find_one({"_id": event_id}, session=session)
+            if doc is None:
+                raise LookupError(f"There is no label change {event_id}.")
+            original = _record(LabelEvent, doc)
+            latest = await self.db.label_events.find_one(
+                {
+                    "image_id": original.image_id,
+                    "label_set": original.label_set,
+                    "action": {"$ne": "undo"},
+                    "undone_by": None,
+                },
+                sort=[("created_at", -1), ("_id", -1)],
+                session=session,
+            )
+            check_undoable(original, latest["_id"] if latest else "")
+            undo_event = undo_of(original, user_id)
+            await self._apply_label(undo_event, session)
+            await self.db.label_events.update_one(
+                {"_id": original.id}, {"$set": {"undone_by": undo_event.id}}, session=session
+            )
+            await self.db.label_sets.update_one(
+                {"_id": original.label_set}, {"$inc": {"labels_version": 1}}, session=session
+            )
+            return undo_event
+
+        return await self._in_transaction(undo)  # type: ignore[no-any-return]
+
+    async def get_label_event(self, event_id: str) -> LabelEvent | None:
+        doc = await self.db.label_events.find_one({"_id": event_id})
+        return _record(LabelEvent, doc) if doc else None
+
+    async def list_labels(self, label_set: str, project_id: str | None = None) -> list[CellLabel]:
+        query: dict[str, Any] = {"label_set": label_set}
+        if project_id is not None:
+            query["project_id"] = project_id
+        return [
+            CellLabel(**{k: v for k, v in d.items() if k != "_id"})
+            async for d in self.db.labels.find(query).sort([("updated_at", ASCENDING), ("_id", ASCENDING)])
+        ]
+
+    async def list_label_events(self, label_set: str | None = None, image_id: str | None = None) -> list[LabelEvent]:
+        query = {k: v for k, v in (("label_set", label_set), ("image_id", image_id)) if v is not None}
+        return [
+            _record(LabelEvent, d)
+            async for d in self.db.label_events.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        ]
+
+    # --- classifiers and re-scoring ----------------------------------------------------
+    async def add_classifier(self, classifier: ClassifierVersion) -> ClassifierVersion:
+        while True:
+            latest = await self.db.classifiers.find_one({"label_set": classifier.label_set}, sort=[("version", -1)])
+            classifier.version = (latest["version"] if latest else 0) + 1
+            try:
+                await self.db.classifiers.insert_one(asdict(classifier))
+            except DuplicateKeyError:  # another worker numbered one at the same moment
+                continue
+            return classifier
+
+    async def latest_classifiers(self, model_version: str) -> dict[str, ClassifierVersion]:
+        latest: dict[str, ClassifierVersion] = {}
+        async for doc in self.db.classifiers.find({"model_version": model_version}).sort("version", ASCENDING):
+            latest[doc["label_set"]] = _classifier(doc)
+        return latest
+
+    async def list_classifier_versions(self, label_set: str) -> list[ClassifierVersion]:
+        cursor = self.db.classifiers.find({"label_set": label_set}, {"arrays": 0}).sort("version", ASCENDING)
+        return [_classifier({**d, "arrays": b""}) async for d in cursor]
+
+    async def list_result_vectors(self, model_version: str) -> list[ResultVector]:
+        cursor = self.db.results.find(
+            {"model_version": model_version, "embedding": {"$ne": None}},
+            {"project_id": 1, "embedding": 1, "labels": 1},
+        )
+        return [ResultVector(d["_id"], d["project_id"], bytes(d["embedding"]), d["labels"]) async for d in cursor]
+
+    async def update_predictions(
+        self, label_set: str, model_version: str, probabilities: dict[str, dict[str, float]]
+    ) -> int:
+        from pymongo import UpdateOne
+
+        operations = [
+            UpdateOne(
+                {"_id": image_id, "model_version": model_version},
+                {
+                    "$set": {
+                        f"labels.{label_set}": max(probs, key=probs.__getitem__),
+                        f"probabilities.{label_set}": probs,
+                    }
+                },
+            )
+            for image_id, probs in probabilities.items()
+        ]
+        if not operations:
+            return 0
+        outcome = await self.db.results.bulk_write(operations, ordered=False)
+        return int(outcome.matched_count)
+
 
 def _result(doc: dict[str, Any]) -> Result:
     values = dict(doc)
     values["image_id"] = values.pop("_id")
     values["neighbours"] = [NeighbourRecord(**n) for n in values["neighbours"]]
     values["landscape"] = tuple(values["landscape"]) if values.get("landscape") else None
+    if values.get("embedding") is not None:
+        values["embedding"] = bytes(values["embedding"])
     return Result(**values)
+
+
+def _label_set_doc(label_set: LabelSet) -> dict[str, Any]:
+    values = asdict(label_set)
+    values["_id"] = values.pop("name")
+    return values
+
+
+def _label_set(doc: dict[str, Any]) -> LabelSet:
+    values = dict(doc)
+    values["name"] = values.pop("_id")
+    return LabelSet(**values)
+
+
+def _classifier(doc: dict[str, Any]) -> ClassifierVersion:
+    values = {k: v for k, v in doc.items() if k != "_id"}
+    values["arrays"] = bytes(values["arrays"])
+    return ClassifierVersion(**values)
 
 
 def _model(doc: dict[str, Any]) -> ModelVersion:

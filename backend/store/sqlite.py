@@ -30,23 +30,54 @@ from typing import Any, TypeVar
 
 from backend.store.base import (
     SCHEMA_VERSION,
+    CellLabel,
+    ClassifierVersion,
     ConflictError,
     Image,
     ImageEntry,
     Job,
+    LabelEvent,
+    LabelSet,
     ModelVersion,
     NeighbourRecord,
     Project,
     Result,
+    ResultVector,
     StoreError,
     User,
+    check_undoable,
+    undo_of,
     utcnow,
 )
 from backend.store.blobs import BlobStore, sha256_of
 
 T = TypeVar("T")
 
-SCHEMA = """
+#: Label sets, the lab's labels with their audit trail, and classifiers refitted by the workers (schema 2).
+LABEL_TABLES = """
+CREATE TABLE IF NOT EXISTS label_sets (
+    name TEXT PRIMARY KEY, classes TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL,
+    created_by TEXT NOT NULL, labels_version INTEGER NOT NULL DEFAULT 0,
+    fitted_labels_version INTEGER NOT NULL DEFAULT 0, fitted_model_version TEXT, status TEXT NOT NULL,
+    message TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS labels (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, label_set TEXT NOT NULL,
+    project_id TEXT NOT NULL, label TEXT NOT NULL, source TEXT NOT NULL, user_id TEXT NOT NULL,
+    event_id TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (image_id, label_set));
+CREATE INDEX IF NOT EXISTS labels_label_set ON labels(label_set, project_id);
+CREATE TABLE IF NOT EXISTS label_events (
+    id TEXT PRIMARY KEY, image_id TEXT NOT NULL, project_id TEXT NOT NULL, label_set TEXT NOT NULL,
+    label TEXT, previous_label TEXT, source TEXT NOT NULL, user_id TEXT NOT NULL, action TEXT NOT NULL,
+    undoes TEXT, undone_by TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS label_events_cell ON label_events(image_id, label_set);
+CREATE TABLE IF NOT EXISTS classifiers (
+    label_set TEXT NOT NULL, version INTEGER NOT NULL, model_version TEXT NOT NULL,
+    labels_version INTEGER NOT NULL, classes TEXT NOT NULL, arrays BLOB NOT NULL, support_size INTEGER NOT NULL,
+    metrics TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (label_set, version));
+"""
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
@@ -72,16 +103,27 @@ CREATE TABLE IF NOT EXISTS results (
     image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
     job_id TEXT NOT NULL, model_version TEXT NOT NULL, default_label_set TEXT NOT NULL,
     labels TEXT NOT NULL, probabilities TEXT NOT NULL, neighbours TEXT NOT NULL,
-    landscape_x REAL, landscape_y REAL, created_at TEXT NOT NULL);
+    landscape_x REAL, landscape_y REAL, created_at TEXT NOT NULL, embedding BLOB);
 CREATE INDEX IF NOT EXISTS results_project ON results(project_id);
+CREATE INDEX IF NOT EXISTS results_model ON results(model_version);
 CREATE TABLE IF NOT EXISTS model_versions (
     version TEXT PRIMARY KEY, path TEXT NOT NULL, checksum TEXT NOT NULL, default_label_set TEXT NOT NULL,
     label_sets TEXT NOT NULL, metrics TEXT NOT NULL, created TEXT NOT NULL, reference_count INTEGER NOT NULL,
-    active INTEGER NOT NULL DEFAULT 0, registered_at TEXT NOT NULL);
+    active INTEGER NOT NULL DEFAULT 0, registered_at TEXT NOT NULL, registered_by TEXT NOT NULL DEFAULT '',
+    activated_at TEXT);
 """
+    + LABEL_TABLES
+)
 
-#: Migrations from version n to n+1, applied in order at open; empty while the schema is at version 1.
-MIGRATIONS: dict[int, str] = {}
+#: Migrations from version n to n+1, applied in order at open.
+MIGRATIONS: dict[int, str] = {
+    # 1 → 2: results keep their embedding; label sets, labels, their audit trail and refitted classifiers.
+    # Model versions record who registered them and when they were last activated (rollback).
+    1: "ALTER TABLE model_versions ADD COLUMN registered_by TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE model_versions ADD COLUMN activated_at TEXT;"
+    "ALTER TABLE results ADD COLUMN embedding BLOB;"
+    "CREATE INDEX IF NOT EXISTS results_model ON results(model_version);" + LABEL_TABLES,
+}
 
 WAKE_CHECK_SECONDS = 0.05
 
@@ -464,7 +506,9 @@ class SQLiteStore:
                 return False
             x, y = result.landscape if result.landscape else (None, None)
             conn.execute(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO results (image_id, project_id, job_id, model_version, default_label_set,"
+                " labels, probabilities, neighbours, landscape_x, landscape_y, created_at, embedding)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.image_id,
                     result.project_id,
@@ -477,6 +521,7 @@ class SQLiteStore:
                     x,
                     y,
                     result.created_at.isoformat(),
+                    result.embedding,
                 ),
             )
             return True
@@ -514,6 +559,25 @@ class SQLiteStore:
             # Each wake-up is reported once, also to a worker that did not claim in between (no model yet).
             self._seen_wakeup = self._wakeup_stamp()
 
+    async def job_counts(self) -> dict[str, int]:
+        rows = await self._run(
+            lambda: self.conn.execute("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetchall()
+        )
+        return {r["status"]: int(r["n"]) for r in rows}
+
+    async def requeue_project(self, project_id: str) -> int:
+        def requeue(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "UPDATE jobs SET status = 'pending', attempts = 0, error = NULL, worker_id = NULL,"
+                " lease_expires_at = NULL, updated_at = ? WHERE project_id = ? AND status IN ('done', 'failed')",
+                (utcnow().isoformat(), project_id),
+            ).rowcount
+
+        count = await self._run(self._transaction, requeue)
+        if count:
+            self._wake()
+        return count
+
     # --- results -----------------------------------------------------------------------
     async def get_result(self, image_id: str) -> Result | None:
         row = await self._run(
@@ -525,10 +589,13 @@ class SQLiteStore:
     async def register_model_version(self, model: ModelVersion) -> ModelVersion:
         def upsert(conn: sqlite3.Connection) -> ModelVersion:
             conn.execute(
-                "INSERT INTO model_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(version) DO UPDATE SET"
+                "INSERT INTO model_versions (version, path, checksum, default_label_set, label_sets, metrics, created,"
+                " reference_count, active, registered_at, registered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+                " ON CONFLICT(version) DO UPDATE SET"
                 " path = excluded.path, checksum = excluded.checksum, default_label_set = excluded.default_label_set,"
                 " label_sets = excluded.label_sets, metrics = excluded.metrics, created = excluded.created,"
-                " reference_count = excluded.reference_count",
+                " reference_count = excluded.reference_count,"
+                " registered_by = COALESCE(NULLIF(excluded.registered_by, ''), registered_by)",
                 (
                     model.version,
                     model.path,
@@ -539,6 +606,7 @@ class SQLiteStore:
                     model.created,
                     model.reference_count,
                     model.registered_at.isoformat(),
+                    model.registered_by,
                 ),
             )
             row = conn.execute("SELECT * FROM model_versions WHERE version = ?", (model.version,)).fetchone()
@@ -562,7 +630,11 @@ class SQLiteStore:
         def activate(conn: sqlite3.Connection) -> bool:
             if conn.execute("SELECT 1 FROM model_versions WHERE version = ?", (version,)).fetchone() is None:
                 return False
-            conn.execute("UPDATE model_versions SET active = (version = ?)", (version,))
+            conn.execute(
+                "UPDATE model_versions SET active = (version = ?),"
+                " activated_at = CASE WHEN version = ? THEN ? ELSE activated_at END",
+                (version, version, utcnow().isoformat()),
+            )
             return True
 
         activated = await self._run(self._transaction, activate)
@@ -573,6 +645,269 @@ class SQLiteStore:
     async def active_model_version(self) -> ModelVersion | None:
         row = await self._run(lambda: self.conn.execute("SELECT * FROM model_versions WHERE active = 1").fetchone())
         return _model(row) if row else None
+
+    # --- label sets, labels, audit trail -----------------------------------------------
+    def _insert_label_set(self, conn: sqlite3.Connection, ls: LabelSet) -> None:
+        conn.execute(
+            "INSERT INTO label_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                ls.name,
+                json.dumps(ls.classes),
+                ls.kind,
+                ls.description,
+                ls.created_by,
+                ls.labels_version,
+                ls.fitted_labels_version,
+                ls.fitted_model_version,
+                ls.status,
+                ls.message,
+                ls.created_at.isoformat(),
+            ),
+        )
+
+    def _label_set(self, conn: sqlite3.Connection, name: str) -> LabelSet | None:
+        row = conn.execute("SELECT * FROM label_sets WHERE name = ?", (name,)).fetchone()
+        return _label_set(row) if row else None
+
+    async def create_label_set(self, label_set: LabelSet) -> LabelSet:
+        def insert(conn: sqlite3.Connection) -> LabelSet:
+            try:
+                self._insert_label_set(conn, label_set)
+            except sqlite3.IntegrityError:
+                raise ConflictError(
+                    f"A label set named {label_set.name!r} already exists; choose another name."
+                ) from None
+            return label_set
+
+        return await self._run(self._transaction, insert)
+
+    async def ensure_label_set(self, label_set: LabelSet) -> LabelSet:
+        def ensure(conn: sqlite3.Connection) -> LabelSet:
+            existing = self._label_set(conn, label_set.name)
+            if existing is not None:
+                return existing
+            self._insert_label_set(conn, label_set)
+            return label_set
+
+        return await self._run(self._transaction, ensure)
+
+    async def get_label_set(self, name: str) -> LabelSet | None:
+        return await self._run(self._label_set, self.conn, name)
+
+    async def list_label_sets(self) -> list[LabelSet]:
+        rows = await self._run(
+            lambda: self.conn.execute("SELECT * FROM label_sets ORDER BY created_at, name").fetchall()
+        )
+        return [_label_set(r) for r in rows]
+
+    async def update_label_set_classes(self, name: str, classes: list[str]) -> LabelSet | None:
+        def update(conn: sqlite3.Connection) -> LabelSet | None:
+            conn.execute("UPDATE label_sets SET classes = ? WHERE name = ?", (json.dumps(classes), name))
+            return self._label_set(conn, name)
+
+        return await self._run(self._transaction, update)
+
+    async def record_fit(
+        self, name: str, labels_version: int, model_version: str, status: str, message: str | None
+    ) -> None:
+        await self._run(
+            self._transaction,
+            lambda conn: conn.execute(
+                "UPDATE label_sets SET fitted_labels_version = ?, fitted_model_version = ?, status = ?, message = ?"
+                " WHERE name = ? AND (fitted_labels_version <= ? OR fitted_model_version IS NOT ?)",
+                (labels_version, model_version, status, message, name, labels_version, model_version),
+            ),
+        )
+
+    async def set_labels(self, events: list[LabelEvent]) -> list[LabelEvent]:
+        def apply(conn: sqlite3.Connection) -> list[LabelEvent]:
+            for event in events:
+                row = conn.execute(
+                    "SELECT label FROM labels WHERE image_id = ? AND label_set = ?", (event.image_id, event.label_set)
+                ).fetchone()
+                event.previous_label = row["label"] if row else None
+                self._apply_label(conn, event)
+            for name in {e.label_set for e in events}:
+                conn.execute("UPDATE label_sets SET labels_version = labels_version + 1 WHERE name = ?", (name,))
+            return events
+
+        applied = await self._run(self._transaction, apply)
+        if applied:
+            self._wake()
+        return applied
+
+    @staticmethod
+    def _apply_label(conn: sqlite3.Connection, event: LabelEvent) -> None:
+        conn.execute(
+            "INSERT INTO label_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.id,
+                event.image_id,
+                event.project_id,
+                event.label_set,
+                event.label,
+                event.previous_label,
+                event.source,
+                event.user_id,
+                event.action,
+                event.undoes,
+                event.undone_by,
+                event.created_at.isoformat(),
+            ),
+        )
+        if event.label is None:
+            conn.execute("DELETE FROM labels WHERE image_id = ? AND label_set = ?", (event.image_id, event.label_set))
+            return
+        conn.execute(
+            "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.image_id,
+                event.label_set,
+                event.project_id,
+                event.label,
+                event.source,
+                event.user_id,
+                event.id,
+                event.created_at.isoformat(),
+            ),
+        )
+
+    async def undo_label_event(self, event_id: str, user_id: str) -> LabelEvent:
+        def undo(conn: sqlite3.Connection) -> LabelEvent:
+            row = conn.execute("SELECT * FROM label_events WHERE id = ?", (event_id,)).fetchone()
+            if row is None:
+                raise LookupError(f"There is no label change {event_id}.")
+            original = _label_event(row)
+            latest = conn.execute(
+                "SELECT id FROM label_events WHERE image_id = ? AND label_set = ? AND action != 'undo'"
+                " AND undone_by IS NULL ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (original.image_id, original.label_set),
+            ).fetchone()
+            check_undoable(original, latest["id"] if latest else "")
+            undo_event = undo_of(original, user_id)
+            self._apply_label(conn, undo_event)
+            conn.execute("UPDATE label_events SET undone_by = ? WHERE id = ?", (undo_event.id, original.id))
+            conn.execute(
+                "UPDATE label_sets SET labels_version = labels_version + 1 WHERE name = ?", (original.label_set,)
+            )
+            return undo_event
+
+        undone = await self._run(self._transaction, undo)
+        self._wake()
+        return undone
+
+    async def get_label_event(self, event_id: str) -> LabelEvent | None:
+        row = await self._run(
+            lambda: self.conn.execute("SELECT * FROM label_events WHERE id = ?", (event_id,)).fetchone()
+        )
+        return _label_event(row) if row else None
+
+    async def list_labels(self, label_set: str, project_id: str | None = None) -> list[CellLabel]:
+        where, args = "WHERE label_set = ?", [label_set]
+        if project_id is not None:
+            where, args = where + " AND project_id = ?", [label_set, project_id]
+        rows = await self._run(
+            lambda: self.conn.execute(f"SELECT * FROM labels {where} ORDER BY updated_at, rowid", args).fetchall()
+        )
+        return [_cell_label(r) for r in rows]
+
+    async def list_label_events(self, label_set: str | None = None, image_id: str | None = None) -> list[LabelEvent]:
+        clauses, args = [], []
+        if label_set is not None:
+            clauses.append("label_set = ?")
+            args.append(label_set)
+        if image_id is not None:
+            clauses.append("image_id = ?")
+            args.append(image_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self._run(
+            lambda: self.conn.execute(
+                f"SELECT * FROM label_events {where} ORDER BY created_at, rowid", tuple(args)
+            ).fetchall()
+        )
+        return [_label_event(r) for r in rows]
+
+    # --- classifiers and re-scoring ----------------------------------------------------
+    async def add_classifier(self, classifier: ClassifierVersion) -> ClassifierVersion:
+        def add(conn: sqlite3.Connection) -> ClassifierVersion:
+            row = conn.execute(
+                "SELECT COALESCE(MAX(version), 0) AS v FROM classifiers WHERE label_set = ?", (classifier.label_set,)
+            ).fetchone()
+            classifier.version = int(row["v"]) + 1
+            conn.execute(
+                "INSERT INTO classifiers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    classifier.label_set,
+                    classifier.version,
+                    classifier.model_version,
+                    classifier.labels_version,
+                    json.dumps(classifier.classes),
+                    classifier.arrays,
+                    classifier.support_size,
+                    json.dumps(classifier.metrics),
+                    classifier.created_at.isoformat(),
+                ),
+            )
+            return classifier
+
+        return await self._run(self._transaction, add)
+
+    async def latest_classifiers(self, model_version: str) -> dict[str, ClassifierVersion]:
+        rows = await self._run(
+            lambda: self.conn.execute(
+                "SELECT * FROM classifiers WHERE model_version = ? AND version = (SELECT MAX(version) FROM classifiers"
+                " AS c WHERE c.label_set = classifiers.label_set AND c.model_version = classifiers.model_version)",
+                (model_version,),
+            ).fetchall()
+        )
+        return {r["label_set"]: _classifier(r) for r in rows}
+
+    async def list_classifier_versions(self, label_set: str) -> list[ClassifierVersion]:
+        rows = await self._run(
+            lambda: self.conn.execute(
+                "SELECT label_set, version, model_version, labels_version, classes, X'' AS arrays, support_size,"
+                " metrics, created_at FROM classifiers WHERE label_set = ? ORDER BY version",
+                (label_set,),
+            ).fetchall()
+        )
+        return [_classifier(r) for r in rows]
+
+    async def list_result_vectors(self, model_version: str) -> list[ResultVector]:
+        rows = await self._run(
+            lambda: self.conn.execute(
+                "SELECT image_id, project_id, embedding, labels FROM results"
+                " WHERE model_version = ? AND embedding IS NOT NULL ORDER BY rowid",
+                (model_version,),
+            ).fetchall()
+        )
+        return [ResultVector(r["image_id"], r["project_id"], r["embedding"], json.loads(r["labels"])) for r in rows]
+
+    async def update_predictions(
+        self, label_set: str, model_version: str, probabilities: dict[str, dict[str, float]]
+    ) -> int:
+        def update(conn: sqlite3.Connection) -> int:
+            changed = 0
+            ids = list(probabilities)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT image_id, labels, probabilities FROM results WHERE model_version = ?"
+                    f" AND image_id IN ({marks})",
+                    (model_version, *chunk),
+                ).fetchall()
+                updates = []
+                for row in rows:
+                    probs = probabilities[row["image_id"]]
+                    labels, all_probs = json.loads(row["labels"]), json.loads(row["probabilities"])
+                    labels[label_set] = max(probs, key=probs.__getitem__)
+                    all_probs[label_set] = probs
+                    updates.append((json.dumps(labels), json.dumps(all_probs), row["image_id"]))
+                conn.executemany("UPDATE results SET labels = ?, probabilities = ? WHERE image_id = ?", updates)
+                changed += len(updates)
+            return changed
+
+        return await self._run(self._transaction, update)
 
 
 # --- row mapping ---------------------------------------------------------------------------
@@ -630,6 +965,7 @@ def _result(row: sqlite3.Row) -> Result:
         neighbours=[NeighbourRecord(r, label, float(d)) for r, label, d in json.loads(row["neighbours"])],
         landscape=landscape,
         created_at=datetime.fromisoformat(row["created_at"]),
+        embedding=row["embedding"],
     )
 
 
@@ -645,4 +981,66 @@ def _model(row: sqlite3.Row) -> ModelVersion:
         reference_count=row["reference_count"],
         active=bool(row["active"]),
         registered_at=datetime.fromisoformat(row["registered_at"]),
+        registered_by=row["registered_by"],
+        activated_at=datetime.fromisoformat(row["activated_at"]) if row["activated_at"] else None,
+    )
+
+
+def _label_set(row: sqlite3.Row) -> LabelSet:
+    return LabelSet(
+        name=row["name"],
+        classes=json.loads(row["classes"]),
+        kind=row["kind"],
+        description=row["description"],
+        created_by=row["created_by"],
+        labels_version=row["labels_version"],
+        fitted_labels_version=row["fitted_labels_version"],
+        fitted_model_version=row["fitted_model_version"],
+        status=row["status"],
+        message=row["message"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _cell_label(row: sqlite3.Row) -> CellLabel:
+    return CellLabel(
+        image_id=row["image_id"],
+        project_id=row["project_id"],
+        label_set=row["label_set"],
+        label=row["label"],
+        source=row["source"],
+        user_id=row["user_id"],
+        event_id=row["event_id"],
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _label_event(row: sqlite3.Row) -> LabelEvent:
+    return LabelEvent(
+        id=row["id"],
+        image_id=row["image_id"],
+        project_id=row["project_id"],
+        label_set=row["label_set"],
+        label=row["label"],
+        previous_label=row["previous_label"],
+        source=row["source"],
+        user_id=row["user_id"],
+        action=row["action"],
+        undoes=row["undoes"],
+        undone_by=row["undone_by"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _classifier(row: sqlite3.Row) -> ClassifierVersion:
+    return ClassifierVersion(
+        label_set=row["label_set"],
+        version=row["version"],
+        model_version=row["model_version"],
+        labels_version=row["labels_version"],
+        classes=json.loads(row["classes"]),
+        arrays=bytes(row["arrays"]),
+        support_size=row["support_size"],
+        metrics=json.loads(row["metrics"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
     )

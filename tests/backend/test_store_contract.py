@@ -278,3 +278,129 @@ async def test_exactly_one_model_version_is_active(store: Store) -> None:
     again = await store.register_model_version(model("m2"))
     assert again.active and again.metrics == {"macro_f1": 0.9} and again.label_sets == {"cell_type": ["a", "b"]}
     assert await store.get_model_version("nope") is None
+
+
+# --- label sets, labels, audit trail, classifiers (the review loop) -------------------------------
+async def classified(store: Store, project: Project, seed: int, label: str, embedding: bytes | None) -> Image:
+    image, job_id, _ = await upload(store, project, seed)
+    await store.claim_jobs("w1", 1, 30, 3)
+    result = result_for(job_id, image, label)
+    result.embedding = embedding
+    assert await store.complete_job("w1", job_id, result)
+    return image
+
+
+async def test_label_sets_are_unique_and_ensure_keeps_the_stored_one(store: Store) -> None:
+    from backend.store.base import LabelSet
+
+    created = await store.create_label_set(LabelSet(name="reactive", classes=["reactive", "normal"]))
+    with pytest.raises(ConflictError, match="already exists"):
+        await store.create_label_set(LabelSet(name="reactive", classes=["x", "y"]))
+    kept = await store.ensure_label_set(LabelSet(name="reactive", classes=["other"]))
+    assert kept.classes == created.classes
+    model_set = await store.ensure_label_set(LabelSet(name="cell_type", classes=["a", "b"], kind="model"))
+    assert model_set.kind == "model" and [s.name for s in await store.list_label_sets()] == ["reactive", "cell_type"]
+    updated = await store.update_label_set_classes("reactive", ["reactive", "normal", "unsure"])
+    assert updated is not None and updated.classes == ["reactive", "normal", "unsure"]
+
+
+async def test_labels_keep_an_audit_trail_and_only_the_latest_change_can_be_undone(store: Store) -> None:
+    from backend.store.base import LabelEvent, LabelSet
+
+    project = await make_project(store)
+    image, _, _ = await upload(store, project, 1)
+    await store.ensure_label_set(LabelSet(name="cell_type", classes=["neutrophil", "monocyte"], kind="model"))
+
+    def change(label: str, action: str = "set") -> LabelEvent:
+        return LabelEvent(image.id, project.id, "cell_type", label, "reviewer", "u1", action)
+
+    [first] = await store.set_labels([change("neutrophil")])
+    [second] = await store.set_labels([change("monocyte")])
+    assert first.previous_label is None and second.previous_label == "neutrophil"
+    [current] = await store.list_labels("cell_type")
+    assert current.label == "monocyte" and current.event_id == second.id and current.source == "reviewer"
+    assert (await store.get_label_set("cell_type")).labels_version == 2  # type: ignore[union-attr]
+
+    with pytest.raises(ConflictError, match="later change"):
+        await store.undo_label_event(first.id, "u2")
+    undo = await store.undo_label_event(second.id, "u2")
+    assert undo.action == "undo" and undo.label == "neutrophil" and undo.undoes == second.id and undo.user_id == "u2"
+    assert [c.label for c in await store.list_labels("cell_type", project.id)] == ["neutrophil"]
+    with pytest.raises(ConflictError, match="already undone"):
+        await store.undo_label_event(second.id, "u2")
+    with pytest.raises(LookupError):
+        await store.undo_label_event("nope", "u2")
+    undo_first = await store.undo_label_event(first.id, "u2")  # now the latest real change: back to no label
+    assert undo_first.label is None and await store.list_labels("cell_type") == []
+
+    history = await store.list_label_events(label_set="cell_type")
+    assert [(e.action, e.label) for e in history] == [
+        ("set", "neutrophil"),
+        ("set", "monocyte"),
+        ("undo", "neutrophil"),
+        ("undo", None),
+    ]
+    assert history[1].undone_by == undo.id and history[0].undone_by == undo_first.id
+    assert [e.id for e in await store.list_label_events(image_id=image.id)] == [e.id for e in history]
+    assert (await store.get_label_event(second.id)).undone_by == undo.id  # type: ignore[union-attr]
+    assert await store.list_labels("cell_type", "another-project") == []
+
+
+async def test_classifier_versions_results_with_embeddings_and_rescoring(store: Store) -> None:
+    from backend.store.base import ClassifierVersion, LabelSet
+
+    project = await make_project(store)
+    kept = await classified(store, project, 1, "neutrophil", b"\x00\x3c" * 4)
+    await classified(store, project, 2, "monocyte", None)
+    assert (await store.get_result(kept.id)).embedding == b"\x00\x3c" * 4  # type: ignore[union-attr]
+    [vector] = await store.list_result_vectors("m1")
+    assert vector.image_id == kept.id and vector.embedding == b"\x00\x3c" * 4 and vector.labels["cell_type"]
+    assert await store.list_result_vectors("m2") == []
+
+    await store.ensure_label_set(LabelSet(name="reactive", classes=["reactive", "normal"], labels_version=0))
+
+    def fitted(labels_version: int, model: str = "m1") -> ClassifierVersion:
+        return ClassifierVersion("reactive", model, labels_version, ["normal", "reactive"], b"npz", 12, {"a": 1})
+
+    assert (await store.add_classifier(fitted(1))).version == 1
+    assert (await store.add_classifier(fitted(2))).version == 2
+    assert (await store.add_classifier(fitted(3, "m2"))).version == 3
+    latest = await store.latest_classifiers("m1")
+    assert latest["reactive"].version == 2 and latest["reactive"].arrays == b"npz"
+    listed = await store.list_classifier_versions("reactive")
+    assert [c.version for c in listed] == [1, 2, 3] and listed[0].metrics == {"a": 1} and listed[0].support_size == 12
+
+    changed = await store.update_predictions("reactive", "m1", {kept.id: {"reactive": 0.7, "normal": 0.3}})
+    assert changed == 1
+    result = await store.get_result(kept.id)
+    assert result is not None and result.labels["reactive"] == "reactive" and result.labels["cell_type"]
+    assert result.probabilities["reactive"] == {"reactive": 0.7, "normal": 0.3}
+    assert await store.update_predictions("reactive", "m2", {kept.id: {"reactive": 0.1, "normal": 0.9}}) == 0
+
+    await store.record_fit("reactive", 5, "m1", "ready", None)
+    await store.record_fit("reactive", 4, "m1", "needs_labels", "older outcome")  # ignored: older labels
+    stored = await store.get_label_set("reactive")
+    assert stored is not None and (stored.fitted_labels_version, stored.status) == (5, "ready")
+    await store.record_fit("reactive", 1, "m2", "needs_labels", "another model")  # a model change always counts
+    stored = await store.get_label_set("reactive")
+    assert stored is not None and (stored.fitted_model_version, stored.message) == ("m2", "another model")
+
+
+async def test_a_label_change_wakes_waiting_workers(store: Store, store_settings: Settings) -> None:
+    from backend.store.base import LabelEvent, LabelSet
+
+    project = await make_project(store)
+    image, _, _ = await upload(store, project, 1)
+    await store.claim_jobs("w1", 5, 30, 3)
+    await store.ensure_label_set(LabelSet(name="cell_type", classes=["a", "b"], kind="model"))
+    other = await open_store(store_settings)
+    try:
+        await other.claim_jobs("w2", 1, 30, 3)
+        waiter = asyncio.create_task(other.wait_for_jobs(10))
+        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        await store.set_labels([LabelEvent(image.id, project.id, "cell_type", "a", "reviewer", "u1")])
+        await waiter
+        assert time.monotonic() - started < 3
+    finally:
+        await other.close()

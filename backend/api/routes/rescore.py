@@ -1,0 +1,22 @@
+"""Re-scoring a project with the active model (after an administrator rolled out a new one)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from backend.api.deps import EditorUser, ProjectDep, StoreDep
+from backend.schemas import RescorePublic
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+@router.post("/{project_id}/rescore", response_model=RescorePublic, status_code=status.HTTP_202_ACCEPTED)
+async def rescore_project(project: ProjectDep, store: StoreDep, _: EditorUser) -> RescorePublic:
+    """Queue every finished or failed image of the project again; old results stay until the new ones arrive."""
+    model = await store.active_model_version()
+    if model is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "No model is active; an administrator must activate one before re-scoring."
+        )
+    queued = await store.requeue_project(project.id)
+    return RescorePublic(project_id=project.id, model_version=model.version, queued=queued)

@@ -1,0 +1,144 @@
+"""Query strategies, confirmed self-training, the power-law fit, the Wilcoxon comparison and `simulate-al`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.active_learning import (
+    UnknownStrategyError,
+    compare_strategies,
+    cst_al_queue,
+    cst_queue,
+    fit_power_law,
+    margin_queue,
+    power_law,
+    query,
+    rank,
+)
+from tests.conftest import PBC_LABELS
+
+# Rows: confident, a two-way tie, a three-way spread, fairly sure, sure but second class close.
+P = np.array(
+    [
+        [0.995, 0.004, 0.001],
+        [0.50, 0.50, 0.00],
+        [0.34, 0.33, 0.33],
+        [0.80, 0.15, 0.05],
+        [0.62, 0.38, 0.00],
+    ]
+)
+
+
+def test_uncertainty_orders_by_lowest_top_probability() -> None:
+    assert list(rank(P, "uncertainty")) == [2, 1, 4, 3, 0]
+    assert list(query(P, "uncertainty", size=2)) == [2, 1]
+
+
+def test_margin_orders_by_smallest_gap_and_the_queue_keeps_gaps_below_threshold() -> None:
+    assert list(rank(P, "margin")) == [1, 2, 4, 3, 0]  # gaps 0, 0.01, 0.24, 0.65, 0.991
+    assert list(margin_queue(P, threshold=0.2)) == [1, 2]
+
+
+def test_entropy_orders_by_highest_entropy() -> None:
+    assert list(rank(P, "entropy")) == [2, 1, 4, 3, 0]
+
+
+def test_random_is_a_seeded_permutation_and_unknown_names_are_refused() -> None:
+    first = rank(P, "random", seed=3)
+    assert sorted(first) == [0, 1, 2, 3, 4] and list(first) == list(rank(P, "random", seed=3))
+    with pytest.raises(UnknownStrategyError, match="uncertainty, margin, entropy, random"):
+        rank(P, "best")
+
+
+def test_cst_offers_only_cells_at_or_above_the_threshold() -> None:
+    assert list(cst_queue(P, 0.99)) == [0]
+    assert list(cst_queue(P, 0.8)) == [0, 3]
+    assert list(cst_queue(P, 0.999)) == []
+
+
+def test_cst_al_queues_do_not_overlap() -> None:
+    confirm, review = cst_al_queue(P, "margin", size=10, threshold=0.8)
+    assert list(confirm) == [0, 3] and list(review) == [1, 2, 4]
+
+
+def test_power_law_fit_recovers_known_parameters() -> None:
+    n = np.array([90, 180, 270, 360, 540, 720, 990, 1440, 2000, 3000, 5000], float)
+    truth = {"p_max": 0.96, "k": 2.5, "n0": 40.0, "r": 0.7}
+    fit = fit_power_law(n, power_law(n, **truth))
+    assert fit is not None
+    for name, value in truth.items():
+        assert fit[name] == pytest.approx(value, rel=0.05), name
+    assert fit["rmse"] < 1e-4
+    assert fit_power_law([1, 2], [0.5, 0.6]) is None
+
+
+def test_wilcoxon_finds_the_faster_strategy() -> None:
+    rng = np.random.default_rng(0)
+    sizes = [90, 180, 270, 360, 450]
+    curves: dict[str, list[dict]] = {"uncertainty": [], "random": []}
+    for fold in range(5):
+        base = power_law(np.array(sizes, float), 0.95, 3.0, 0.0, 0.6) + rng.normal(0, 0.002, len(sizes))
+        curves["random"].append({"fold": fold, "support_size": sizes, "macro_f1": list(base)})
+        curves["uncertainty"].append({"fold": fold, "support_size": sizes, "macro_f1": [base[0], *(base[1:] + 0.02)]})
+    result = compare_strategies(curves)["uncertainty"]
+    assert result["p_value"] < 0.01 and result["mean_difference"] == pytest.approx(0.02)
+    assert (
+        compare_strategies({"random": curves["uncertainty"], "uncertainty": curves["random"]})["uncertainty"]["p_value"]
+        > 0.9
+    )
+
+
+def test_simulate_al_runs_end_to_end_on_the_fixtures(small_bundle_path: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from models.cli import main
+
+    out = tmp_path / "al"
+    code = main(
+        [
+            "simulate-al",
+            "--model",
+            str(small_bundle_path),
+            "--data",
+            str(PBC_LABELS),
+            "--label-set",
+            "cell_size",
+            "--strategies",
+            "uncertainty,margin,entropy,random",
+            "--start",
+            "4",
+            "--step",
+            "2",
+            "--iterations",
+            "2",
+            "--folds",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((out / "simulate-al.json").read_text())
+    assert set(report["curves"]) == {"uncertainty", "margin", "entropy", "random"}
+    for runs in report["curves"].values():
+        assert [r["fold"] for r in runs] == [0, 1]
+        for run in runs:
+            assert run["support_size"] == [4, 6, 8] and all(0 <= f <= 1 for f in run["macro_f1"])
+    assert set(report["summary"]["wilcoxon"]) == {"uncertainty", "margin", "entropy"}
+    assert (out / "learning-curves.png").stat().st_size > 1000
+
+
+def test_simulate_al_refuses_bad_input_in_words(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from models.cli import main
+
+    embeddings = tmp_path / "e.npy"
+    np.save(embeddings, np.zeros((3, 4), np.float32))
+    args = ["simulate-al", "--embeddings", str(embeddings), "--data", str(PBC_LABELS), "--out", str(tmp_path)]
+    assert main([*args, "--strategies", "best"]) == 2
+    assert "unknown strategy best" in capsys.readouterr().err
+    assert main(args) == 2
+    assert "rows must correspond" in capsys.readouterr().err
+    assert main([*args, "--label-set", "colour"]) == 2
+    assert "no column 'colour'" in capsys.readouterr().err

@@ -1,0 +1,195 @@
+"""The review loop end to end: label through the API → the worker refits and re-scores → the API shows it.
+
+Real app, real SQLite store, real worker and a real (small) model bundle.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.accounts import create_user
+from backend.main import create_app
+from backend.model_registry import register_bundle
+from backend.settings import Settings
+from worker.runner import Worker, WorkerConfig
+
+Call = Callable[..., Any]
+
+
+@pytest.fixture
+def lab(settings: Settings, originals: list[Path], bundle_path: Path) -> Iterator[dict[str, Any]]:
+    """A classified project of the fixture cells, a worker, and signed-in callers per role."""
+    with TestClient(create_app(settings)) as client:
+        store = client.app.state.store  # type: ignore[attr-defined]
+        portal = client.portal  # type: ignore[union-attr]
+        portal.call(register_bundle, store, bundle_path, True)
+        callers = {}
+        for username, role in (("ann", "admin"), ("pat", "pathologist"), ("rev", "reviewer")):
+            portal.call(create_user, store, username, "correct horse", role)
+            token = client.post("/api/v1/auth/login", data={"username": username, "password": "correct horse"})
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            callers[username] = lambda method, path, _h=headers, **kw: client.request(
+                method, f"/api/v1/{path}", headers=_h, **kw
+            )
+        project = callers["pat"]("POST", "projects", json={"name": "Smear 7"}).json()["id"]
+        callers["pat"]("PATCH", f"projects/{project}", json={"members": ["rev"]})
+        files = [("files", (p.name, p.read_bytes(), "image/jpeg")) for p in originals]
+        callers["pat"]("POST", f"projects/{project}/images", files=files)
+        worker = Worker(store, WorkerConfig(batch_size=32))
+        assert portal.call(worker.run_until_idle) == len(originals)
+        images = callers["pat"]("GET", f"projects/{project}/images").json()
+        yield {
+            "project": project,
+            "images": images,
+            "work": lambda: portal.call(worker.run_until_idle),
+            **callers,
+        }
+
+
+def ok(response: Any, code: int = 200) -> Any:
+    assert response.status_code == code, response.text
+    return response.json()
+
+
+def test_correction_refits_rescores_and_undo_restores(lab: dict[str, Any]) -> None:
+    rev, images, project = lab["rev"], lab["images"], lab["project"]
+    cell = images[0]
+    before = ok(rev("GET", "label-sets/cell_type"))
+    assert before["kind"] == "model" and before["classifier_version"] is None and not before["updating"]
+    other = next(c for c in before["classes"] if c != cell["label"])
+
+    change = ok(rev("POST", f"images/{cell['id']}/labels", json={"label_set": "cell_type", "label": other}), 201)
+    assert change["previous_label"] is None and change["label"] == other and change["username"] == "rev"
+    assert change["source"] == "reviewer" and change["action"] == "set"
+    assert ok(rev("GET", "label-sets/cell_type"))["updating"] is True
+
+    lab["work"]()  # the refit
+    after = ok(rev("GET", "label-sets/cell_type"))
+    assert after["classifier_version"] == 1 and not after["updating"] and after["lab_labels"] == 1
+    assert after["status"] == "ready"
+    results = ok(rev("GET", f"projects/{project}/results"))
+    assert all(set(r["result"]["probabilities"]["cell_type"]) == set(before["classes"]) for r in results)
+
+    second = ok(
+        rev("POST", f"images/{cell['id']}/labels", json={"label_set": "cell_type", "label": cell["label"]}), 201
+    )
+    assert second["previous_label"] == other
+    history = ok(rev("GET", f"images/{cell['id']}/labels"))
+    assert [e["label"] for e in history["history"]] == [other, cell["label"]]
+    superseded = rev("POST", f"labels/{change['id']}/undo")
+    assert superseded.status_code == 409 and "undo the later change first" in superseded.json()["detail"]
+
+    undo = ok(rev("POST", f"labels/{second['id']}/undo"), 201)
+    assert undo["action"] == "undo" and undo["label"] == other and undo["undoes"] == second["id"]
+    assert ok(rev("GET", f"images/{cell['id']}/labels"))["labels"]["cell_type"]["label"] == other
+    assert rev("POST", f"labels/{second['id']}/undo").status_code == 409  # already undone
+    lab["work"]()
+    assert ok(rev("GET", "label-sets/cell_type"))["classifier_version"] == 2  # both changes, one refit
+
+    predicted = ok(rev("GET", f"images/{images[1]['id']}"))["result"]["labels"]["cell_type"]  # after re-scoring
+    confirm = ok(
+        rev("POST", f"images/{images[1]['id']}/labels", json={"label_set": "cell_type", "action": "confirm"}), 201
+    )
+    assert confirm["label"] == predicted and confirm["action"] == "confirm"
+
+    export = lab["ann"]("GET", "labels/export")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert [r["action"] for r in rows] == ["set", "set", "undo", "confirm"]
+    assert rows[1]["previous_label"] == other and rows[1]["undone_by"] == undo["id"] and rows[0]["username"] == "rev"
+    assert rev("GET", "labels/export").status_code == 403
+
+
+def test_custom_label_set_queue_learning_curve_and_import(lab: dict[str, Any]) -> None:
+    pat, rev, ann, images = lab["pat"], lab["rev"], lab["ann"], lab["images"]
+    body = {"name": "reactive_lymphocyte", "classes": ["reactive", "normal"], "description": "lymphocyte review"}
+    assert rev("POST", "label-sets", json=body).status_code == 403
+    created = ok(pat("POST", "label-sets", json=body), 201)
+    assert created["kind"] == "custom" and created["status"] == "needs_labels" and "two classes" in created["message"]
+    assert pat("POST", "label-sets", json=body).status_code == 409
+    assert pat("POST", "label-sets", json={**body, "name": "cell_type"}).status_code == 409
+
+    items = [{"image_id": images[0]["id"], "label": "reactive"}, {"image_id": images[1]["id"], "label": "reactive"}]
+    ok(rev("POST", "labels/bulk", json={"label_set": "reactive_lymphocyte", "items": items}), 201)
+    lab["work"]()
+    waiting = ok(rev("GET", "label-sets/reactive_lymphocyte"))
+    assert waiting["status"] == "needs_labels" and "at least one more class" in waiting["message"]
+    assert waiting["classifier_version"] is None
+
+    more = [{"image_id": i["id"], "label": "normal"} for i in images[2:5]]
+    ok(rev("POST", "labels/bulk", json={"label_set": "reactive_lymphocyte", "items": more}), 201)
+    lab["work"]()
+    ready = ok(rev("GET", "label-sets/reactive_lymphocyte"))
+    assert ready["status"] == "ready" and ready["classifier_version"] == 1 and ready["lab_labels"] == 5
+    results = ok(rev("GET", f"projects/{lab['project']}/results"))
+    assert len(results) == len(images)
+    for r in results:
+        assert r["result"]["labels"]["reactive_lymphocyte"] in {"reactive", "normal"}
+        assert sum(r["result"]["probabilities"]["reactive_lymphocyte"].values()) == pytest.approx(1.0, abs=1e-3)
+
+    queue = ok(rev("GET", "label-sets/reactive_lymphocyte/queue", params={"strategy": "uncertainty", "size": 4}))
+    assert queue["candidates"] == len(images) - 5 and len(queue["review"]) == 4 and queue["confirm"] == []
+    confidences = [i["confidence"] for i in queue["review"]]
+    assert confidences == sorted(confidences)
+    labelled = {i["image_id"] for i in items + more}
+    assert not labelled & {i["image_id"] for i in queue["review"]}
+    both = ok(rev("GET", "label-sets/reactive_lymphocyte/queue", params={"strategy": "cst+al", "threshold": 0.5}))
+    assert all(i["confidence"] >= 0.5 for i in both["confirm"])
+    assert not {i["image_id"] for i in both["confirm"]} & {i["image_id"] for i in both["review"]}
+
+    # a third fit: the second one's agreement on the cells labelled after it becomes a learning-curve point
+    csv_text = "image_id,label\n" + "".join(f"{i['id']},normal\n" for i in images[5:8])
+    files = {"file": ("labels.csv", csv_text.encode(), "text/csv")}
+    assert pat("POST", "label-sets/reactive_lymphocyte/labels/import", files=files).status_code == 403
+    imported = ok(ann("POST", "label-sets/reactive_lymphocyte/labels/import", files=files))
+    assert imported == {"imported": 3, "unchanged": 0}
+    lab["work"]()
+    curve = ok(rev("GET", "label-sets/reactive_lymphocyte/learning-curve"))
+    assert [p["classifier_version"] for p in curve["points"]] == [1, 2]
+    assert curve["points"][0]["next_labels"] == 3 and 0 <= curve["points"][0]["agreement"] <= 1
+    assert curve["power_law"] is None  # fewer than 4 points
+    labels = ok(rev("GET", "label-sets/reactive_lymphocyte/labels"))
+    assert len(labels) == 8 and {label["source"] for label in labels} == {"reviewer", "import"}
+
+
+def test_bad_review_input_is_a_clear_4xx(lab: dict[str, Any]) -> None:
+    rev, pat, ann, cell = lab["rev"], lab["pat"], lab["ann"], lab["images"][0]
+    wrong_class = rev("POST", f"images/{cell['id']}/labels", json={"label_set": "cell_type", "label": "dragon"})
+    assert wrong_class.status_code == 400 and "not a class of label set 'cell_type'" in wrong_class.json()["detail"]
+    unknown_set = rev("POST", f"images/{cell['id']}/labels", json={"label_set": "nope", "label": "x"})
+    assert unknown_set.status_code == 404 and "cell_type" in unknown_set.json()["detail"]
+    assert rev("GET", "label-sets/nope").status_code == 404
+    assert rev("GET", "label-sets/nope/queue").status_code == 404
+    assert rev("GET", "label-sets/cell_type/queue", params={"strategy": "best"}).status_code == 422
+    assert rev("GET", "label-sets/cell_type/queue", params={"size": 0}).status_code == 422
+    assert rev("POST", "images/unknown/labels", json={"label_set": "cell_type", "label": "x"}).status_code == 404
+    assert rev("POST", f"images/{cell['id']}/labels", json={"label_set": "cell_type"}).status_code == 400
+    assert rev("POST", "labels/unknown/undo").status_code == 404
+    bulk = rev("POST", "labels/bulk", json={"label_set": "cell_type", "items": [{"image_id": "nope", "label": "x"}]})
+    assert bulk.status_code == 404 and "Nothing was labelled" in bulk.json()["detail"]
+    assert rev("POST", "labels/bulk", json={"label_set": "cell_type", "items": []}).status_code == 422
+    assert pat("POST", "label-sets", json={"name": "a b", "classes": ["x", "y"]}).status_code == 422
+    assert pat("POST", "label-sets", json={"name": "dup", "classes": ["x", "x"]}).status_code == 400
+    assert pat("POST", "label-sets", json={"name": "one", "classes": ["x"]}).status_code == 422
+    for text, words in (
+        (b"path,cell\nx,y\n", "needs the columns image_id and label"),
+        (b"image_id,label\n,neutrophil\n", "Line 2"),
+        (b"image_id,label\nnope,neutrophil\n", "there is no image nope"),
+        (f"image_id,label\n{cell['id']},dragon\n".encode(), "not a class"),
+        (b"\xff\xfe\x00bad", "UTF-8"),
+        (b"image_id,label\n", "no rows"),
+    ):
+        response = ann("POST", "label-sets/cell_type/labels/import", files={"file": ("l.csv", text, "text/csv")})
+        assert response.status_code == 400 and words in response.json()["detail"], response.text
+    assert ok(ann("GET", "label-sets/cell_type/labels")) == []  # nothing was imported
+    # a custom label set without a classifier has no queue yet, in words
+    ok(pat("POST", "label-sets", json={"name": "fresh", "classes": ["a", "b"]}), 201)
+    no_queue = rev("GET", "label-sets/fresh/queue")
+    assert no_queue.status_code == 409 and "two classes" in no_queue.json()["detail"]
