@@ -219,6 +219,7 @@ class ModelBundle:
                 archive.writestr("manifest.json", json.dumps(manifest, indent=2))
                 for name, data in members.items():
                     archive.writestr(name, data)
+            os.chmod(tmp, 0o644)  # mkstemp creates 0600; a bundle is meant to be shared and served
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
