@@ -287,6 +287,21 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await shot(page, "08-accounts");
   });
 
+  it("shows the admin the active model version with its metrics", async () => {
+    await page.getByRole("link", { name: "Models" }).click();
+    await page.getByRole("heading", { name: "Models" }).waitFor();
+    const row = page.getByTestId("model-row").filter({ hasText: server.modelVersion });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Active/);
+    // Held-out cell-type macro F1 of the shipped model, as a percentage.
+    const f1 = Number((await row.locator("td").nth(3).innerText()).replace(/[^\d.]/g, ""));
+    assert.ok(f1 > 50 && f1 <= 100, `macro F1 ${f1}`);
+    assert.match(await row.innerText(), /\d+ px/);
+    assert.ok((await page.getByRole("table", { name: "Metrics" }).locator("tbody tr").count()) >= 2);
+    await page.getByRole("button", { name: "Roll back to previous" }).focus();
+    await shot(page, "11-models", { fullPage: true });
+  });
+
   it("works at tablet width and explains errors in words", async () => {
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.goto(`${projectUrl}/cells`);

@@ -10,6 +10,7 @@ import { CellsPage } from "./pages/CellsPage";
 import { DifferentialCountPage } from "./pages/DifferentialCountPage";
 import { LandscapePage } from "./pages/LandscapePage";
 import { LoginPage } from "./pages/LoginPage";
+import { ModelsPage } from "./pages/ModelsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectLayout } from "./pages/ProjectLayout";
 import { ProjectsPage } from "./pages/ProjectsPage";
@@ -74,6 +75,14 @@ export function AppRoutes() {
             element={
               <RequireAuth requiredRole="admin">
                 <AccountsPage />
+              </RequireAuth>
+            }
+          />
+          <Route
+            path="models"
+            element={
+              <RequireAuth requiredRole="admin">
+                <ModelsPage />
               </RequireAuth>
             }
           />

@@ -1,6 +1,7 @@
 // TanStack Query hooks, one per resource of docs/API.md.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
+import { uploadModelVersion } from "./modelUpload";
 import type { DifferentialCount, ImageSummary, Role } from "./types";
 
 export const queryKeys = {
@@ -13,6 +14,7 @@ export const queryKeys = {
   differentialCount: (projectId: string) => ["projects", projectId, "differential-count"] as const,
   image: (imageId: string) => ["images", imageId] as const,
   neighbours: (imageId: string) => ["images", imageId, "neighbours"] as const,
+  modelVersions: ["model-versions"] as const,
 };
 
 /** How often to ask for news while the worker still has cells of this project to classify. */
@@ -161,5 +163,50 @@ export function useDeleteUser() {
     mutationFn: (userId: string) =>
       unwrap(api.DELETE("/api/v1/users/{user_id}", { params: { path: { user_id: userId } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.users }),
+  });
+}
+
+export function useModelVersions() {
+  return useQuery({
+    queryKey: queryKeys.modelVersions,
+    queryFn: () => unwrap(api.GET("/api/v1/model-versions")),
+  });
+}
+
+export function useActivateModelVersion() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (version: string) =>
+      unwrap(api.POST("/api/v1/model-versions/{version}/activate", { params: { path: { version } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.modelVersions }),
+  });
+}
+
+export function useRollbackModelVersion() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/model-versions/rollback")),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.modelVersions }),
+  });
+}
+
+export function useUploadModelVersion(onProgress: (fraction: number) => void) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ file, activate }: { file: File; activate: boolean }) =>
+      uploadModelVersion(file, activate, onProgress),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.modelVersions }),
+  });
+}
+
+/** Queues the project's finished and failed cells again for the active model. */
+export function useRescoreProject(projectId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/v1/projects/{project_id}/rescore", { params: { path: { project_id: projectId } } }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.project(projectId) }),
   });
 }

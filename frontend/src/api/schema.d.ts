@@ -355,7 +355,282 @@ export interface paths {
         /** List Model Versions */
         get: operations["list_model_versions_api_v1_model_versions_get"];
         put?: never;
+        /**
+         * Upload Model Version
+         * @description Keep the bundle in the store (data folder or GridFS) and register it; workers load it when it is activated.
+         */
+        post: operations["upload_model_version_api_v1_model_versions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/model-versions/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rollback Model Version
+         * @description Re-activate the version that was active before the current one.
+         */
+        post: operations["rollback_model_version_api_v1_model_versions_rollback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/model-versions/{version}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate Model Version
+         * @description Workers switch to this version before their next batch (no restart); new results record it.
+         */
+        post: operations["activate_model_version_api_v1_model_versions__version__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/label-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Label Sets */
+        get: operations["list_label_sets_api_v1_label_sets_get"];
+        put?: never;
+        /**
+         * Create Label Set
+         * @description A label set the lab defines (e.g. reactive lymphocyte / normal); it gets a classifier once
+         *     cells of at least two of its classes are labelled.
+         */
+        post: operations["create_label_set_api_v1_label_sets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/label-sets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Label Set
+         * @description Poll this after labelling: when `updating` turns false and `classifier_version` went up,
+         *     the label set's predictions in every result have been re-scored.
+         */
+        get: operations["read_label_set_api_v1_label_sets__name__get"];
+        put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Label Set */
+        patch: operations["update_label_set_api_v1_label_sets__name__patch"];
+        trace?: never;
+    };
+    "/api/v1/label-sets/{name}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Labels
+         * @description The lab's current labels in this label set (its support set), in the projects you can see.
+         */
+        get: operations["list_labels_api_v1_label_sets__name__labels_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/label-sets/{name}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue
+         * @description The next cells to label in this label set, from the unlabelled cells of the projects you can see.
+         *
+         *     uncertainty / margin / entropy / random fill `review`; `cst` fills `confirm` with the cells whose
+         *     top probability ≥ threshold (one-click bulk confirmation); `cst+al` fills both (margin for review).
+         */
+        get: operations["queue_api_v1_label_sets__name__queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/label-sets/{name}/learning-curve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Learning Curve
+         * @description Each classifier version of the active model with how well it predicted the cells labelled after it.
+         */
+        get: operations["learning_curve_api_v1_label_sets__name__learning_curve_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/label-sets/{name}/labels/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Labels
+         * @description Administrators: set many labels from a CSV. All rows are checked first; one bad row rejects the file.
+         */
+        post: operations["import_labels_api_v1_label_sets__name__labels_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{image_id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Image Labels
+         * @description The cell's current label in every label set the lab labelled it in, and its label history.
+         */
+        get: operations["read_image_labels_api_v1_images__image_id__labels_get"];
+        put?: never;
+        /**
+         * Label Image
+         * @description Correct (action "set") or confirm (action "confirm", label optional) the label of one cell.
+         */
+        post: operations["label_image_api_v1_images__image_id__labels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labels/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Label Many
+         * @description Label or confirm many cells at once (e.g. the confirmation queue); all or nothing.
+         */
+        post: operations["label_many_api_v1_labels_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labels/{change_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo Label
+         * @description Restore the label a change replaced (or remove the label if the cell had none); itself an audit entry.
+         */
+        post: operations["undo_label_api_v1_labels__change_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labels/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Labels
+         * @description Administrators: every label change with its history (who, when, previous label), as CSV.
+         */
+        get: operations["export_labels_api_v1_labels_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/rescore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rescore Project
+         * @description Queue every finished or failed image of the project again; old results stay until the new ones arrive.
+         */
+        post: operations["rescore_project_api_v1_projects__project_id__rescore_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -366,6 +641,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Body_import_labels_api_v1_label_sets__name__labels_import_post */
+        Body_import_labels_api_v1_label_sets__name__labels_import_post: {
+            /**
+             * File
+             * @description CSV with columns image_id,label
+             */
+            file: string;
+        };
         /** Body_login_api_v1_auth_login_post */
         Body_login_api_v1_auth_login_post: {
             /** Grant Type */
@@ -405,6 +688,65 @@ export interface components {
              * @description cell images (JPEG, PNG, BMP, TIFF, GIF, WEBP)
              */
             files: string[];
+        };
+        /** Body_upload_model_version_api_v1_model_versions_post */
+        Body_upload_model_version_api_v1_model_versions_post: {
+            /**
+             * File
+             * @description a model bundle (.hsb) made by `hemosight train`
+             */
+            file: string;
+            /**
+             * Activate
+             * @description switch the workers to it at once
+             * @default false
+             */
+            activate: boolean;
+        };
+        /** BulkLabelCreate */
+        BulkLabelCreate: {
+            /** Label Set */
+            label_set: string;
+            /**
+             * Action
+             * @default set
+             * @enum {string}
+             */
+            action: "set" | "confirm";
+            /** Items */
+            items: components["schemas"]["BulkLabelItem"][];
+        };
+        /** BulkLabelItem */
+        BulkLabelItem: {
+            /** Image Id */
+            image_id: string;
+            /** Label */
+            label?: string | null;
+        };
+        /** CellLabelPublic */
+        CellLabelPublic: {
+            /** Image Id */
+            image_id: string;
+            /** Project Id */
+            project_id: string;
+            /** Label Set */
+            label_set: string;
+            /** Label */
+            label: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "model-reference" | "reviewer" | "import";
+            /** Username */
+            username: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** CellPoint */
         CellPoint: {
@@ -464,6 +806,17 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /** ImageLabelsPublic */
+        ImageLabelsPublic: {
+            /** Image Id */
+            image_id: string;
+            /** Labels */
+            labels: {
+                [key: string]: components["schemas"]["CellLabelPublic"];
+            };
+            /** History */
+            history: components["schemas"]["LabelEventPublic"][];
         };
         /** ImagePublic */
         ImagePublic: {
@@ -567,6 +920,114 @@ export interface components {
              */
             updated_at: string;
         };
+        /** LabelCreate */
+        LabelCreate: {
+            /** Label Set */
+            label_set: string;
+            /** Label */
+            label?: string | null;
+            /**
+             * Action
+             * @default set
+             * @enum {string}
+             */
+            action: "set" | "confirm";
+        };
+        /** LabelEventPublic */
+        LabelEventPublic: {
+            /** Id */
+            id: string;
+            /** Image Id */
+            image_id: string;
+            /** Project Id */
+            project_id: string;
+            /** Label Set */
+            label_set: string;
+            /** Label */
+            label: string | null;
+            /** Previous Label */
+            previous_label: string | null;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "set" | "confirm" | "undo";
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "model-reference" | "reviewer" | "import";
+            /** Username */
+            username: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Undoes */
+            undoes: string | null;
+            /** Undone By */
+            undone_by: string | null;
+        };
+        /** LabelImportPublic */
+        LabelImportPublic: {
+            /** Imported */
+            imported: number;
+            /** Unchanged */
+            unchanged: number;
+        };
+        /** LabelSetCreate */
+        LabelSetCreate: {
+            /** Name */
+            name: string;
+            /** Classes */
+            classes: string[];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /** LabelSetPublic */
+        LabelSetPublic: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "model" | "custom";
+            /** Classes */
+            classes: string[];
+            /** Description */
+            description: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "model" | "ready" | "needs_labels" | "failed";
+            /** Message */
+            message: string | null;
+            /** Model Version */
+            model_version: string | null;
+            /** Classifier Version */
+            classifier_version: number | null;
+            /** Labels Version */
+            labels_version: number;
+            /** Fitted Labels Version */
+            fitted_labels_version: number;
+            /** Updating */
+            updating: boolean;
+            /** Lab Labels */
+            lab_labels: number;
+        };
+        /** LabelSetUpdate */
+        LabelSetUpdate: {
+            /** Add Classes */
+            add_classes?: string[];
+            /** Description */
+            description?: string | null;
+        };
         /** LandscapePosition */
         LandscapePosition: {
             /** X */
@@ -582,6 +1043,32 @@ export interface components {
             references: components["schemas"]["ReferencePoint"][];
             /** Cells */
             cells: components["schemas"]["CellPoint"][];
+        };
+        /** LearningCurvePoint */
+        LearningCurvePoint: {
+            /** Classifier Version */
+            classifier_version: number;
+            /** Support Size */
+            support_size: number;
+            /** Lab Labels */
+            lab_labels: number;
+            /** Agreement */
+            agreement: number | null;
+            /** Next Labels */
+            next_labels: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** LearningCurvePublic */
+        LearningCurvePublic: {
+            /** Label Set */
+            label_set: string;
+            /** Points */
+            points: components["schemas"]["LearningCurvePoint"][];
+            power_law: components["schemas"]["PowerLawFit"] | null;
         };
         /** ModelVersionPublic */
         ModelVersionPublic: {
@@ -599,10 +1086,31 @@ export interface components {
             metrics: {
                 [key: string]: unknown;
             };
+            /**
+             * Comparable Metrics
+             * @default {}
+             */
+            comparable_metrics: {
+                [key: string]: number;
+            };
             /** Reference Count */
             reference_count: number;
             /** Active */
             active: boolean;
+            /** Registered At */
+            registered_at?: string | null;
+            /**
+             * Registered By
+             * @default
+             */
+            registered_by: string;
+            /** Activated At */
+            activated_at?: string | null;
+            /**
+             * Stored
+             * @default false
+             */
+            stored: boolean;
         };
         /** NeighbourPublic */
         NeighbourPublic: {
@@ -614,6 +1122,19 @@ export interface components {
             distance: number;
             /** Thumbnail Url */
             thumbnail_url: string;
+        };
+        /** PowerLawFit */
+        PowerLawFit: {
+            /** P Max */
+            p_max: number;
+            /** K */
+            k: number;
+            /** N0 */
+            n0: number;
+            /** R */
+            r: number;
+            /** Rmse */
+            rmse: number;
         };
         /** ProjectCreate */
         ProjectCreate: {
@@ -643,6 +1164,41 @@ export interface components {
             /** Members */
             members?: string[] | null;
         };
+        /** QueueItem */
+        QueueItem: {
+            /** Image Id */
+            image_id: string;
+            /** Project Id */
+            project_id: string;
+            /** Filename */
+            filename: string;
+            /** Label */
+            label: string;
+            /** Confidence */
+            confidence: number;
+            /** Margin */
+            margin: number;
+            /** Entropy */
+            entropy: number;
+        };
+        /** QueuePublic */
+        QueuePublic: {
+            /** Label Set */
+            label_set: string;
+            /**
+             * Strategy
+             * @enum {string}
+             */
+            strategy: "uncertainty" | "margin" | "entropy" | "random" | "cst" | "cst+al";
+            /** Classifier Version */
+            classifier_version: number | null;
+            /** Review */
+            review: components["schemas"]["QueueItem"][];
+            /** Confirm */
+            confirm: components["schemas"]["QueueItem"][];
+            /** Candidates */
+            candidates: number;
+        };
         /** ReadyPublic */
         ReadyPublic: {
             /** Database */
@@ -660,6 +1216,15 @@ export interface components {
             y: number;
             /** Label */
             label: string;
+        };
+        /** RescorePublic */
+        RescorePublic: {
+            /** Project Id */
+            project_id: string;
+            /** Model Version */
+            model_version: string;
+            /** Queued */
+            queued: number;
         };
         /** ResultPublic */
         ResultPublic: {
@@ -1629,6 +2194,605 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_model_version_api_v1_model_versions_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_model_version_api_v1_model_versions_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rollback_model_version_api_v1_model_versions_rollback_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    activate_model_version_api_v1_model_versions__version__activate_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_label_sets_api_v1_label_sets_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSetPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_label_set_api_v1_label_sets_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelSetCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSetPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_label_set_api_v1_label_sets__name__get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSetPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_label_set_api_v1_label_sets__name__patch: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelSetUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSetPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_labels_api_v1_label_sets__name__labels_get: {
+        parameters: {
+            query?: {
+                project_id?: string | null;
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CellLabelPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    queue_api_v1_label_sets__name__queue_get: {
+        parameters: {
+            query?: {
+                strategy?: "uncertainty" | "margin" | "entropy" | "random" | "cst" | "cst+al";
+                /** @description cells to propose for labelling */
+                size?: number;
+                /** @description confirmed self-training: top probability */
+                threshold?: number;
+                project_id?: string | null;
+                seed?: number;
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    learning_curve_api_v1_label_sets__name__learning_curve_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearningCurvePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_labels_api_v1_label_sets__name__labels_import_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_labels_api_v1_label_sets__name__labels_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelImportPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_image_labels_api_v1_images__image_id__labels_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageLabelsPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    label_image_api_v1_images__image_id__labels_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelEventPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    label_many_api_v1_labels_bulk_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkLabelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelEventPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    undo_label_api_v1_labels__change_id__undo_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                change_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelEventPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_labels_api_v1_labels_export_get: {
+        parameters: {
+            query?: {
+                label_set?: string | null;
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rescore_project_api_v1_projects__project_id__rescore_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RescorePublic"];
                 };
             };
             /** @description Validation Error */

@@ -43,11 +43,18 @@ export function Layout() {
                   </NavLink>
                 </li>
                 {user.role === "admin" && (
-                  <li className="nav-item">
-                    <NavLink className="nav-link" to="/admin/accounts">
-                      Accounts
-                    </NavLink>
-                  </li>
+                  <>
+                    <li className="nav-item">
+                      <NavLink className="nav-link" to="/models">
+                        Models
+                      </NavLink>
+                    </li>
+                    <li className="nav-item">
+                      <NavLink className="nav-link" to="/admin/accounts">
+                        Accounts
+                      </NavLink>
+                    </li>
+                  </>
                 )}
               </ul>
               <div className="d-flex align-items-center gap-3">
@@ -73,7 +80,10 @@ export function Layout() {
           <span>
             HemoSight — decision support for white blood cell review; a pathologist confirms every result.
           </span>
-          <span>Default model trained on the PBC dataset (Acevedo et al., 2020, CC BY 4.0)</span>
+          <span>
+            Default model trained on the PBC dataset (Acevedo et al., 2020, CC BY 4.0); attribute labels from
+            WBCAtt (Tsutsui et al., 2023, MIT licence)
+          </span>
         </div>
       </footer>
     </div>
