@@ -26,6 +26,7 @@ import scipy.linalg
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import randomized_svd
+from threadpoolctl import threadpool_limits
 
 from models.calibration import fit_platt
 
@@ -46,6 +47,12 @@ class LabelSetClassifier:
     components: int | None = 256
 
     def fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
+        # Hundreds of small solves: one BLAS thread is many times faster than a pool fighting
+        # the worker's other threads for a loaded CPU.
+        with threadpool_limits(1, user_api="blas"):
+            return self._fit(embeddings, labels)
+
+    def _fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
         labels = np.asarray(labels)
         classes, counts = np.unique(labels, return_counts=True)
         if len(classes) < 2:
@@ -59,7 +66,7 @@ class LabelSetClassifier:
         z = np.hstack([xs @ projection.T if projection is not None else xs, np.ones((len(xs), 1), np.float32)])
         gram = (z.T @ z).astype(np.float64)
         targets = self._targets(labels, classes)
-        weights = self._fit_svm(z, targets, gram)
+        weights = self._fit_svm(z, targets, gram, None)
         folds = int(min(self.calibration_folds, counts.min()))
         if folds >= 2:
             scores = np.empty_like(targets)
@@ -67,7 +74,8 @@ class LabelSetClassifier:
                 if len(np.unique(labels[train])) < len(classes):
                     raise NotEnoughLabelsError("Every class needs labelled cells in each calibration fold.")
                 fold_gram = gram - (z[test].T @ z[test]).astype(np.float64)
-                scores[test] = z[test] @ self._fit_svm(z[train], targets[train], fold_gram).T
+                # Warm start from the full fit: a fold's optimum is close, so a few Newton steps reach it.
+                scores[test] = z[test] @ self._fit_svm(z[train], targets[train], fold_gram, weights).T
             calibration = [fit_platt(scores[:, j], targets[:, j] > 0) for j in range(targets.shape[1])]
             slopes = np.array([a for a, _ in calibration])
             offsets = np.array([b for _, b in calibration])
@@ -101,11 +109,13 @@ class LabelSetClassifier:
         _, _, vt = randomized_svd(covariance, self.components, n_oversamples=16, n_iter=4, random_state=0)
         return vt.astype(np.float32)
 
-    def _fit_svm(self, z: np.ndarray, targets: np.ndarray, gram: np.ndarray) -> np.ndarray:
-        """One weight row (features + bias) per one-vs-rest problem; `gram` is z.T @ z."""
+    def _fit_svm(self, z: np.ndarray, targets: np.ndarray, gram: np.ndarray, start: np.ndarray | None) -> np.ndarray:
+        """One weight row (features + bias) per one-vs-rest problem; `gram` is z.T @ z, `start` initial weights."""
         return np.stack(
             [
-                _squared_hinge_svm(z, targets[:, j], self.C, gram, self.max_iter, self.tol)
+                _squared_hinge_svm(
+                    z, targets[:, j], self.C, gram, self.max_iter, self.tol, None if start is None else start[j]
+                )
                 for j in range(targets.shape[1])
             ]
         ).astype(np.float32)
@@ -156,7 +166,7 @@ class LabelSetClassifier:
 
 
 def _squared_hinge_svm(
-    z: np.ndarray, y: np.ndarray, C: float, gram: np.ndarray, max_iter: int, tol: float
+    z: np.ndarray, y: np.ndarray, C: float, gram: np.ndarray, max_iter: int, tol: float, start: np.ndarray | None = None
 ) -> np.ndarray:
     """min ½‖w‖² + C Σ max(0, 1 − yᵢ w·zᵢ)², liblinear's L2-loss SVM, by finite Newton steps.
 
@@ -166,31 +176,53 @@ def _squared_hinge_svm(
     JMLR 6, 2005). Z_AᵀZ_A comes from the shared `gram` minus the few cells outside the set.
     """
     n, k = z.shape
-    w = np.zeros(k, np.float64)
-    margins = np.zeros(n, np.float64)
     identity = np.eye(k)
-    active: np.ndarray | None = None
-    for _ in range(max(max_iter, 1)):
-        now_active = y * margins < 1.0
-        if active is not None and np.array_equal(now_active, active):
-            break
-        active = now_active
-        if active.all():
-            active_gram = gram
-        elif active.sum() * 2 < n:
-            active_gram = (z[active].T @ z[active]).astype(np.float64)
-        else:
-            active_gram = gram - (z[~active].T @ z[~active]).astype(np.float64)
-        rhs = 2.0 * C * (z[active].T @ y[active]).astype(np.float64)
+    if start is None:
+        w = np.zeros(k, np.float64)
+        margins = np.zeros(n, np.float64)
+        active = np.ones(n, bool)  # at w = 0 every cell is inside the margin
+        active_gram = gram
+    else:
+        w = np.asarray(start, np.float64).copy()
+        margins = (z @ w.astype(z.dtype)).astype(np.float64)
+        active = y * margins < 1.0
+        active_gram = _gram_of(z, gram, active)
+    for iteration in range(max(max_iter, 1)):
+        if iteration:
+            now_active = y * margins < 1.0
+            added, removed = now_active & ~active, active & ~now_active
+            if not added.any() and not removed.any():
+                break  # the active set is stable: w is the exact optimum
+            active_gram = _update_gram(z, gram, active_gram, now_active, added, removed)
+            active = now_active
+        rhs = 2.0 * C * (np.where(active, y, 0.0).astype(z.dtype) @ z).astype(np.float64)
         target = scipy.linalg.solve(identity + 2.0 * C * active_gram, rhs, assume_a="pos")
         direction = target - w
-        change = (z @ direction).astype(np.float64)
+        change = (z @ direction.astype(z.dtype)).astype(np.float64)  # no float64 copy of z
         step = _line_search(w, direction, margins, change, y, C)
         w += step * direction
         margins += step * change
-        if step * np.linalg.norm(direction) <= tol * (1.0 + np.linalg.norm(w)) and step == 1.0:
+        if step == 1.0 and np.linalg.norm(direction) <= tol * (1.0 + np.linalg.norm(w)):
             break
     return w
+
+
+def _update_gram(
+    z: np.ndarray, gram: np.ndarray, active_gram: np.ndarray, active: np.ndarray, added: np.ndarray, removed: np.ndarray
+) -> np.ndarray:
+    """Z_AᵀZ_A for the new active set by the cheapest route: from the few cells that changed, from the
+    active cells, or from the full Gram matrix minus the inactive ones."""
+    changed = int(added.sum() + removed.sum())
+    if changed < min(int(active.sum()), len(active) - int(active.sum())):
+        return active_gram + (z[added].T @ z[added]).astype(np.float64) - (z[removed].T @ z[removed]).astype(np.float64)
+    return _gram_of(z, gram, active)
+
+
+def _gram_of(z: np.ndarray, gram: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Z_AᵀZ_A from the active cells or as the full Gram matrix minus the inactive ones, whichever is fewer."""
+    if int(active.sum()) * 2 <= len(active):
+        return (z[active].T @ z[active]).astype(np.float64)
+    return gram - (z[~active].T @ z[~active]).astype(np.float64)
 
 
 def _line_search(

@@ -196,7 +196,7 @@ class MongoStore:
     async def delete_project(self, project_id: str) -> bool:
         hashes = {d["sha256"] async for d in self.db.images.find({"project_id": project_id}, {"sha256": 1})}
         deleted = (await self.db.projects.delete_one({"_id": project_id})).deleted_count == 1
-        for collection in (self.db.results, self.db.jobs, self.db.images):
+        for collection in (self.db.results, self.db.jobs, self.db.images, self.db.labels):
             await collection.delete_many({"project_id": project_id})
         for digest in hashes:
             if await self.db.images.find_one({"sha256": digest}, {"_id": 1}) is None:
@@ -468,9 +468,9 @@ class MongoStore:
         return label_set
 
     async def ensure_label_set(self, label_set: LabelSet) -> LabelSet:
-        await self.db.label_sets.update_one(
-            {"_id": label_set.name}, {"$setOnInsert": _label_set_doc(label_set)}, upsert=True
-        )
+        values = _label_set_doc(label_set)
+        values.pop("_id")
+        await self.db.label_sets.update_one({"_id": label_set.name}, {"$setOnInsert": values}, upsert=True)
         stored = await self.get_label_set(label_set.name)
         assert stored is not None
         return stored

@@ -885,27 +885,21 @@ class SQLiteStore:
     async def update_predictions(
         self, label_set: str, model_version: str, probabilities: dict[str, dict[str, float]]
     ) -> int:
+        # json_set edits the one label set in place: no row is read back and parsed in Python.
+        path = "$." + json.dumps(label_set)
+        updates = [
+            (json.dumps(max(probs, key=probs.__getitem__)), json.dumps(probs), image_id, model_version)
+            for image_id, probs in probabilities.items()
+        ]
+
         def update(conn: sqlite3.Connection) -> int:
-            changed = 0
-            ids = list(probabilities)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT image_id, labels, probabilities FROM results WHERE model_version = ?"
-                    f" AND image_id IN ({marks})",
-                    (model_version, *chunk),
-                ).fetchall()
-                updates = []
-                for row in rows:
-                    probs = probabilities[row["image_id"]]
-                    labels, all_probs = json.loads(row["labels"]), json.loads(row["probabilities"])
-                    labels[label_set] = max(probs, key=probs.__getitem__)
-                    all_probs[label_set] = probs
-                    updates.append((json.dumps(labels), json.dumps(all_probs), row["image_id"]))
-                conn.executemany("UPDATE results SET labels = ?, probabilities = ? WHERE image_id = ?", updates)
-                changed += len(updates)
-            return changed
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE results SET labels = json_set(labels, ?, json(?)),"
+                " probabilities = json_set(probabilities, ?, json(?)) WHERE image_id = ? AND model_version = ?",
+                [(path, label, path, probs, image_id, model) for label, probs, image_id, model in updates],
+            )
+            return conn.total_changes - before
 
         return await self._run(self._transaction, update)
 

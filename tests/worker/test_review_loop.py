@@ -20,6 +20,8 @@ from backend.model_registry import register_bundle
 from backend.settings import Settings
 from worker.runner import Worker, WorkerConfig
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
 Call = Callable[..., Any]
 
 
@@ -133,9 +135,17 @@ def test_custom_label_set_queue_learning_curve_and_import(lab: dict[str, Any]) -
     for r in results:
         assert r["result"]["labels"]["reactive_lymphocyte"] in {"reactive", "normal"}
         assert sum(r["result"]["probabilities"]["reactive_lymphocyte"].values()) == pytest.approx(1.0, abs=1e-3)
+    # a new upload is classified with the lab's classifier too
+    new_cell = next((FIXTURES / "pbc" / "images").rglob("*.jpg"))
+    upload = ok(
+        pat("POST", f"projects/{lab['project']}/images/single", files={"file": (new_cell.name, new_cell.read_bytes())}),
+        201,
+    )
+    lab["work"]()
+    assert ok(rev("GET", f"images/{upload['id']}"))["result"]["labels"]["reactive_lymphocyte"] in {"reactive", "normal"}
 
     queue = ok(rev("GET", "label-sets/reactive_lymphocyte/queue", params={"strategy": "uncertainty", "size": 4}))
-    assert queue["candidates"] == len(images) - 5 and len(queue["review"]) == 4 and queue["confirm"] == []
+    assert queue["candidates"] == len(images) + 1 - 5 and len(queue["review"]) == 4 and queue["confirm"] == []
     confidences = [i["confidence"] for i in queue["review"]]
     assert confidences == sorted(confidences)
     labelled = {i["image_id"] for i in items + more}

@@ -1,0 +1,259 @@
+"""Refit + re-score time of a label set after a correction, and the classifier's accuracy against the reference.
+
+    python -m benchmarks.bench_refit [--sizes 2000,12305,16000] [--results 16000] [--baseline]
+
+For each support-set size the whole worker path runs against a real SQLite store:
+`Refitter.refit` reads the lab's labels and the stored float16 embeddings, fits the
+label-set classifier on reference cells + the lab's labels, stores the new classifier
+version and re-scores `--results` stored results. Embeddings are the real ones in
+runs/default/embeddings.npy (rows of runs/default/split.json / the PBC labels) when they
+exist and the split has that many training cells (12,305), else synthetic 1280-d
+L2-normalised embeddings with class structure in a 96-d subspace (8 unbalanced, overlapping
+classes). `--baseline` also fits scikit-learn's
+StandardScaler + LinearSVC (liblinear primal) + CalibratedClassifierCV(sigmoid, 3 folds),
+which the previous classifier reproduced, and compares time and held-out macro F1.
+Appends to benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import tempfile
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from backend.store.base import Image, LabelEvent, LabelSet, ModelVersion, NeighbourRecord, Project, Result
+from backend.store.sqlite import SQLiteStore
+from models.classifiers import LabelSetClassifier
+from models.evaluation import macro_f1
+from worker.refit import Refitter
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT / "runs" / "default"
+LAB_LABELS = 200
+
+
+def synthetic(n: int, seed: int, dim: int = 1280, classes: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(np.random.default_rng(1).normal(size=(dim, 96)))[0]
+    centres = np.random.default_rng(2).normal(0, 0.3, (classes, 96))
+    weights = np.array([0.05, 0.1, 0.2, 0.15, 0.1, 0.1, 0.2, 0.1])[:classes]
+    y = rng.choice(classes, n, p=weights / weights.sum())
+    spread = rng.normal(0, 0.9, (n, 96)) * np.random.default_rng(3).uniform(0.5, 1.5, classes)[y, None]
+    x = (centres[y] + spread) @ basis.T + rng.normal(0, 0.15, (n, dim))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x.astype(np.float32), np.array([f"class_{i}" for i in y])
+
+
+def real_embeddings() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """The trained model's PBC embeddings: (train x, train y, test x, test y) by runs/default/split.json."""
+    embeddings, split = RUN / "embeddings.npy", RUN / "split.json"
+    labels_csv = ROOT.parent / "shared" / "data" / "pbc" / "labels.csv"
+    if not (embeddings.exists() and split.exists() and labels_csv.exists()):
+        return None
+    from models.data import read_label_table
+
+    x = np.load(embeddings).astype(np.float32)
+    y = np.asarray(read_label_table(labels_csv).label_sets["cell_type"])
+    if len(x) != len(y):
+        return None
+    rows = json.loads(split.read_text())
+    train, test = np.asarray(rows["train"]), np.asarray(rows["test"])
+    return x[train], y[train], x[test], y[test], f"{embeddings} (train/test of split.json)"
+
+
+async def refit_once(x: np.ndarray, y: np.ndarray, support: int, results: int, workdir: Path) -> dict[str, Any]:
+    """Support = `support - LAB_LABELS` reference cells + `LAB_LABELS` lab labels; `results` stored results."""
+    store = SQLiteStore(workdir / f"store-{support}")
+    await store.open()
+    try:
+        project = await store.create_project(Project(name="bench", owner_id="u"))
+        rows = np.arange(results) % len(x)
+        image_ids = await _insert_results(store, project, x[rows], y[rows])
+        references = SimpleNamespace(
+            labels={"cell_type": list(y[: support - LAB_LABELS])},
+            embeddings=x[: support - LAB_LABELS].astype(np.float16),
+        )
+        bundle = SimpleNamespace(references=references)
+        await store.ensure_label_set(LabelSet(name="cell_type", classes=sorted(set(y)), kind="model"))
+        await store.set_labels(
+            [
+                LabelEvent(image_ids[i], project.id, "cell_type", str(y[rows[i]]), "reviewer", "u")
+                for i in range(LAB_LABELS)
+            ]
+        )
+        model = ModelVersion("bench", "", "", "cell_type", {"cell_type": sorted(set(y))})
+        label_set = await store.get_label_set("cell_type")
+        assert label_set is not None
+        started = time.perf_counter()
+        refitter = Refitter(store)
+        vectors = await store.list_result_vectors("bench")
+        read_seconds = time.perf_counter() - started
+        version = await refitter.refit(label_set, bundle, model, vectors)  # type: ignore[arg-type]
+        total = time.perf_counter() - started
+        assert version is not None
+        return {
+            "support_cells": version.support_size,
+            "results_rescored": results,
+            "read_seconds": round(read_seconds, 2),
+            "fit_seconds": version.metrics["fit_seconds"],
+            "rescore_seconds": version.metrics["rescore_seconds"],
+            "total_seconds": round(total, 2),
+        }
+    finally:
+        await store.close()
+
+
+async def _insert_results(store: SQLiteStore, project: Project, x: np.ndarray, y: np.ndarray) -> list[str]:
+    """Results written straight into the tables (the upload path is benchmarked elsewhere)."""
+    classes = sorted(set(y))
+    ids = []
+
+    def insert() -> None:
+        conn = store.conn
+        conn.execute("BEGIN IMMEDIATE")
+        for i, (vector, label) in enumerate(zip(x, y, strict=True)):
+            image = Image(project.id, f"cell-{i}.jpg", f"{i:064x}", 1, "JPEG", 360, 360, "u")
+            ids.append(image.id)
+            stamp = image.uploaded_at.isoformat()
+            conn.execute(
+                "INSERT INTO images VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (image.id, project.id, image.filename, image.sha256, 1, "JPEG", 360, 360, "u", stamp),
+            )
+            conn.execute(
+                "INSERT INTO jobs (id, image_id, project_id, status, attempts, created_at, updated_at)"
+                " VALUES (?, ?, ?, 'done', 1, ?, ?)",
+                (f"job-{image.id}", image.id, project.id, stamp, stamp),
+            )
+            probabilities = {c: 1.0 / len(classes) for c in classes}
+            result = Result(
+                image.id,
+                project.id,
+                f"job-{image.id}",
+                "bench",
+                "cell_type",
+                {"cell_type": str(label)},
+                {"cell_type": probabilities},
+                [NeighbourRecord("r", str(label), 0.1)],
+                (0.0, 0.0),
+            )
+            conn.execute(
+                "INSERT INTO results (image_id, project_id, job_id, model_version, default_label_set, labels,"
+                " probabilities, neighbours, landscape_x, landscape_y, created_at, embedding)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    image.id,
+                    project.id,
+                    result.job_id,
+                    "bench",
+                    "cell_type",
+                    json.dumps(result.labels),
+                    json.dumps(result.probabilities),
+                    json.dumps([["r", str(label), 0.1]]),
+                    0.0,
+                    0.0,
+                    stamp,
+                    vector.astype(np.float16).tobytes(),
+                ),
+            )
+        conn.execute("COMMIT")
+
+    await store._run(insert)
+    return ids
+
+
+def baseline(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray) -> dict[str, Any]:
+    """scikit-learn's own pipeline, which the previous LabelSetClassifier reproduced (liblinear primal)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = CalibratedClassifierCV(
+            make_pipeline(StandardScaler(), LinearSVC(C=0.1, dual=False, tol=1e-3)),
+            method="sigmoid",
+            cv=3,
+            ensemble=False,
+        ).fit(x, y)
+    return {"fit_seconds": round(time.perf_counter() - started, 2), "macro_f1": macro_f1(yt, model.predict(xt))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="2000,12305,16000")
+    parser.add_argument("--results", type=int, default=16000, help="stored results re-scored after each refit")
+    parser.add_argument("--test", type=int, default=4000, help="held-out cells for macro F1")
+    parser.add_argument("--baseline", action="store_true", help="also time scikit-learn's liblinear pipeline")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    real = real_embeddings()
+    rows = []
+    for size in sizes:
+        if real is not None and size <= len(real[0]):
+            x_train, y_train, xt, yt, source = real
+            order = np.random.default_rng(size).permutation(len(x_train))[:size]
+            x, y = x_train[order], y_train[order]
+        else:  # more support cells than the real training split has
+            x_all, y_all = synthetic(size + args.test, seed=size)
+            x, y, xt, yt = x_all[:size], y_all[:size], x_all[size:], y_all[size:]
+            source = "synthetic 1280-d, 8 classes"
+        with tempfile.TemporaryDirectory() as tmp:
+            timing = asyncio.run(refit_once(x, y, size, args.results, Path(tmp)))
+        started = time.perf_counter()
+        classifier = LabelSetClassifier().fit(x, y)
+        row: dict[str, Any] = {
+            **timing,
+            "classifier_fit_seconds": round(time.perf_counter() - started, 2),
+            "macro_f1": round(macro_f1(yt, classifier.predict(xt)), 4),
+            "embeddings": source,
+        }
+        if args.baseline:
+            row["baseline"] = baseline(x, y, xt, yt)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    _append_results(rows, args)
+
+
+def _append_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    load = os.getloadavg()[0]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = "python -m benchmarks.bench_refit" + (" --baseline" if args.baseline else "")
+    lines = [
+        f"\n## Label-set refit + re-score after a correction ({stamp})",
+        f"Command: `{command}`",
+        f"Machine: {platform.node() or 'vm'}, {os.cpu_count()} CPUs, load average {load:.1f} at start. "
+        f"Support = reference cells + {LAB_LABELS} lab labels; {args.results} stored results re-scored; macro F1 on "
+        "held-out cells (the test split for real embeddings, "
+        f"{args.test} fresh cells for synthetic ones).",
+        "",
+        "| support cells | embeddings | refit (fit) | re-score | total (read + fit + store + re-score) | macro F1 |"
+        + (" liblinear + CalibratedClassifierCV: fit, macro F1 |" if args.baseline else ""),
+        "|---|---|---|---|---|---|" + ("---|" if args.baseline else ""),
+    ]
+    for r in rows:
+        line = (
+            f"| {r['support_cells']} | {r['embeddings']} | {r['fit_seconds']:.2f} s | {r['rescore_seconds']:.2f} s | "
+            f"**{r['total_seconds']:.2f} s** | {r['macro_f1']:.4f} |"
+        )
+        if "baseline" in r:
+            line += f" {r['baseline']['fit_seconds']:.1f} s, {r['baseline']['macro_f1']:.4f} |"
+        lines.append(line)
+    with open(ROOT / "benchmarks" / "RESULTS.md", "a") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
