@@ -2,10 +2,9 @@ import itertools
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-
-from models.losses import pairwise_distances, triplet_semihard_loss  # noqa: E402
+from models.losses import pairwise_distances, triplet_semihard_loss
 
 
 def reference_semihard(labels: np.ndarray, embeddings: np.ndarray, margin: float) -> float:
