@@ -32,6 +32,13 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(truth) - set(classifier.classes_))
     report = classification_report(truth, list(classifier.predict(embeddings)), classifier.classes_)
     report.update(model_version=bundle.version, label_set=args.label_set, unknown_classes=unknown)
+    if args.baseline:
+        from models.supervised import load_baseline, predict_baseline
+
+        model, baseline_classes = load_baseline(args.baseline)
+        baseline_images = load_images(subset.paths, _baseline_preprocessing(bundle.preprocessing, model))
+        predicted = predict_baseline(model, baseline_classes, baseline_images)
+        report["baseline"] = classification_report(truth, predicted, baseline_classes) | {"model": str(args.baseline)}
     if args.out:
         report["plots"] = [str(plot_confusion_matrix(report, args.out / f"confusion-{args.label_set}.png"))]
     if args.format == "json":
@@ -46,4 +53,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name:<28} F1 {s['f1']:.3f}  P {s['precision']:.3f}  R {s['recall']:.3f}  n={s['support']}")
         if unknown:
             print(f"classes the model does not know (always wrong): {', '.join(unknown)}")
+        if "baseline" in report:
+            print(f"supervised baseline {args.baseline}: macro F1 {report['baseline']['macro_f1']:.4f}")
     return 0
+
+
+def _baseline_preprocessing(preprocessing, model):  # type: ignore[no-untyped-def]
+    """The bundle's preprocessing at the baseline's own input size."""
+    from dataclasses import replace
+
+    return replace(preprocessing, input_size=int(model.input_shape[1]))

@@ -102,3 +102,48 @@ def test_unknown_label_set_is_a_clear_error(trained_bundle: Path, capsys) -> Non
     code = main(["evaluate", "--model", str(trained_bundle), "--data", str(PBC_LABELS), "--label-set", "shoe_size"])
     assert code == 2
     assert "no column 'shoe_size'" in capsys.readouterr().err
+
+
+def test_supervised_baseline_trains_and_is_scored_beside_the_bundle(
+    trained_bundle: Path, tmp_path: Path, capsys
+) -> None:
+    baseline = tmp_path / "baseline.keras"
+    code = main(
+        [
+            "train-baseline",
+            "--data",
+            str(PBC_LABELS),
+            "--out",
+            str(baseline),
+            "--input-size",
+            "32",
+            "--head-epochs",
+            "1",
+            "--finetune-epochs",
+            "1",
+            "--finetune-learning-rate",
+            "1e-3",
+            "--batch-size",
+            "16",
+        ]
+    )
+    assert code == 0 and baseline.is_file()
+    capsys.readouterr()
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            str(trained_bundle),
+            "--data",
+            str(ORIGINALS / "labels.csv"),
+            "--baseline",
+            str(baseline),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["baseline"]["n"] == 40
+    assert set(report["baseline"]["classes"]) == set(report["classes"])
+    assert 0.0 <= report["baseline"]["macro_f1"] <= 1.0
