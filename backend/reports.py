@@ -5,17 +5,29 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from backend.schemas import ClassCount, DifferentialCountPublic
 from backend.store.base import ImageEntry, Result
 
 
 def differential_count(
-    results: Iterable[Result], label_set: str, classes: Sequence[str] = ()
+    results: Iterable[Result],
+    label_set: str,
+    classes: Sequence[str] = (),
+    reviewed: Mapping[str, str] | None = None,
 ) -> DifferentialCountPublic:
-    """Count and percentage of each class among the classified cells; classes of the label set with no cells show 0."""
-    counts = Counter(r.labels[label_set] for r in results if label_set in r.labels)
+    """Count and percentage of each class among the classified cells; classes of the label set with no cells show 0.
+
+    A cell a reviewer has labelled counts under the reviewer's label, not the model's prediction: the
+    differential count a lab reports is the reviewed one.
+    """
+    reviewed = reviewed or {}
+    counts = Counter(
+        reviewed.get(r.image_id) or r.labels[label_set]
+        for r in results
+        if label_set in r.labels or r.image_id in reviewed
+    )
     total = sum(counts.values())
     names = list(dict.fromkeys([*classes, *sorted(counts)]))
     names.sort(key=lambda name: (-counts[name], name))

@@ -276,6 +276,118 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await shot(page, "07-differential-count");
   });
 
+  /** Every done cell of the project and its result, through the API with the page's session. */
+  async function projectResults() {
+    const projectId = new URL(projectUrl).pathname.split("/")[2];
+    return page.evaluate(async (id) => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      const headers = { Authorization: `Bearer ${token}` };
+      const images = await (await fetch(`/api/v1/projects/${id}/images`, { headers })).json();
+      const done = images.filter((image) => image.status === "done");
+      return Promise.all(
+        done.map(async (image) => (await fetch(`/api/v1/images/${image.id}`, { headers })).json()),
+      );
+    }, projectId);
+  }
+
+  it("corrects one cell's cell type and the differential count follows", async () => {
+    await page.goto(`${projectUrl}/differential-count`);
+    const table = page.getByTestId("differential-table");
+    await table.waitFor();
+    const before = await table.locator("tbody").innerText();
+
+    await page.goto(`${projectUrl}/cells`);
+    await page.getByTestId("cell-row").first().locator("td:nth-child(2) a").click();
+    const row = page.getByTestId("label-set-row-cell_type");
+    await row.waitFor();
+    const correctedId = new URL(page.url()).pathname.split("/cells/")[1];
+    const select = page.getByLabel("Correct label for cell type", { exact: true });
+    const predicted = (await row.locator("td").first().innerText()).trim();
+    const options = await select.locator("option").allInnerTexts();
+    const choice = options.find((option) => option !== predicted && !predicted.startsWith(option));
+    assert.ok(choice, `a class other than ${predicted} among ${options}`);
+    await select.selectOption({ label: choice });
+    await page.getByRole("button", { name: `Correct cell type to ${choice}` }).click();
+    await row.getByTestId("lab-label").filter({ hasText: choice }).waitFor();
+    await page
+      .getByTestId("label-event")
+      .filter({ hasText: `cell type: set to ${choice}` })
+      .waitFor();
+    await page.getByRole("button", { name: /^Undo: cell type/ }).waitFor();
+    // The refit re-scores every cell; what is on screen is refetched without a reload.
+    await page.getByText(/Updating classifier/).waitFor({ state: "hidden", timeout: 120_000 });
+    await shot(page, "12-correction", { fullPage: true });
+
+    // The differential count counts the reviewer's label for the corrected cell and the re-scored
+    // predictions for the others (one lab label among thousands of reference cells need not flip any).
+    await page.getByRole("link", { name: "Differential count" }).click();
+    await table.waitFor();
+    const results = await projectResults();
+    const raw = choice === "immature granulocyte" ? "ig" : choice.replaceAll(" ", "_");
+    const finalLabel = (image) => (image.id === correctedId ? raw : image.result?.labels?.cell_type);
+    const expected = results.filter((image) => finalLabel(image) === raw).length;
+    assert.ok(
+      results.some((image) => image.id === correctedId),
+      "the corrected cell is among the project's results",
+    );
+    const choiceRow = table.locator("tbody tr").filter({ hasText: choice }).first();
+    await page.waitForFunction(
+      ({ name, count }) =>
+        [...document.querySelectorAll('[data-testid="differential-table"] tbody tr')].some(
+          (row) =>
+            row.textContent.includes(name) &&
+            row.querySelectorAll("td")[1]?.textContent.trim() === String(count),
+        ),
+      { name: choice, count: expected },
+      { timeout: 30_000 },
+    );
+    console.log(`differential count before:\n${before}\nafter:\n${await table.locator("tbody").innerText()}`);
+    assert.ok(await choiceRow.isVisible());
+  });
+
+  it("creates a custom label set and labels cells from the queue with the keyboard", async () => {
+    await page.getByRole("link", { name: "Label sets" }).click();
+    await page.getByRole("heading", { name: "Label sets" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("reactive");
+    await page.getByLabel(/^Classes/).fill("reactive lymphocyte, normal");
+    await page.getByRole("button", { name: "Create label set" }).click();
+    await page.getByTestId("label-set-reactive").waitFor();
+
+    await page.goto(`${projectUrl}/queue`);
+    await page.getByLabel("Label set", { exact: true }).selectOption("reactive");
+    await page.getByRole("button", { name: "Load queue" }).click();
+    await page.getByText(/has no classifier yet/).waitFor();
+    await page.getByTestId("queue-cell").waitFor();
+    await page.getByText("Keyboard shortcuts").waitFor();
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press("1");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("queue-summary").filter({ hasText: "1 labelled now" }).waitFor();
+    await page.keyboard.press("2");
+    await page.getByRole("button", { name: /Save as normal/ }).waitFor();
+    await shot(page, "13-queue", { fullPage: true });
+    await page.keyboard.press("Enter");
+    await page.getByTestId("queue-summary").filter({ hasText: "2 labelled now" }).waitFor();
+
+    // With both classes labelled the worker fits a classifier and scores every cell in the new set.
+    const deadline = Date.now() + 180_000;
+    let missing = -1;
+    while (Date.now() < deadline) {
+      const results = await projectResults();
+      missing = results.filter((image) => !image.result?.labels?.reactive).length;
+      if (results.length > 0 && missing === 0) break;
+      await page.waitForTimeout(1000);
+    }
+    assert.equal(missing, 0, "cells without a prediction in the reactive label set");
+
+    await page.getByRole("link", { name: "Label sets" }).click();
+    const reactive = page.getByTestId("label-set-reactive");
+    await reactive.getByText("Refitted on the lab's labels").waitFor({ timeout: 60_000 });
+    await reactive.getByRole("button", { name: "reactive" }).click();
+    await page.getByRole("heading", { name: /Learning curve — reactive/ }).waitFor();
+    await shot(page, "14-label-sets", { fullPage: true });
+  });
+
   it("lets the admin manage accounts", async () => {
     await page.getByRole("link", { name: "Accounts" }).click();
     await page.getByLabel("Username", { exact: true }).fill("e2e-reviewer");

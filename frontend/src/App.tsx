@@ -8,6 +8,8 @@ import { AccountsPage } from "./pages/AccountsPage";
 import { CellDetailsPage } from "./pages/CellDetailsPage";
 import { CellsPage } from "./pages/CellsPage";
 import { DifferentialCountPage } from "./pages/DifferentialCountPage";
+import { LabellingQueuePage } from "./pages/LabellingQueuePage";
+import { LabelSetsPage } from "./pages/LabelSetsPage";
 import { LandscapePage } from "./pages/LandscapePage";
 import { LoginPage } from "./pages/LoginPage";
 import { ModelsPage } from "./pages/ModelsPage";
@@ -69,7 +71,9 @@ export function AppRoutes() {
             <Route path="cells/:imageId" element={<CellDetailsPage />} />
             <Route path="landscape" element={<LandscapePage />} />
             <Route path="differential-count" element={<DifferentialCountPage />} />
+            <Route path="queue" element={<LabellingQueuePage />} />
           </Route>
+          <Route path="label-sets" element={<LabelSetsPage />} />
           <Route
             path="admin/accounts"
             element={

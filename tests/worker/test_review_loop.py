@@ -109,6 +109,24 @@ def test_correction_refits_rescores_and_undo_restores(lab: dict[str, Any]) -> No
     assert rev("GET", "labels/export").status_code == 403
 
 
+def test_differential_count_counts_the_reviewed_label(lab: dict[str, Any]) -> None:
+    rev, images, project = lab["rev"], lab["images"], lab["project"]
+    cell = images[0]
+    classes = ok(rev("GET", "label-sets/cell_type"))["classes"]
+    other = next(c for c in classes if c != cell["label"])
+
+    def counts() -> dict[str, int]:
+        body = ok(rev("GET", f"projects/{project}/differential-count"))
+        return {row["label"]: row["count"] for row in body["classes"]}
+
+    before = counts()
+    ok(rev("POST", f"images/{cell['id']}/labels", json={"label_set": "cell_type", "label": other}), 201)
+    after = counts()  # at once, before any refit: the reviewer's word counts
+    assert after[other] == before.get(other, 0) + 1
+    assert after[cell["label"]] == before[cell["label"]] - 1
+    assert sum(after.values()) == sum(before.values())
+
+
 def test_custom_label_set_queue_learning_curve_and_import(lab: dict[str, Any]) -> None:
     pat, rev, ann, images = lab["pat"], lab["rev"], lab["ann"], lab["images"]
     body = {"name": "reactive_lymphocyte", "classes": ["reactive", "normal"], "description": "lymphocyte review"}

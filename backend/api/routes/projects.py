@@ -127,7 +127,8 @@ async def read_differential_count(
             f"available: {', '.join(sorted(known)) or 'none yet'}.",
         )
     classes = model.label_sets.get(chosen, []) if model else []
-    count = differential_count(results, chosen, classes)
+    reviewed = {label.image_id: label.label for label in await store.list_labels(chosen, project.id)}
+    count = differential_count(results, chosen, classes, reviewed)
     if format == "csv":
         safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", project.name)[:80] or "project"
         return Response(

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { uploadModelVersion } from "./modelUpload";
-import type { DifferentialCount, ImageSummary, Role } from "./types";
+import type { DifferentialCount, ImageSummary, LabelSet, QueueStrategy, Role } from "./types";
 
 export const queryKeys = {
   me: ["me"] as const,
@@ -15,6 +15,12 @@ export const queryKeys = {
   image: (imageId: string) => ["images", imageId] as const,
   neighbours: (imageId: string) => ["images", imageId, "neighbours"] as const,
   modelVersions: ["model-versions"] as const,
+  labelSets: ["label-sets"] as const,
+  labelSet: (name: string) => ["label-sets", name] as const,
+  labelQueue: (name: string, strategy: string, size: number, projectId: string) =>
+    ["label-sets", name, "queue", strategy, size, projectId] as const,
+  learningCurve: (name: string) => ["label-sets", name, "learning-curve"] as const,
+  imageLabels: (imageId: string) => ["images", imageId, "labels"] as const,
 };
 
 /** How often to ask for news while the worker still has cells of this project to classify. */
@@ -208,5 +214,150 @@ export function useRescoreProject(projectId: string) {
         api.POST("/api/v1/projects/{project_id}/rescore", { params: { path: { project_id: projectId } } }),
       ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.project(projectId) }),
+  });
+}
+
+/** How often to ask whether a label set's classifier has been refitted. */
+export const LABEL_SET_POLL_MS = 500;
+
+export function useLabelSets() {
+  return useQuery({
+    queryKey: queryKeys.labelSets,
+    queryFn: () => unwrap(api.GET("/api/v1/label-sets")),
+    refetchInterval: (query) => {
+      const sets: LabelSet[] | undefined = query.state.data;
+      return sets?.some((set) => set.updating) ? POLL_INTERVAL_MS : false;
+    },
+  });
+}
+
+/** One label set; polls while its classifier is being refitted after a label change. */
+export function useLabelSet(name: string, enabled = true) {
+  return useQuery({
+    queryKey: queryKeys.labelSet(name),
+    queryFn: () => unwrap(api.GET("/api/v1/label-sets/{name}", { params: { path: { name } } })),
+    enabled: enabled && name !== "",
+    staleTime: 0,
+    refetchInterval: (query) => (query.state.data?.updating ? LABEL_SET_POLL_MS : false),
+  });
+}
+
+export function useCreateLabelSet() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name: string; classes: string[]; description: string }) =>
+      unwrap(api.POST("/api/v1/label-sets", { body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.labelSets }),
+  });
+}
+
+export function useAddClasses() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, classes }: { name: string; classes: string[] }) =>
+      unwrap(
+        api.PATCH("/api/v1/label-sets/{name}", {
+          params: { path: { name } },
+          body: { add_classes: classes },
+        }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.labelSets }),
+  });
+}
+
+export function useLearningCurve(name: string) {
+  return useQuery({
+    queryKey: queryKeys.learningCurve(name),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/label-sets/{name}/learning-curve", { params: { path: { name } } })),
+    enabled: name !== "",
+  });
+}
+
+export function useLabelQueue(name: string, strategy: QueueStrategy, size: number, projectId: string) {
+  return useQuery({
+    queryKey: queryKeys.labelQueue(name, strategy, size, projectId),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/label-sets/{name}/queue", {
+          params: { path: { name }, query: { strategy, size, project_id: projectId } },
+        }),
+      ),
+    enabled: name !== "",
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
+export function useImageLabels(imageId: string) {
+  return useQuery({
+    queryKey: queryKeys.imageLabels(imageId),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/images/{image_id}/labels", { params: { path: { image_id: imageId } } })),
+  });
+}
+
+/** After a label change: the label set starts updating; its poll then refreshes what is on screen. */
+function afterLabelChange(
+  queryClient: ReturnType<typeof useQueryClient>,
+  labelSet: string,
+  imageIds: string[],
+) {
+  for (const imageId of imageIds) queryClient.invalidateQueries({ queryKey: queryKeys.imageLabels(imageId) });
+  // Exact: not the labelling queue under the same prefix, which would reorder under the reviewer.
+  queryClient.invalidateQueries({ queryKey: queryKeys.labelSet(labelSet), exact: true });
+  queryClient.invalidateQueries({ queryKey: queryKeys.labelSets, exact: true });
+}
+
+export function useLabelImage() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({
+      imageId,
+      ...body
+    }: {
+      imageId: string;
+      label_set: string;
+      label?: string;
+      action: "set" | "confirm";
+    }) =>
+      unwrap(api.POST("/api/v1/images/{image_id}/labels", { params: { path: { image_id: imageId } }, body })),
+    onSuccess: (event) => afterLabelChange(queryClient, event.label_set, [event.image_id]),
+  });
+}
+
+export function useBulkLabel() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: {
+      label_set: string;
+      action: "set" | "confirm";
+      items: { image_id: string; label?: string }[];
+    }) => unwrap(api.POST("/api/v1/labels/bulk", { body })),
+    onSuccess: (events, body) =>
+      afterLabelChange(
+        queryClient,
+        body.label_set,
+        events.map((event) => event.image_id),
+      ),
+  });
+}
+
+export function useUndoLabel() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (changeId: string) =>
+      unwrap(api.POST("/api/v1/labels/{change_id}/undo", { params: { path: { change_id: changeId } } })),
+    onSuccess: (event) => afterLabelChange(queryClient, event.label_set, [event.image_id]),
+  });
+}
+
+/** Everything that shows predictions: refetched once a label set's classifier has been refitted. */
+export function refreshResults(queryClient: ReturnType<typeof useQueryClient>) {
+  queryClient.invalidateQueries({ queryKey: ["projects"] });
+  queryClient.invalidateQueries({ queryKey: ["images"] });
+  // Not the labelling queue: it would reorder under the reviewer; it has its own "next batch" button.
+  queryClient.invalidateQueries({
+    queryKey: queryKeys.labelSets,
+    predicate: (query) => query.queryKey[2] !== "queue",
   });
 }

@@ -27,3 +27,11 @@ export type UploadOutcome = UploadReport["files"][number];
 export type ModelVersion = Ok<paths["/api/v1/model-versions"]["get"]>[number];
 
 export const ROLES: readonly Role[] = ["pathologist", "reviewer", "admin"];
+
+export type LabelSet = Ok<paths["/api/v1/label-sets/{name}"]["get"]>;
+export type ImageLabels = Ok<paths["/api/v1/images/{image_id}/labels"]["get"]>;
+export type LabelEvent = ImageLabels["history"][number];
+export type LabelQueue = Ok<paths["/api/v1/label-sets/{name}/queue"]["get"]>;
+export type QueueItem = LabelQueue["review"][number];
+export type QueueStrategy = LabelQueue["strategy"];
+export type LearningCurve = Ok<paths["/api/v1/label-sets/{name}/learning-curve"]["get"]>;

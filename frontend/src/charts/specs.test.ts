@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classColour, classColourScale } from "../classes";
-import { differentialSpec, landscapeSpec, probabilitySpec } from "./specs";
+import { differentialSpec, landscapeSpec, learningCurveSpec, powerLawAt, probabilitySpec } from "./specs";
 
 describe("chart specs", () => {
   it("gives every class the same colour on every chart", () => {
@@ -32,5 +32,24 @@ describe("chart specs", () => {
       { label: "lymphocyte", count: 1, percentage: 25 },
     ]) as { data: { values: { fraction: number }[] } };
     expect(differential.data.values.map((v) => v.fraction)).toEqual([0.75, 0.25]);
+  });
+});
+
+describe("learningCurveSpec", () => {
+  const points = [
+    { classifier_version: 1, support_size: 10, agreement: 0.6, next_labels: 5 },
+    { classifier_version: 2, support_size: 20, agreement: null, next_labels: 0 },
+  ];
+  it("plots only scored points", () => {
+    const spec = learningCurveSpec(points, null) as { layer: { data: { values: unknown[] } }[] };
+    expect(spec.layer[1].data.values).toHaveLength(1);
+    expect(spec.layer[0].data.values).toHaveLength(0);
+  });
+  it("draws the power law where it is defined", () => {
+    const fit = { p_max: 0.9, k: 1, n0: 0, r: 0.5 };
+    expect(powerLawAt(fit, 4)).toBeCloseTo(0.4);
+    expect(powerLawAt(fit, 0)).toBeNull();
+    const spec = learningCurveSpec(points, fit) as { layer: { data: { values: unknown[] } }[] };
+    expect(spec.layer[0].data.values.length).toBeGreaterThan(10);
   });
 });

@@ -138,3 +138,74 @@ export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
     config,
   };
 }
+
+type CurvePoint = {
+  support_size: number;
+  agreement: number | null;
+  classifier_version: number;
+  next_labels: number;
+};
+type PowerLaw = { p_max: number; k: number; n0: number; r: number } | null;
+
+/** The fitted power law P(n) = p_max − k / (n − n0)^r at n, or null where it is undefined. */
+export function powerLawAt(fit: NonNullable<PowerLaw>, n: number): number | null {
+  const base = n - fit.n0;
+  if (base <= 0) return null;
+  const value = fit.p_max - fit.k / base ** fit.r;
+  return Number.isFinite(value) ? value : null;
+}
+
+/** A label set's learning curve: held-out agreement per support-set size, with the power-law fit if any. */
+export function learningCurveSpec(points: CurvePoint[], fit: PowerLaw): TopLevelSpec {
+  const scored = points
+    .filter((point) => point.agreement !== null)
+    .map((point) => ({ ...point, series: "measured" }));
+  const sizes = points.map((point) => point.support_size);
+  const fitted: { support_size: number; agreement: number; series: string }[] = [];
+  if (fit && sizes.length > 0) {
+    const low = Math.min(...sizes);
+    const high = Math.max(...sizes) * 1.5;
+    for (let step = 0; step <= 40; step += 1) {
+      const n = low + ((high - low) * step) / 40;
+      const value = powerLawAt(fit, n);
+      if (value !== null)
+        fitted.push({ support_size: n, agreement: Math.max(0, Math.min(1, value)), series: "power law" });
+    }
+  }
+  const x = { field: "support_size", type: "quantitative" as const, title: "support set size (cells)" };
+  const y = {
+    field: "agreement",
+    type: "quantitative" as const,
+    title: "held-out agreement",
+    scale: { domain: [0, 1] },
+    axis: { format: "%" },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    width: "container",
+    height: 240,
+    autosize: { type: "fit-x", contains: "padding" },
+    layer: [
+      {
+        data: { values: fitted },
+        mark: { type: "line", strokeDash: [4, 3], color: "#888888" },
+        encoding: { x, y },
+      },
+      {
+        data: { values: scored },
+        mark: { type: "line", point: true, color: "#0072B2" },
+        encoding: {
+          x,
+          y,
+          tooltip: [
+            { field: "classifier_version", title: "classifier version" },
+            { field: "support_size", title: "support set" },
+            { field: "agreement", title: "agreement", format: ".1%" },
+            { field: "next_labels", title: "scored on (cells)" },
+          ],
+        },
+      },
+    ],
+    config,
+  };
+}

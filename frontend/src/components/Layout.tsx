@@ -42,6 +42,11 @@ export function Layout() {
                     Projects
                   </NavLink>
                 </li>
+                <li className="nav-item">
+                  <NavLink className="nav-link" to="/label-sets">
+                    Label sets
+                  </NavLink>
+                </li>
                 {user.role === "admin" && (
                   <>
                     <li className="nav-item">

@@ -1,13 +1,25 @@
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { isWaiting, useImage, useImages, useNeighbours } from "../api/queries";
+import { errorMessage } from "../api/errors";
+import {
+  isWaiting,
+  useImage,
+  useImageLabels,
+  useImages,
+  useLabelImage,
+  useLabelSets,
+  useNeighbours,
+  useUndoLabel,
+} from "../api/queries";
 import type { CellResult, Neighbour } from "../api/types";
 import { probabilitySpec } from "../charts/specs";
 import { className, formatPercent } from "../classes";
 import { AuthImage } from "../components/AuthImage";
 import { ClassLabel, Confidence, StatusBadge } from "../components/CellBadges";
 import { ErrorAlert, Loading } from "../components/ErrorAlert";
+import { RefitStatus } from "../components/RefitStatus";
 import { VegaChart } from "../components/VegaChart";
+import { describeChange, labelSetName, undoableChanges } from "./labelling";
 
 function thumbnailUrl(neighbour: Neighbour): string {
   return neighbour.thumbnail_url || `/api/v1/references/${neighbour.reference_id}/thumbnail`;
@@ -36,49 +48,200 @@ function NeighbourGallery({ neighbours }: { neighbours: Neighbour[] }) {
   );
 }
 
-function LabelSets({ result }: { result: CellResult }) {
+function CorrectionControls({
+  imageId,
+  labelSet,
+  predicted,
+  classes,
+  onChange,
+}: {
+  imageId: string;
+  labelSet: string;
+  predicted: string | undefined;
+  classes: string[];
+  onChange: (labelSet: string, changeId: string) => void;
+}) {
+  const label = useLabelImage();
+  const [choice, setChoice] = useState(predicted ?? classes[0] ?? "");
+  const name = labelSetName(labelSet);
+  const send = (action: "set" | "confirm") =>
+    label.mutate(
+      { imageId, label_set: labelSet, action, label: action === "set" ? choice : undefined },
+      { onSuccess: (event) => onChange(labelSet, event.id) },
+    );
+  return (
+    <>
+      <form
+        className="d-flex flex-wrap gap-1 align-items-center"
+        onSubmit={(event) => {
+          event.preventDefault();
+          send("set");
+        }}
+      >
+        <select
+          className="form-select form-select-sm w-auto"
+          aria-label={`Correct label for ${name}`}
+          value={choice}
+          onChange={(event) => setChoice(event.target.value)}
+          disabled={classes.length === 0}
+        >
+          {classes.map((item) => (
+            <option key={item} value={item}>
+              {className(item)}
+            </option>
+          ))}
+        </select>
+        <button
+          type="submit"
+          className="btn btn-sm btn-outline-primary"
+          disabled={label.isPending || !choice}
+          aria-label={`Correct ${name} to ${className(choice)}`}
+        >
+          Correct
+        </button>
+        {predicted && (
+          <button
+            type="button"
+            className="btn btn-sm btn-outline-success"
+            disabled={label.isPending}
+            onClick={() => send("confirm")}
+            aria-label={`Confirm ${className(predicted)} for ${name}`}
+          >
+            Confirm
+          </button>
+        )}
+      </form>
+      {label.isError && (
+        <div className="small text-danger mt-1" role="alert">
+          Not saved: {errorMessage(label.error)}
+        </div>
+      )}
+    </>
+  );
+}
+
+function LabelHistory({ imageId }: { imageId: string }) {
+  const labels = useImageLabels(imageId);
+  const undo = useUndoLabel();
+  if (labels.isPending) return <Loading what="label history" />;
+  if (labels.isError) return <ErrorAlert error={labels.error} onRetry={() => labels.refetch()} />;
+  const history = labels.data.history;
+  if (history.length === 0) {
+    return <p className="text-secondary small">Nobody has labelled this cell yet.</p>;
+  }
+  const undoable = undoableChanges(history);
+  return (
+    <>
+      <ol className="list-group list-group-flush small label-history" reversed aria-label="Label history">
+        {[...history].reverse().map((event) => (
+          <li
+            key={event.id}
+            className="list-group-item d-flex flex-wrap align-items-center gap-2 px-0"
+            data-testid="label-event"
+          >
+            <span className={event.undone_by ? "text-decoration-line-through text-secondary" : undefined}>
+              {describeChange(event)}
+            </span>
+            <span className="text-secondary">
+              by {event.username}, {new Date(event.created_at).toLocaleString()}
+            </span>
+            {undoable.has(event.id) && (
+              <button
+                type="button"
+                className="btn btn-sm btn-outline-secondary ms-auto"
+                disabled={undo.isPending}
+                onClick={() => undo.mutate(event.id)}
+                aria-label={`Undo: ${describeChange(event)}`}
+              >
+                Undo
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+      {undo.isError && (
+        <div className="small text-danger" role="alert">
+          Not undone: {errorMessage(undo.error)}
+        </div>
+      )}
+    </>
+  );
+}
+
+function LabelSets({ result, imageId }: { result: CellResult; imageId: string }) {
   const labelSets = Object.keys(result.labels ?? {});
   const [shown, setShown] = useState(result.label_set);
+  const [lastChange, setLastChange] = useState<{ labelSet: string; id: string } | null>(null);
+  const allSets = useLabelSets();
+  const imageLabels = useImageLabels(imageId);
+  const classesOf = (name: string) =>
+    allSets.data?.find((set) => set.name === name)?.classes ??
+    Object.keys(result.probabilities?.[name] ?? {}).sort();
   const probabilities = result.probabilities?.[shown] ?? {};
   const spec = useMemo(() => probabilitySpec(probabilities), [probabilities]);
   return (
     <>
-      <table className="table table-sm mb-3">
-        <caption className="visually-hidden">Label for every label set</caption>
-        <thead>
-          <tr>
-            <th scope="col">Label set</th>
-            <th scope="col">Label</th>
-            <th scope="col">Probability</th>
-          </tr>
-        </thead>
-        <tbody>
-          {labelSets.map((labelSet) => {
-            const label = result.labels[labelSet];
-            return (
-              <tr key={labelSet} className={labelSet === shown ? "table-active" : undefined}>
-                <th scope="row" className="fw-normal">
-                  <button
-                    type="button"
-                    className="btn btn-link p-0 text-start"
-                    onClick={() => setShown(labelSet)}
-                  >
-                    {labelSet.replaceAll("_", " ")}
-                  </button>
-                  {labelSet === result.label_set && (
-                    <span className="badge text-bg-light border ms-2">default</span>
-                  )}
-                </th>
-                <td>
-                  <ClassLabel label={label} swatch={labelSet === result.label_set} />
-                </td>
-                <td>{formatPercent(result.probabilities?.[labelSet]?.[label])}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <h3 className="h6">Probabilities — {shown.replaceAll("_", " ")}</h3>
+      {lastChange && <RefitStatus key={lastChange.id} name={lastChange.labelSet} afterChange />}
+      <div className="table-responsive">
+        <table className="table table-sm mb-3 align-middle">
+          <caption className="visually-hidden">Label for every label set, with corrections</caption>
+          <thead>
+            <tr>
+              <th scope="col">Label set</th>
+              <th scope="col">Label</th>
+              <th scope="col">Probability</th>
+              <th scope="col">Review</th>
+            </tr>
+          </thead>
+          <tbody>
+            {labelSets.map((labelSet) => {
+              const label = result.labels[labelSet];
+              const lab = imageLabels.data?.labels[labelSet];
+              return (
+                <tr
+                  key={labelSet}
+                  className={labelSet === shown ? "table-active" : undefined}
+                  data-testid={`label-set-row-${labelSet}`}
+                >
+                  <th scope="row" className="fw-normal">
+                    <button
+                      type="button"
+                      className="btn btn-link p-0 text-start"
+                      onClick={() => setShown(labelSet)}
+                    >
+                      {labelSetName(labelSet)}
+                    </button>
+                    {labelSet === result.label_set && (
+                      <span className="badge text-bg-light border ms-2">default</span>
+                    )}
+                  </th>
+                  <td>
+                    <ClassLabel label={label} swatch={labelSet === result.label_set} />
+                    {lab && (
+                      <div className="small text-success" data-testid="lab-label">
+                        ✓ lab label: {className(lab.label)} ({lab.username})
+                      </div>
+                    )}
+                  </td>
+                  <td>{formatPercent(result.probabilities?.[labelSet]?.[label])}</td>
+                  <td>
+                    <CorrectionControls
+                      imageId={imageId}
+                      labelSet={labelSet}
+                      predicted={label}
+                      classes={classesOf(labelSet)}
+                      onChange={(set, id) => setLastChange({ labelSet: set, id })}
+                    />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <h3 className="h6">Label history</h3>
+      <LabelHistory imageId={imageId} />
+      <h3 className="h6 mt-3">Probabilities — {labelSetName(shown)}</h3>
       {Object.keys(probabilities).length > 0 ? (
         <VegaChart spec={spec} label={`Probability of each class for label set ${shown}`} className="w-100" />
       ) : (
@@ -181,7 +344,7 @@ export function CellDetailsPage() {
                   <code>{result.model_version}</code>
                 </dd>
               </dl>
-              <LabelSets result={result} />
+              <LabelSets result={result} imageId={cell.id} />
             </>
           )}
         </div>

@@ -110,6 +110,11 @@ export function ProjectLayout() {
                 Differential count
               </NavLink>
             </li>
+            <li className="nav-item">
+              <NavLink className="nav-link" to={`/projects/${projectId}/queue`}>
+                Labelling queue
+              </NavLink>
+            </li>
           </ul>
           <Outlet />
         </>

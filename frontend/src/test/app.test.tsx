@@ -238,7 +238,7 @@ describe("cell details", () => {
     renderApp("/projects/p1/cells/a");
     expect(await screen.findByText("pbc-2026.11")).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "nucleus shape" })).toBeInTheDocument();
-    expect(screen.getByText("segmented")).toBeInTheDocument();
+    expect(screen.getByText("segmented", { selector: ".class-label" })).toBeInTheDocument();
     expect(await screen.findAllByTestId("neighbour")).toHaveLength(2);
     expect(screen.getByText("distance 0.120")).toBeInTheDocument();
     const thumbnail = screen.getByAltText("Reference cell 1: neutrophil");
