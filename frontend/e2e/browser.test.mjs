@@ -160,6 +160,16 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
 
   it("filters and sorts by class and confidence", async () => {
     await page.getByRole("button", { name: /Confidence/ }).click();
+    // React re-renders after the click: wait until the table is sorted (or time out), then check it.
+    await page
+      .waitForFunction(() => {
+        const cells = [...document.querySelectorAll('[data-testid="cell-row"] td:nth-child(4)')];
+        const values = cells
+          .map((cell) => Number.parseFloat(cell.textContent))
+          .filter((v) => !Number.isNaN(v));
+        return values.every((value, i) => i === 0 || values[i - 1] <= value);
+      })
+      .catch(() => {});
     const confidences = await page.locator('[data-testid="cell-row"] td:nth-child(4)').allInnerTexts();
     const values = confidences.map((text) => Number.parseFloat(text)).filter((value) => !Number.isNaN(value));
     assert.deepEqual(
@@ -173,6 +183,15 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
       .first()
       .getAttribute("value");
     await page.getByLabel("Class").selectOption(option);
+    await page
+      .waitForFunction(
+        (name) =>
+          [...document.querySelectorAll('[data-testid="predicted-class"]')].every(
+            (cell) => cell.textContent.trim() === name,
+          ),
+        firstClass.trim(),
+      )
+      .catch(() => {});
     const shown = await page.getByTestId("predicted-class").allInnerTexts();
     assert.ok(shown.length > 0 && shown.every((text) => text.trim() === firstClass.trim()));
     await page.getByLabel("Class").selectOption("");
