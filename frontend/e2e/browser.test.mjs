@@ -398,6 +398,9 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
       await page.waitForTimeout(1000);
     }
     assert.equal(missing, 0, "cells without a prediction in the reactive label set");
+    // The queue page notices the new classifier by itself: no stale "no classifier" note.
+    await page.getByTestId("queue-no-classifier").waitFor({ state: "detached", timeout: 60_000 });
+    await page.getByTestId("queue-got-classifier").waitFor();
 
     await page.getByRole("link", { name: "Label sets" }).click();
     const reactive = page.getByTestId("label-set-reactive");
@@ -405,6 +408,86 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await reactive.getByRole("button", { name: "reactive" }).click();
     await page.getByRole("heading", { name: /Learning curve — reactive/ }).waitFor();
     await shot(page, "14-label-sets", { fullPage: true });
+  });
+
+  it("imports labels from a CSV (one bad row rejects the file) and exports the label history", async () => {
+    const imageId = await page.evaluate(async (projectId) => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      const headers = { Authorization: `Bearer ${token}` };
+      const images = await (await fetch(`/api/v1/projects/${projectId}/images`, { headers })).json();
+      const labels = await (await fetch("/api/v1/label-sets/reactive/labels", { headers })).json();
+      const labelled = new Set(labels.map((label) => label.image_id));
+      return images.find((image) => image.status === "done" && !labelled.has(image.id)).id;
+    }, new URL(projectUrl).pathname.split("/")[2]);
+    await page.getByRole("heading", { name: /Learning curve — reactive/ }).waitFor();
+    const section = page.getByTestId("label-import-export");
+    const picker = section.getByLabel("Import labels (CSV) into reactive");
+    const csvFile = (rows) => ({
+      name: "reactive-labels.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(`image_id,label\n${rows.join("\n")}\n`),
+    });
+
+    // A good row and a row naming an image that does not exist: the server checks every row first and
+    // rejects the whole file, naming the line; the page lists it in words.
+    await picker.setInputFiles(csvFile([`${imageId},reactive lymphocyte`, "no-such-image,normal"]));
+    const error = section.getByTestId("import-error");
+    await error.waitFor();
+    const errorText = await error.innerText();
+    console.log(`import with a bad row: ${errorText.replace(/\s+/g, " ")}`);
+    assert.match(errorText, /Nothing was imported/);
+    assert.match(errorText, /Line 3: there is no image no-such-image/);
+    assert.doesNotMatch(errorText, /[{}]|detail|Traceback/);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, "15-label-import-error");
+
+    // Without the bad row the good one is imported.
+    await picker.setInputFiles(csvFile([`${imageId},reactive lymphocyte`]));
+    const result = section.getByTestId("import-result");
+    await result.waitFor();
+    assert.equal((await result.innerText()).trim(), "reactive-labels.csv: Imported 1 label, 0 unchanged.");
+    // The table counts the imported label, then the classifier is refitted on it.
+    const reactiveRow = page.getByTestId("label-set-reactive");
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="label-set-reactive"] td')[3]?.textContent.trim() === "3",
+    );
+    await page.waitForFunction(() => !document.body.innerText.includes("Updating classifier"), null, {
+      timeout: 120_000,
+    });
+    await reactiveRow.getByText("Refitted on the lab's labels").waitFor();
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, "15-label-import");
+
+    const columns =
+      "change_id,created_at,label_set,image_id,project_id,filename,label,previous_label,action,source,username,undoes,undone_by";
+    async function exportHistory(button, filename) {
+      const downloadEvent = page.waitForEvent("download");
+      await page.getByRole("button", { name: button }).click();
+      const download = await downloadEvent;
+      assert.equal(download.suggestedFilename(), filename);
+      const saved = join(ARTIFACTS, filename);
+      await download.saveAs(saved);
+      const [header, ...rows] = readFileSync(saved, "utf8").trim().split(/\r?\n/);
+      console.log(`exported ${filename}: ${rows.length} changes`);
+      assert.equal(header, columns);
+      return rows.map((row) => row.split(","));
+    }
+    const reactive = await exportHistory(
+      "Export label history (CSV) of reactive",
+      "label-history-reactive.csv",
+    );
+    const at = (name) => columns.split(",").indexOf(name);
+    assert.ok(reactive.every((row) => row[at("label_set")] === "reactive"));
+    const imported = reactive.filter((row) => row[at("image_id")] === imageId);
+    assert.equal(imported.length, 1, `one change of ${imageId} in the export`);
+    assert.equal(imported[0][at("label")], "reactive lymphocyte");
+    assert.equal(imported[0][at("source")], "import");
+    assert.equal(imported[0][at("username")], USERNAME);
+    assert.equal(reactive.filter((row) => row[at("source")] === "reviewer").length, 2, "the queue's labels");
+
+    const all = await exportHistory("Export label history (CSV), all label sets", "label-history.csv");
+    const sets = new Set(all.map((row) => row[at("label_set")]));
+    assert.ok(sets.has("cell_type") && sets.has("reactive"), `label sets in the export: ${[...sets]}`);
   });
 
   it("lets the admin manage accounts", async () => {

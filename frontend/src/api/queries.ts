@@ -1,6 +1,7 @@
 // TanStack Query hooks, one per resource of docs/API.md.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
+import { importLabels } from "./labelImport";
 import { uploadModelVersion } from "./modelUpload";
 import type { DifferentialCount, ImageSummary, LabelSet, QueueStrategy, Role } from "./types";
 
@@ -359,5 +360,24 @@ export function refreshResults(queryClient: ReturnType<typeof useQueryClient>) {
   queryClient.invalidateQueries({
     queryKey: queryKeys.labelSets,
     predicate: (query) => query.queryKey[2] !== "queue",
+  });
+}
+
+/**
+ * Admin: imports a CSV of labels into a label set. The set's labels, counts and the labels of every cell
+ * change, and its classifier starts updating (watch it with RefitStatus to refresh predictions).
+ */
+export function useImportLabels(labelSet: string, onProgress: (fraction: number) => void) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (file: File) => importLabels(labelSet, file, onProgress),
+    onSuccess: () => {
+      // Every label set query, queues included (none is on screen where labels are imported).
+      queryClient.invalidateQueries({ queryKey: queryKeys.labelSets });
+      queryClient.invalidateQueries({
+        queryKey: ["images"],
+        predicate: (query) => query.queryKey[2] === "labels",
+      });
+    },
   });
 }

@@ -35,3 +35,4 @@ export type LabelQueue = Ok<paths["/api/v1/label-sets/{name}/queue"]["get"]>;
 export type QueueItem = LabelQueue["review"][number];
 export type QueueStrategy = LabelQueue["strategy"];
 export type LearningCurve = Ok<paths["/api/v1/label-sets/{name}/learning-curve"]["get"]>;
+export type LabelImport = Ok<paths["/api/v1/label-sets/{name}/labels/import"]["post"]>;

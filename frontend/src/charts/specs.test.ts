@@ -52,4 +52,10 @@ describe("learningCurveSpec", () => {
     const spec = learningCurveSpec(points, fit) as { layer: { data: { values: unknown[] } }[] };
     expect(spec.layer[0].data.values.length).toBeGreaterThan(10);
   });
+  it("labels the support set size in whole cells", () => {
+    const spec = learningCurveSpec(points, null) as {
+      layer: { encoding: { x: { axis: { format: string } } } }[];
+    };
+    expect(spec.layer[1].encoding.x.axis.format).toBe(",d");
+  });
 });

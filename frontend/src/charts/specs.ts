@@ -172,7 +172,13 @@ export function learningCurveSpec(points: CurvePoint[], fit: PowerLaw): TopLevel
         fitted.push({ support_size: n, agreement: Math.max(0, Math.min(1, value)), series: "power law" });
     }
   }
-  const x = { field: "support_size", type: "quantitative" as const, title: "support set size (cells)" };
+  // Whole cells: "2", "16,000" (not "2.000000" when a single point makes the scale a zero-width span).
+  const x = {
+    field: "support_size",
+    type: "quantitative" as const,
+    title: "support set size (cells)",
+    axis: { format: ",d", tickMinStep: 1 },
+  };
   const y = {
     field: "agreement",
     type: "quantitative" as const,

@@ -1,12 +1,28 @@
-import { type FormEvent, useMemo, useState } from "react";
+import { type ChangeEvent, type FormEvent, type ReactNode, useMemo, useState } from "react";
+import { download } from "../api/download";
 import { errorMessage } from "../api/errors";
-import { useAddClasses, useCreateLabelSet, useLabelSets, useLearningCurve } from "../api/queries";
+import {
+  useAddClasses,
+  useCreateLabelSet,
+  useImportLabels,
+  useLabelSets,
+  useLearningCurve,
+} from "../api/queries";
 import type { LabelSet } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { learningCurveSpec } from "../charts/specs";
 import { className } from "../classes";
 import { ErrorAlert, Loading } from "../components/ErrorAlert";
+import { RefitStatus } from "../components/RefitStatus";
 import { VegaChart } from "../components/VegaChart";
+import {
+  checkImportFile,
+  exportFileName,
+  exportPath,
+  type ImportFailure,
+  importFailure,
+  importResultWords,
+} from "./labelImport";
 import { labelSetName, labelSetStatusWords, parseClasses } from "./labelling";
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -158,6 +174,160 @@ function AddClassesForm({ labelSet }: { labelSet: LabelSet }) {
   );
 }
 
+/** Admin: downloads the label history (every change, who, when, previous label) as CSV. */
+function ExportHistoryButton({
+  labelSet,
+  ariaLabel,
+  className: buttonClass = "btn btn-outline-primary btn-sm",
+  children,
+}: {
+  labelSet?: string;
+  ariaLabel?: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  const [pending, setPending] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  return (
+    <div>
+      <button
+        type="button"
+        className={buttonClass}
+        aria-label={ariaLabel}
+        disabled={pending}
+        onClick={() => {
+          setProblem(null);
+          setPending(true);
+          download(exportPath(labelSet), exportFileName(labelSet))
+            .catch((error) => setProblem(`The label history was not exported: ${errorMessage(error)}`))
+            .finally(() => setPending(false));
+        }}
+      >
+        {pending && <span className="spinner-border spinner-border-sm me-1" aria-hidden="true" />}
+        {children}
+      </button>
+      <div aria-live="polite">
+        {problem && (
+          <div className="small text-danger mt-1" role="alert">
+            {problem}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function ImportFailureMessage({ failure }: { failure: ImportFailure }) {
+  return (
+    <div className="alert alert-danger py-2 mt-2 mb-0 small" role="alert" data-testid="import-error">
+      <div>{failure.summary}</div>
+      {failure.problems.length > 0 && (
+        <ul className="mb-0 mt-1">
+          {failure.problems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      )}
+      {failure.hint && <div className="mt-1">{failure.hint}</div>}
+    </div>
+  );
+}
+
+/** Admin: imports a CSV of `image_id,label` rows into one label set, and exports that set's history. */
+function LabelImportExport({ labelSet }: { labelSet: LabelSet }) {
+  const [progress, setProgress] = useState(0);
+  const importer = useImportLabels(labelSet.name, setProgress);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [fileName, setFileName] = useState<string | null>(null);
+  const [refitKey, setRefitKey] = useState<string | null>(null);
+  const inputId = `import-labels-${labelSet.name}`;
+  const name = labelSetName(labelSet.name);
+
+  function pick(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    event.target.value = ""; // the same file may be picked again after fixing it
+    if (!file) return;
+    importer.reset();
+    setFileName(file.name);
+    const issue = checkImportFile(file);
+    setProblem(issue);
+    if (issue) return;
+    setProgress(0);
+    importer.mutate(file, {
+      onSuccess: (result) => {
+        if (result.imported > 0) setRefitKey(`import-${Date.now()}`);
+      },
+    });
+  }
+
+  return (
+    <section
+      className="border-top pt-3 mt-3"
+      aria-labelledby="label-io-title"
+      data-testid="label-import-export"
+    >
+      <h3 className="h6" id="label-io-title">
+        Import and export labels — {name}
+      </h3>
+      <p className="small text-secondary mb-2" id={`${inputId}-help`}>
+        A UTF-8 CSV with the columns <code>image_id,label</code>, one cell per row; each label must be a class
+        of {name}. Every row is checked first: if one is wrong, nothing is imported. Rows equal to a cell's
+        current label are left unchanged.
+      </p>
+      <div className="d-flex flex-wrap align-items-end gap-3">
+        <div className="flex-grow-1 label-import-picker">
+          <label htmlFor={inputId} className="form-label small mb-1">
+            Import labels (CSV) into {name}
+          </label>
+          <input
+            id={inputId}
+            type="file"
+            accept=".csv,text/csv"
+            className="form-control form-control-sm"
+            aria-describedby={`${inputId}-help`}
+            disabled={importer.isPending}
+            onChange={pick}
+          />
+        </div>
+        <ExportHistoryButton labelSet={labelSet.name} ariaLabel={`Export label history (CSV) of ${name}`}>
+          Export label history (CSV)
+        </ExportHistoryButton>
+      </div>
+      {importer.isPending && (
+        <div
+          className="progress mt-2"
+          role="progressbar"
+          aria-label={`Uploading ${fileName ?? "the CSV"}`}
+          aria-valuenow={Math.round(progress * 100)}
+          aria-valuemin={0}
+          aria-valuemax={100}
+        >
+          <div className="progress-bar" style={{ width: `${Math.round(progress * 100)}%` }} />
+        </div>
+      )}
+      <div aria-live="polite">
+        {problem && (
+          <div className="small text-danger mt-2" role="alert">
+            {problem}
+          </div>
+        )}
+        {importer.isError && <ImportFailureMessage failure={importFailure(importer.error)} />}
+        {importer.isSuccess && (
+          <div className="small text-success mt-2" role="status" data-testid="import-result">
+            {fileName ? `${fileName}: ` : ""}
+            {importResultWords(importer.data)}
+          </div>
+        )}
+      </div>
+      {refitKey && (
+        <div className="mt-2">
+          <RefitStatus key={refitKey} name={labelSet.name} afterChange />
+        </div>
+      )}
+    </section>
+  );
+}
+
 function LearningCurve({ name }: { name: string }) {
   const curve = useLearningCurve(name);
   const spec = useMemo(
@@ -192,6 +362,7 @@ export function LabelSetsPage() {
   const labelSets = useLabelSets();
   const { user } = useAuth();
   const canEdit = user?.role === "pathologist" || user?.role === "admin";
+  const isAdmin = user?.role === "admin";
   const [selected, setSelected] = useState<string | null>(null);
 
   if (labelSets.isPending) return <Loading what="label sets" />;
@@ -201,7 +372,14 @@ export function LabelSetsPage() {
 
   return (
     <>
-      <h1 className="h3 mb-3">Label sets</h1>
+      <div className="d-flex flex-wrap align-items-start gap-2 mb-3">
+        <h1 className="h3 mb-0">Label sets</h1>
+        {isAdmin && (
+          <div className="ms-auto">
+            <ExportHistoryButton>Export label history (CSV), all label sets</ExportHistoryButton>
+          </div>
+        )}
+      </div>
       <p className="text-secondary">
         Each label set has a light classifier that is refitted on the lab's labels within seconds of a change.
         Label cells from a project's <em>Labelling queue</em> tab or a cell's page.
@@ -270,6 +448,7 @@ export function LabelSetsPage() {
           </h2>
           <LearningCurve name={chosen.name} key={`${chosen.name}-${chosen.classifier_version}`} />
           {canEdit && <AddClassesForm labelSet={chosen} key={chosen.name} />}
+          {isAdmin && <LabelImportExport labelSet={chosen} key={`io-${chosen.name}`} />}
         </section>
       )}
     </>

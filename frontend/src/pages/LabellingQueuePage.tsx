@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useMemo, useState } from "react";
+import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/errors";
 import {
@@ -7,6 +7,7 @@ import {
   useImages,
   useLabelImage,
   useLabelQueue,
+  useLabelSet,
   useLabelSets,
 } from "../api/queries";
 import type { QueueItem, QueueStrategy } from "../api/types";
@@ -17,7 +18,7 @@ import { ClassLabel } from "../components/CellBadges";
 import { ErrorAlert, Loading } from "../components/ErrorAlert";
 import { RefitStatus } from "../components/RefitStatus";
 import { VegaChart } from "../components/VegaChart";
-import { DEFAULT_BATCH_SIZE, labelSetName, queueKeyAction, STRATEGIES } from "./labelling";
+import { DEFAULT_BATCH_SIZE, hasClassifier, labelSetName, queueKeyAction, STRATEGIES } from "./labelling";
 
 type Settings = { labelSet: string; strategy: QueueStrategy; size: number };
 /** A cell to label: from the queue, or (before a label set has a classifier) from the project's cells. */
@@ -286,14 +287,35 @@ function Queue({
   projectId,
   settings,
   classes,
+  loads,
 }: {
   projectId: string;
   settings: Settings;
   classes: string[];
+  /** Goes up each time "Load queue" is pressed: the same settings then ask for a fresh batch. */
+  loads: number;
 }) {
   const queue = useLabelQueue(settings.labelSet, settings.strategy, settings.size, projectId);
   // Without a classifier the label set has no queue (409): label the project's cells in upload order.
   const noClassifier = queue.error instanceof ApiError && queue.error.status === 409;
+  // The queue is cached until asked again (it must not reorder under the reviewer), so its 409 would
+  // outlive the classifier: ask again once the label set's refit has produced one (the label set is
+  // polled while it updates, by RefitStatus after each label and by the label sets page).
+  const labelSet = useLabelSet(settings.labelSet);
+  const classifierReady = hasClassifier(labelSet.data);
+  const [gotClassifier, setGotClassifier] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: ask once per change of these two
+  useEffect(() => {
+    if (noClassifier && classifierReady) {
+      setGotClassifier(true);
+      queue.refetch();
+    }
+  }, [noClassifier, classifierReady]);
+  const mountedLoads = useRef(loads);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when "Load queue" is pressed again
+  useEffect(() => {
+    if (loads !== mountedLoads.current) queue.refetch();
+  }, [loads]);
   const images = useImages(projectId);
   const label = useLabelImage();
   const [index, setIndex] = useState(0);
@@ -376,15 +398,27 @@ function Queue({
   if (queue.isError && !noClassifier)
     return <ErrorAlert error={queue.error} onRetry={() => queue.refetch()} />;
   const showBulk = settings.strategy === "cst" || settings.strategy === "cst+al";
+  // Why there is no classifier: the queue's 409 was true when it was asked; after a label the refit
+  // status above says what is still missing, in fresher words.
+  const noClassifierReason = lastChange
+    ? null
+    : (labelSet.data?.status === "needs_labels" && labelSet.data.message) || errorMessage(queue.error);
   const labelledCount = Object.keys(done).length;
 
   return (
     <>
       {lastChange && <RefitStatus key={lastChange} name={settings.labelSet} afterChange />}
       {noClassifier && (
-        <div className="alert alert-secondary" role="status">
-          {labelSetName(settings.labelSet)} has no classifier yet ({errorMessage(queue.error)}). Showing the
-          project's cells in upload order: label cells of at least two classes, then load the queue again.
+        <div className="alert alert-secondary" role="status" data-testid="queue-no-classifier">
+          {labelSetName(settings.labelSet)} has no classifier yet
+          {noClassifierReason ? ` (${noClassifierReason})` : ""}. Showing the project's cells in upload order:
+          label cells of at least two classes; the queue appears here once the classifier is ready.
+        </div>
+      )}
+      {gotClassifier && !noClassifier && queue.data && (
+        <div className="alert alert-success py-2" role="status" data-testid="queue-got-classifier">
+          {labelSetName(settings.labelSet)} now has a classifier: the cells below are its queue (
+          {STRATEGIES.find((strategy) => strategy.value === settings.strategy)?.hint}).
         </div>
       )}
       <div className="d-flex flex-wrap align-items-center gap-2 mb-3">
@@ -484,6 +518,7 @@ export function LabellingQueuePage() {
   const { projectId = "" } = useParams();
   const labelSets = useLabelSets();
   const [settings, setSettings] = useState<Settings | null>(null);
+  const [loads, setLoads] = useState(0);
 
   if (labelSets.isPending) return <Loading what="label sets" />;
   if (labelSets.isError) return <ErrorAlert error={labelSets.error} onRetry={() => labelSets.refetch()} />;
@@ -498,12 +533,20 @@ export function LabellingQueuePage() {
 
   return (
     <>
-      <SettingsForm settings={applied} labelSets={names} onApply={setSettings} />
+      <SettingsForm
+        settings={applied}
+        labelSets={names}
+        onApply={(next) => {
+          setSettings(next);
+          setLoads((count) => count + 1);
+        }}
+      />
       <Queue
         key={`${applied.labelSet}/${applied.strategy}/${applied.size}`}
         projectId={projectId}
         settings={applied}
         classes={classes}
+        loads={loads}
       />
     </>
   );

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { LabelEvent } from "../api/types";
 import {
   describeChange,
+  hasClassifier,
   labelSetStatusWords,
   parseClasses,
   queueKeyAction,
@@ -95,5 +96,24 @@ describe("words", () => {
   });
   it("parses class lists", () => {
     expect(parseClasses("reactive lymphocyte, normal\nnormal,, ")).toEqual(["reactive lymphocyte", "normal"]);
+  });
+});
+
+describe("hasClassifier", () => {
+  const set = (change: Partial<Parameters<typeof hasClassifier>[0] & object>) => ({
+    classifier_version: null,
+    updating: false,
+    status: "needs_labels" as const,
+    ...change,
+  });
+  it("is true once a refit has produced a classifier and finished", () => {
+    expect(hasClassifier(undefined)).toBe(false);
+    expect(hasClassifier(set({}))).toBe(false);
+    expect(hasClassifier(set({ classifier_version: 1, updating: true }))).toBe(false);
+    expect(hasClassifier(set({ classifier_version: 1, status: "ready" }))).toBe(true);
+    expect(hasClassifier(set({ status: "model" }))).toBe(true);
+    // A failed refit keeps the previous classifier in use; a failed first fit has none.
+    expect(hasClassifier(set({ classifier_version: 2, status: "failed" }))).toBe(true);
+    expect(hasClassifier(set({ status: "failed" }))).toBe(false);
   });
 });

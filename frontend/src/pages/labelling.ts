@@ -91,3 +91,15 @@ export function refitFinished(
   if (after.classifier_version !== before.classifier_version) return true;
   return before.updating && !after.updating;
 }
+
+/**
+ * Whether a label set has a classifier of the active model that has finished scoring (its queue can be
+ * asked for): not while a refit is due, not before the first fit of a custom label set.
+ */
+export function hasClassifier(
+  set: Pick<LabelSet, "classifier_version" | "updating" | "status"> | undefined,
+): boolean {
+  if (!set || set.updating) return false;
+  if (set.status === "model") return true;
+  return set.classifier_version !== null && set.status !== "needs_labels";
+}
