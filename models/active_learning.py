@@ -151,7 +151,12 @@ def simulate(
     y = np.asarray(labels)
     curves: dict[str, list[dict[str, Any]]] = {s: [] for s in strategies}
     splitter = StratifiedKFold(config.folds, shuffle=True, random_state=config.seed)
+    all_labels: list[float] = []
+    pool_sizes: list[int] = []
     for fold, (pool, test) in enumerate(splitter.split(x, y)):
+        # the target every strategy is racing to: the classifier with every pool label
+        all_labels.append(macro_f1(y[test], make_classifier().fit(x[pool], y[pool]).predict(x[test])))
+        pool_sizes.append(len(pool))
         start = pool[stratified_start(y[pool], config.start, np.random.default_rng(config.seed + fold))]
         for strategy in strategies:
             labelled = np.zeros(len(y), bool)
@@ -185,6 +190,8 @@ def simulate(
         "n": len(y),
         "classes": sorted({str(v) for v in y}),
         "curves": curves,
+        "all_labels_macro_f1": all_labels,
+        "pool_size": pool_sizes,
     }
 
 
@@ -281,7 +288,29 @@ def summarise(simulation: dict[str, Any]) -> dict[str, Any]:
             "macro_f1_std": scores.std(axis=0).tolist(),
             "power_law": fit_power_law(np.tile(sizes, len(runs)), scores.ravel()),
         }
+    if simulation.get("all_labels_macro_f1"):
+        target = float(np.mean(simulation["all_labels_macro_f1"]))
+        pool = float(np.mean(simulation["pool_size"]))
+        for s in summary.values():
+            s["labels_to_reach_all_labels"] = labels_to_reach(s["support_size"], s["macro_f1_mean"], target, pool)
+            s["labels_to_reach_99pct_of_all_labels"] = labels_to_reach(
+                s["support_size"], s["macro_f1_mean"], 0.99 * target, pool
+            )
+        return {
+            "strategies": summary,
+            "wilcoxon": compare_strategies(curves),
+            "all_labels_macro_f1": target,
+            "pool_size": pool,
+        }
     return {"strategies": summary, "wilcoxon": compare_strategies(curves)}
+
+
+def labels_to_reach(sizes: Sequence[float], scores: Sequence[float], target: float, pool: float) -> dict[str, Any]:
+    """The first simulated label count whose mean macro F1 reaches `target` (None: not within the run)."""
+    for size, score in zip(sizes, scores, strict=True):
+        if score >= target:
+            return {"labels": float(size), "fraction_of_pool": float(size) / pool}
+    return {"labels": None, "fraction_of_pool": None}
 
 
 def plot_learning_curves(summary: dict[str, Any], path: Any, title: str = "") -> Any:

@@ -50,11 +50,18 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "simulate-al.json").write_text(json.dumps(report, indent=2))
     plot_learning_curves(report["summary"], args.out / "learning-curves.png", f"{args.label_set}: active learning")
+    if "all_labels_macro_f1" in report["summary"]:
+        print(f"all labels ({report['summary']['pool_size']:.0f} cells): macro F1 {report['summary']['all_labels_macro_f1']:.3f}")
     for strategy, s in report["summary"]["strategies"].items():
         fit = s["power_law"]
         line = f"{strategy:<12} macro F1 {s['macro_f1_mean'][0]:.3f} → {s['macro_f1_mean'][-1]:.3f}"
         if fit:
             line += f"  power law Pmax {fit['p_max']:.3f} k {fit['k']:.3g} n0 {fit['n0']:.1f} r {fit['r']:.3f}"
+        reach = s.get("labels_to_reach_all_labels")
+        if reach and reach["labels"] is not None:
+            line += f"  reaches the all-labels F1 at {reach['labels']:.0f} labels ({reach['fraction_of_pool']:.1%})"
+        elif reach:
+            line += "  does not reach the all-labels F1 within the run"
         test = report["summary"]["wilcoxon"].get(strategy)
         if test:
             line += f"  vs random: p = {test['p_value']:.3g}"

@@ -127,7 +127,22 @@ def test_simulate_al_runs_end_to_end_on_the_fixtures(small_bundle_path: Path, tm
         for run in runs:
             assert run["support_size"] == [4, 6, 8] and all(0 <= f <= 1 for f in run["macro_f1"])
     assert set(report["summary"]["wilcoxon"]) == {"uncertainty", "margin", "entropy"}
+    assert len(report["all_labels_macro_f1"]) == 2 and all(0 <= f <= 1 for f in report["all_labels_macro_f1"])
+    target = report["summary"]["all_labels_macro_f1"]
+    for summary in report["summary"]["strategies"].values():
+        reach = summary["labels_to_reach_all_labels"]
+        reached = [n for n, f in zip(summary["support_size"], summary["macro_f1_mean"], strict=True) if f >= target]
+        assert reach["labels"] == (reached[0] if reached else None)
     assert (out / "learning-curves.png").stat().st_size > 1000
+
+
+def test_labels_to_reach_is_the_first_count_at_or_above_the_target() -> None:
+    from models.active_learning import labels_to_reach
+
+    sizes, scores = [90, 180, 270, 360], [0.70, 0.84, 0.86, 0.90]
+    assert labels_to_reach(sizes, scores, 0.85, pool=1000) == {"labels": 270.0, "fraction_of_pool": 0.27}
+    assert labels_to_reach(sizes, scores, 0.84, pool=1000)["labels"] == 180.0
+    assert labels_to_reach(sizes, scores, 0.95, pool=1000) == {"labels": None, "fraction_of_pool": None}
 
 
 def test_simulate_al_refuses_bad_input_in_words(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
