@@ -7,7 +7,15 @@ A bundle (``.hsb``) is a zip archive of
 - ``encoder.npz``: encoder weights (float16 to keep the shipped file small);
 - ``classifiers.npz``: one `LabelSetClassifier` per label set, as arrays;
 - ``references.npz``: reference cell ids, labels per label set, embeddings and
-  landscape coordinates, and JPEG thumbnails.
+  landscape coordinates, and JPEG thumbnails;
+- optional ``neighbours.npz``: the HNSW neighbour graph (`NeighbourIndex`) when the
+  reference set is too large for exact search, so a hospital-scale bundle is searchable
+  as soon as it loads instead of after a graph build of minutes. Bundles without it load
+  as before, and HemoSight versions that do not know it ignore it;
+- optional ``encoder-fp32.xml``/``.bin`` and ``encoder-int8.xml``/``.bin``: the encoder as
+  OpenVINO IR (`models.runtime`, made by ``hemosight export-runtime``), listed in the
+  manifest's ``runtime`` entry; `embed_prepared` runs it when OpenVINO is installed and
+  falls back to TensorFlow otherwise.
 No member is unpickled, so a tampered bundle cannot run code; a member whose
 checksum differs, a truncated file or an unknown format version is refused with
 `BundleError`. Saving writes a temporary file and renames it, so a crash never
@@ -24,6 +32,7 @@ import io
 import json
 import os
 import tempfile
+import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,12 +44,14 @@ import numpy as np
 
 from models.classifiers import LabelSetClassifier
 from models.landscape import Landscape
-from models.neighbours import Neighbours
+from models.neighbours import NeighbourIndex
 from models.preprocessing import Preprocessing
+from models.runtime import RUNTIME_MEMBERS, TENSORFLOW, RuntimeEncoder, choose_backend
 
 FORMAT = "hemosight-bundle"
 FORMAT_VERSION = 1
 MEMBERS = ("encoder.npz", "classifiers.npz", "references.npz")
+OPTIONAL_MEMBERS = ("neighbours.npz", *RUNTIME_MEMBERS)
 
 PBC_CREDIT = (
     "Trained on the PBC dataset: Acevedo et al., 'A dataset of microscopic peripheral blood cell images "
@@ -97,6 +108,15 @@ class ModelBundle:
     credits: list[str] = field(default_factory=lambda: [PBC_CREDIT])
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     dropout: float = 0.2
+    neighbour_index: NeighbourIndex | None = field(default=None, repr=False, compare=False)
+    #: OpenVINO IR members (name → bytes) and the manifest's `runtime` entry describing them.
+    runtime_members: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    runtime: dict[str, Any] = field(default_factory=dict)
+    #: None: the bundle's default runtime variant (or $HEMOSIGHT_ENCODER_BACKEND); 'tensorflow', 'fp32', 'bf16', 'int8'.
+    encoder_backend: str | None = field(default=None, compare=False)
+    #: Seconds per stage of the last `analyse` call (preprocess, embed, classify, neighbours, landscape): the
+    #: worker logs them so a slow pipeline can be traced to its stage.
+    last_timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -108,8 +128,12 @@ class ModelBundle:
         return self.embed_prepared(np.stack([self.preprocessing.prepare(im) for im in images]), batch_size)
 
     def embed_prepared(self, prepared: np.ndarray, batch_size: int = 64) -> np.ndarray:
-        """Embeddings of images already passed through `self.preprocessing.prepare`."""
-        infer = self._encoder()
+        """Embeddings of images already passed through `self.preprocessing.prepare`.
+
+        Runs the OpenVINO encoder the bundle carries when the runtime is installed (no TensorFlow
+        import), else the TensorFlow graph function; `backend` says which one is in use.
+        """
+        infer = self._runtime_encoder() or self._encoder()
         batches = [
             np.asarray(infer(np.asarray(prepared[i : i + batch_size], np.float32)))
             for i in range(0, len(prepared), batch_size)
@@ -120,14 +144,25 @@ class ModelBundle:
         """Embed, classify in every label set, find neighbours and place on the landscape."""
         if not images:
             return []
-        embeddings = self.embed(images)
-        return self.analyse_embeddings(embeddings, k, landscape)
+        tick = time.perf_counter()
+        prepared = np.stack([self.preprocessing.prepare(im) for im in images])
+        preprocess = time.perf_counter() - tick
+        embeddings = self.embed_prepared(prepared)
+        embed = time.perf_counter() - tick - preprocess
+        results = self.analyse_embeddings(embeddings, k, landscape)
+        self.last_timings = {"preprocess": preprocess, "embed": embed, **self.last_timings}
+        return results
 
     def analyse_embeddings(self, embeddings: np.ndarray, k: int = 10, landscape: bool = True) -> list[CellAnalysis]:
         """`landscape=False` skips the t-SNE placement (NaN coordinates): classification alone is faster."""
+        ticks = [time.perf_counter()]
         probabilities = {name: clf.predict_proba(embeddings) for name, clf in self.classifiers.items()}
+        ticks.append(time.perf_counter())
         distances, indices = self._neighbours().kneighbors(embeddings, k)
+        ticks.append(time.perf_counter())
         coordinates = self._landscape().transform(embeddings) if landscape else np.full((len(embeddings), 2), np.nan)
+        ticks.append(time.perf_counter())
+        self.last_timings = dict(zip(("classify", "neighbours", "landscape"), np.diff(ticks).tolist(), strict=True))
         default_labels = self.references.labels.get(self.default_label_set, [""] * len(self.references))
         results = []
         for i, embedding in enumerate(embeddings):
@@ -160,15 +195,30 @@ class ModelBundle:
             self._ref_index = {rid: i for i, rid in enumerate(self.references.ids)}
         return self._ref_index
 
-    def _neighbours(self) -> Neighbours:
-        if not hasattr(self, "_nn"):
-            self._nn = Neighbours().fit(self.references.embeddings.astype(np.float32))
-        return self._nn
+    def _neighbours(self) -> NeighbourIndex:
+        """Exact search below `EXACT_LIMIT` reference cells (as before); above it, the persisted HNSW graph."""
+        if self.neighbour_index is None or len(self.neighbour_index) != len(self.references):
+            self.neighbour_index = NeighbourIndex().add(self.references.embeddings)
+        return self.neighbour_index
 
     def _landscape(self) -> Landscape:
         if not hasattr(self, "_map"):
             self._map = Landscape.from_map(self.references.embeddings, self.references.coordinates)
         return self._map
+
+    @property
+    def backend(self) -> str:
+        """'tensorflow' or the OpenVINO variant ('fp32', 'bf16', 'int8') that `embed_prepared` uses."""
+        return choose_backend(self.runtime, self.runtime_members, self.encoder_backend)
+
+    def _runtime_encoder(self) -> RuntimeEncoder | None:
+        backend = self.backend
+        if backend == TENSORFLOW:
+            return None
+        cached = getattr(self, "_rt", None)
+        if cached is None or cached.variant != backend:
+            self._rt = RuntimeEncoder.from_members(self.runtime_members, backend)
+        return self._rt
 
     def _encoder(self):  # type: ignore[no-untyped-def]
         """The encoder as one compiled graph function: eager Keras calls cost ~3x more per image."""
@@ -199,6 +249,9 @@ class ModelBundle:
             ),
             "references.npz": _npz(_references_arrays(self.references)),
         }
+        if self._neighbours().approximate:
+            members["neighbours.npz"] = self._neighbours().to_bytes()
+        members.update(self.runtime_members)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -211,6 +264,7 @@ class ModelBundle:
             "reference_count": len(self.references),
             "metrics": self.metrics,
             "credits": self.credits,
+            **({"runtime": self.runtime} if self.runtime_members else {}),
             "checksums": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -239,6 +293,8 @@ class ModelBundle:
             ref_arrays = dict(np.load(io.BytesIO(members["references.npz"]), allow_pickle=False))
             classifiers = {name: LabelSetClassifier.from_arrays(clf_arrays, name) for name in manifest["label_sets"]}
             references = _references_from_arrays(ref_arrays)
+            graph = members.get("neighbours.npz")
+            neighbour_index = NeighbourIndex.from_bytes(graph) if graph is not None else None
         except (KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise BundleError(f"Model bundle {path} is damaged ({exc}); re-export or re-download it.") from None
         return cls(
@@ -252,6 +308,9 @@ class ModelBundle:
             credits=manifest.get("credits", []),
             created=manifest["created"],
             dropout=manifest["encoder"]["dropout"],
+            neighbour_index=neighbour_index,
+            runtime_members={name: members[name] for name in RUNTIME_MEMBERS if name in members},
+            runtime=manifest.get("runtime", {}),
         )
 
 
@@ -274,6 +333,9 @@ def read_members(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
                     "Upgrade HemoSight or re-export the model."
                 )
             members = {name: archive.read(name) for name in MEMBERS}
+            for name in OPTIONAL_MEMBERS:  # read when the manifest lists it; its checksum is checked below
+                if name in manifest["checksums"]:
+                    members[name] = archive.read(name)
     except BundleError:
         raise
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, EOFError, OSError) as exc:

@@ -1,6 +1,6 @@
 """The `hemosight` command line.
 
-ML commands (train, classify, evaluate, label-curve, simulate-al) live here; service
+ML commands (train, classify, evaluate, label-curve, simulate-al, export-runtime) live here; service
 commands (serve, worker, create-admin, models) are registered by `backend.cli` and
 `worker.cli`. Heavy libraries (TensorFlow) are imported inside the commands that
 need them, so `hemosight --help` and the service commands start fast.
@@ -123,6 +123,27 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--seed", type=int, default=0)
     al.add_argument("--out", type=Path, required=True, help="folder for simulate-al.json and learning-curves.png")
     al.set_defaults(handler=_lazy("models.commands.simulate_al", "run"))
+
+    export = sub.add_parser(
+        "export-runtime",
+        help="add the encoder as OpenVINO IR (fp32 and int8) to a bundle, for fast CPU inference without TensorFlow",
+    )
+    export.add_argument("bundle", type=Path, metavar="BUNDLE")
+    export.add_argument("--out", type=Path, help="write a new bundle here (default: replace BUNDLE atomically)")
+    export.add_argument("--variants", default="fp32,int8", help="IRs to store: fp32, int8 (comma-separated)")
+    export.add_argument(
+        "--default", choices=["fp32", "bf16", "int8"], help="variant to run (default: int8 when exported)"
+    )
+    calibration = export.add_mutually_exclusive_group()
+    calibration.add_argument("--data", type=Path, help="labels CSV of images to calibrate int8 on")
+    calibration.add_argument("--prepared", type=Path, help=".npy of images already prepared at the bundle's input size")
+    export.add_argument("--images", type=Path, help="folder the CSV paths are relative to")
+    export.add_argument("--cache", type=Path, default=Path(".cache"), help="prepared-image cache folder for --data")
+    export.add_argument("--split", type=Path, help="split.json: calibrate only on its 'train' rows")
+    export.add_argument("--calibration-size", type=int, default=300)
+    export.add_argument("--check-size", type=int, default=200, help="further images to compare runtime and Keras on")
+    export.add_argument("--seed", type=int, default=0)
+    export.set_defaults(handler=_lazy("models.commands.export_runtime", "run"))
 
     for register in _service_registrars():
         register(sub)
