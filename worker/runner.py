@@ -182,6 +182,7 @@ class Worker:
         bundle, model = self.bundle, self.model
         assert bundle is not None and model is not None
         decoded: list[tuple[Job, np.ndarray]] = []
+        tick = time.perf_counter()
         for job in jobs:
             image = await self.store.get_image(job.image_id)
             data = await self.store.read_image_bytes(image.sha256) if image else None
@@ -197,25 +198,32 @@ class Worker:
         if not decoded:
             return
         started = time.perf_counter()
+        seconds = {"read_and_decode": started - tick}
         try:
             analyses = await asyncio.to_thread(bundle.analyse, [a for _, a in decoded], self.config.neighbours_k)
+            seconds.update(bundle.last_timings)
+            tick = time.perf_counter()
             apply_classifiers(analyses, await self.refitter.classifiers(model))
+            seconds["lab_classifiers"] = time.perf_counter() - tick
         except Exception as exc:
             log.exception("Model %s failed on a batch of %d images.", model.version, len(decoded))
             for job, _ in decoded:
                 await self._fail(job, f"Classification failed ({type(exc).__name__}: {exc}).", retry=True)
                 self.metrics.job_failed("model")
             return
+        tick = time.perf_counter()
         for (job, _), analysis in zip(decoded, analyses, strict=True):
             if await self.store.complete_job(self.worker_id, job.id, to_result(job, analysis, model, bundle)):
                 self.completed += 1
                 self.metrics.job_done(job.created_at.timestamp())
+        seconds["write_results"] = time.perf_counter() - tick
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         log.info(
             "Classified %d image(s) in %.2f s with model %s.",
             len(decoded),
             time.perf_counter() - started,
             model.version,
+            extra={f"seconds_{stage}": round(value, 4) for stage, value in seconds.items()},
         )
 
     async def _fail(self, job: Job, error: str, retry: bool) -> None:

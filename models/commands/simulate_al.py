@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "simulate-al.json").write_text(json.dumps(report, indent=2))
     plot_learning_curves(report["summary"], args.out / "learning-curves.png", f"{args.label_set}: active learning")
-    if "all_labels_macro_f1" in report["summary"]:
-        print(f"all labels ({report['summary']['pool_size']:.0f} cells): macro F1 {report['summary']['all_labels_macro_f1']:.3f}")
+    summary = report["summary"]
+    if "all_labels_macro_f1" in summary:
+        print(f"all labels ({summary['pool_size']:.0f} cells): macro F1 {summary['all_labels_macro_f1']:.3f}")
     for strategy, s in report["summary"]["strategies"].items():
         fit = s["power_law"]
         line = f"{strategy:<12} macro F1 {s['macro_f1_mean'][0]:.3f} → {s['macro_f1_mean'][-1]:.3f}"
