@@ -21,6 +21,8 @@ if [[ "$(cat .venv/.hemosight-stamp 2>/dev/null)" != "$py_stamp" ]]; then
   echo "== installing Python packages"
   .venv/bin/pip install --quiet --upgrade pip
   .venv/bin/pip install --quiet -e ".[dev]"
+  # OpenVINO's converter and NNCF send anonymous usage data by default; a lab tool must not. Vendor's opt-out:
+  .venv/bin/opt_in_out --opt_out >/dev/null 2>&1 || echo "note: could not opt out of OpenVINO telemetry" >&2
   echo "$py_stamp" > .venv/.hemosight-stamp
 fi
 
