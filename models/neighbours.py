@@ -64,8 +64,10 @@ class NeighbourIndex:
     quality. `ef_construction` is 160, not FAISS's 40, because the graph grows by many `add`
     calls: on PBC-derived embeddings (60k cells added 8,192 at a time) 40 left recall@10 stuck at
     0.90 whatever `ef_search`, 160 gave 0.9997 for 2.3x the build time (0.997 at 300k); one `add`
-    of everything reaches 0.9997 with 40. Grown by adds to 1M, even 160 gives only 0.81: a set
-    grown that far must be rebuilt by one `add` until that is fixed (benchmarks/RESULTS.md).
+    of everything reaches 0.9997 with 40. Grown by adds to 1M, even 160 gave only 0.81, so the graph
+    is rebuilt by one `add` of every cell whenever the set has grown `rebuild_factor` (2) times
+    since the last build: at most half of the graph is ever made by incremental adds, and the
+    rebuilds cost at most as much again as one build of the final set (benchmarks/RESULTS.md).
     `ef_search` (candidates kept per query) sets latency against recall
     and can be changed at any time; 256 gave recall@10 0.967 at p50 0.9 ms / p99 3.8 ms among
     1M cells (one `add`, ef_construction 40; 192 was the fastest setting reaching 0.95), most
@@ -82,6 +84,7 @@ class NeighbourIndex:
         ef_search: int = 256,
         storage: Storage = "flat",
         k: int = 10,
+        rebuild_factor: float = 2.0,
     ) -> None:
         self.threshold = threshold
         self.m = m
@@ -89,6 +92,8 @@ class NeighbourIndex:
         self.ef_search = ef_search
         self.storage = storage
         self.k = k
+        self.rebuild_factor = rebuild_factor
+        self.built_size_ = 0  # cells in the graph when it was last built by one `add`
         self.dim_: int | None = None
         self.graph_: Any = None  # faiss.IndexHNSW once the set reached `threshold`
         self._chunks: list[np.ndarray] = []  # exact mode: embeddings as added, joined on the next search
@@ -112,6 +117,7 @@ class NeighbourIndex:
             "ef_search": self.ef_search,
             "storage": self.storage,
             "k": self.k,
+            "rebuild_factor": self.rebuild_factor,
         }
 
     def add(self, embeddings: np.ndarray) -> NeighbourIndex:
@@ -120,12 +126,12 @@ class NeighbourIndex:
         if x.ndim != 2 or (self.dim_ is not None and x.shape[1] != self.dim_):
             raise ValueError(f"Expected embeddings of shape (n, {self.dim_ or 'dim'}), got {x.shape}.")
         self.dim_ = x.shape[1]
-        if self.graph_ is not None:
+        if self.graph_ is not None and len(self) + len(x) < self.rebuild_factor * self.built_size_:
             self.graph_.add(x)
+        elif self.graph_ is not None:
+            self._build(np.concatenate([self.graph_.reconstruct_n(0, len(self)), x]))
         elif len(self) + len(x) >= self.threshold:
-            everything = np.concatenate([*self._chunks, x]) if self._chunks else x
-            self.graph_ = self._new_graph(everything)
-            self.graph_.add(everything)
+            self._build(np.concatenate([*self._chunks, x]) if self._chunks else x)
             self._chunks, self._exact = [], None
         else:
             self._chunks.append(x.copy())
@@ -146,6 +152,12 @@ class NeighbourIndex:
         squared, idx = self.graph_.search(q, k)
         return np.sqrt(np.maximum(squared, 0.0)), idx.astype(np.int64)
 
+    def _build(self, everything: np.ndarray) -> None:
+        """A new graph from every cell in one `add`: the quality incremental adds cannot keep at scale."""
+        graph = self._new_graph(everything)
+        graph.add(everything)
+        self.graph_, self.built_size_ = graph, len(everything)
+
     def _new_graph(self, first: np.ndarray) -> Any:
         import faiss
 
@@ -165,6 +177,7 @@ class NeighbourIndex:
             import faiss
 
             arrays["graph"] = faiss.serialize_index(self.graph_)
+            arrays["built_size"] = np.asarray(self.built_size_)
         else:
             arrays["embeddings"] = (
                 np.concatenate(self._chunks) if self._chunks else np.zeros((0, self.dim_ or 0), np.float32)
@@ -182,6 +195,7 @@ class NeighbourIndex:
 
             index.graph_ = faiss.deserialize_index(arrays["graph"])
             index.dim_ = int(index.graph_.d)
+            index.built_size_ = int(arrays["built_size"]) if "built_size" in arrays.files else len(index)
         elif len(arrays["embeddings"]):
             index.add(arrays["embeddings"])
         return index

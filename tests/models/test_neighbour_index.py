@@ -74,6 +74,24 @@ def test_incremental_adds_cross_the_threshold_and_keep_insertion_order() -> None
     )
 
 
+def test_the_graph_is_rebuilt_in_one_add_each_time_the_set_has_doubled(tmp_path: Path) -> None:
+    refs = cells(5000)
+    index = NeighbourIndex(threshold=500)
+    built = []
+    for start in range(0, len(refs), 250):
+        index.add(refs[start : start + 250])
+        built.append(index.built_size_)
+    # first graph at 500 cells, then rebuilt at 1,000, 2,000 and 4,000; adds in between extend it
+    assert sorted(set(built) - {0}) == [500, 1000, 2000, 4000]
+    assert len(index) == 5000 and index.graph_.ntotal == 5000
+    _, found = index.kneighbors(refs[::101], 1)
+    np.testing.assert_array_equal(found[:, 0], np.arange(0, len(refs), 101))  # rows survive the rebuilds
+    again = NeighbourIndex.load(index.save(tmp_path / "index.npz"))
+    assert again.built_size_ == 4000
+    again.add(cells(3000, seed=3))  # 8,000 cells: twice the last build
+    assert again.built_size_ == 8000
+
+
 @pytest.mark.parametrize("size", [400, 1500])
 def test_save_and_load_give_identical_results_and_adds_keep_working(size: int, tmp_path: Path) -> None:
     refs, queries = cells(size + 600), cells(100, seed=1)
