@@ -10,11 +10,6 @@ GET /images/{id} every 10 ms until the result is there; repeated for every sampl
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,24 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from backend.accounts import create_user
-from backend.store.sqlite import SQLiteStore
-from benchmarks.pipeline import REPO, append_results, benchmark_bundle, distinct_images, machine, percentile
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def add_user(data_dir: Path) -> None:
-    store = SQLiteStore(data_dir)
-    await store.open()
-    try:
-        await create_user(store, "bench", "benchmark-password", "pathologist")
-    finally:
-        await store.close()
+from benchmarks.pipeline import append_results, benchmark_bundle, distinct_images, machine, percentile, serve_session
 
 
 def upload_and_wait(client: httpx.Client, project: str, name: str, data: bytes, timeout: float = 120) -> float:
@@ -65,46 +43,11 @@ def main() -> int:
     args = parser.parse_args()
     bundle = benchmark_bundle(args.model, Path(tempfile.gettempdir()))
     data_dir = Path(tempfile.mkdtemp(prefix="hemosight-latency-")) / "data"
-    asyncio.run(add_user(data_dir))
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    serve = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "models.cli",
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-            "--model",
-            str(bundle),
-        ],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     images = distinct_images(args.samples + 1)
-    try:
-        base = f"http://127.0.0.1:{port}/api/v1"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        token = httpx.post(f"{base}/auth/login", data={"username": "bench", "password": "benchmark-password"})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-            project = client.post("/projects", json={"name": "latency"}).json()["id"]
-            warm_up = upload_and_wait(client, project, *images[0], timeout=300)  # includes the worker loading the model
-            latencies = [upload_and_wait(client, project, name, data) for name, data in images[1:]]
-    finally:
-        serve.send_signal(signal.SIGINT)
-        serve.wait(60)
+    with serve_session(bundle, data_dir) as (client, _):
+        project = client.post("/projects", json={"name": "latency"}).json()["id"]
+        warm_up = upload_and_wait(client, project, *images[0], timeout=300)  # includes the worker loading the model
+        latencies = [upload_and_wait(client, project, name, data) for name, data in images[1:]]
     lines = [
         f"Machine: {machine()}. Model: {bundle.name}. {len(latencies)} sequential single-image uploads "
         f"(first upload, {warm_up:.1f} s including model load, not counted).",

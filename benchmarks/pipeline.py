@@ -12,16 +12,22 @@ import io
 import os
 import platform
 import shlex
+import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import numpy as np
 from PIL import Image as PILImage
 
+from backend.accounts import create_user
 from backend.model_registry import register_bundle
 from backend.store.base import Image, Project
 from backend.store.sqlite import SQLiteStore
@@ -162,3 +168,56 @@ def append_results(title: str, command: list[str], lines: list[str]) -> None:
             handle.write("# Pipeline benchmarks\n\nAppended by the scripts in benchmarks/; newest last.\n")
         handle.writelines(text)
     print("".join(text))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def add_user(data_dir: Path) -> None:
+    store = SQLiteStore(data_dir)
+    await store.open()
+    try:
+        await create_user(store, "bench", "benchmark-password", "pathologist")
+    finally:
+        await store.close()
+
+
+@contextmanager
+def serve_session(
+    bundle: Path, data_dir: Path, *serve_args: str, log: Path | None = None, timeout: float = 60
+) -> Iterator[tuple[httpx.Client, subprocess.Popen[bytes]]]:
+    """`hemosight serve` on a fresh data folder, and an HTTP client signed in as a pathologist.
+
+    The server's output goes to `log` (JSON lines) or nowhere; it is stopped with SIGINT on exit.
+    """
+    asyncio.run(add_user(data_dir))
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", "HEMOSIGHT_LOG_FORMAT": "json"}
+    command = [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    output = log.open("wb") if log else subprocess.DEVNULL
+    try:
+        serve = subprocess.Popen(
+            [*command, "--model", str(bundle), *serve_args], env=env, cwd=REPO, stdout=output, stderr=subprocess.STDOUT
+        )
+    finally:
+        if log:
+            output.close()  # type: ignore[union-attr]
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        token = httpx.post(f"{base}/auth/login", data={"username": "bench", "password": "benchmark-password"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=timeout) as client:
+            yield client, serve
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(60)

@@ -18,11 +18,7 @@ peak resident memory of each worker process.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.latency import add_user, free_port
-from benchmarks.pipeline import REPO, append_results, benchmark_bundle, distinct_images, machine
+from benchmarks.pipeline import REPO, append_results, benchmark_bundle, distinct_images, machine, serve_session
 
 UPLOAD_CHUNK = 10
 
@@ -48,40 +43,19 @@ def worker_peak_rss_mb(serve_pid: int) -> list[float]:
 
 def run(workers: int, images: list[tuple[str, bytes]], bundle: Path) -> dict[str, object]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"hemosight-upload-{workers}-")) / "data"
-    asyncio.run(add_user(data_dir))
-    port = free_port()
     log_path = data_dir.parent / "serve.log"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", "HEMOSIGHT_LOG_FORMAT": "json"}
-    command = [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    command += ["--model", str(bundle), "--workers", str(workers)]
-    with log_path.open("wb") as log:
-        serve = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}/api/v1"
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        token = httpx.post(f"{base}/auth/login", data={"username": "bench", "password": "benchmark-password"})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-            warm = client.post("/projects", json={"name": "warm-up"}).json()["id"]
-            upload(client, warm, images[:1])
-            wait_done(client, warm, 1, timeout=600)
-            offset = log_path.stat().st_size
-            project = client.post("/projects", json={"name": f"slide-{workers}"}).json()["id"]
-            started = time.perf_counter()
-            upload(client, project, images[1:])
-            uploaded = time.perf_counter() - started
-            wait_done(client, project, len(images) - 1, timeout=1200)
-            elapsed = time.perf_counter() - started
+    with serve_session(bundle, data_dir, "--workers", str(workers), log=log_path, timeout=120) as (client, serve):
+        warm = client.post("/projects", json={"name": "warm-up"}).json()["id"]
+        upload(client, warm, images[:1])
+        wait_done(client, warm, 1, timeout=600)
+        offset = log_path.stat().st_size
+        project = client.post("/projects", json={"name": f"slide-{workers}"}).json()["id"]
+        started = time.perf_counter()
+        upload(client, project, images[1:])
+        uploaded = time.perf_counter() - started
+        wait_done(client, project, len(images) - 1, timeout=1200)
+        elapsed = time.perf_counter() - started
         rss = worker_peak_rss_mb(serve.pid)
-    finally:
-        serve.send_signal(signal.SIGINT)
-        serve.wait(60)
     return {
         "workers": workers,
         "images": len(images) - 1,

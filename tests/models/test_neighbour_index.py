@@ -170,7 +170,6 @@ def test_bundle_below_the_threshold_has_no_graph_and_searches_exactly(tmp_path: 
         np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.skipif(not DEFAULT_BUNDLE.exists(), reason="the shipped default model is not built")
 def test_shipped_bundle_without_the_member_gives_the_same_neighbours() -> None:
     bundle = ModelBundle.load(DEFAULT_BUNDLE)
     assert bundle.neighbour_index is None

@@ -14,9 +14,6 @@ import pytest
 from models.bundle import BundleError, ModelBundle, read_manifest
 from models.runtime import RUNTIME_MEMBERS, cosine_summary
 
-pytest.importorskip("openvino")
-pytest.importorskip("nncf")
-
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
