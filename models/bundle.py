@@ -203,7 +203,9 @@ class ModelBundle:
 
     def _landscape(self) -> Landscape:
         if not hasattr(self, "_map"):
-            self._map = Landscape.from_map(self.references.embeddings, self.references.coordinates)
+            self._map = Landscape.from_map(
+                self.references.embeddings, self.references.coordinates, search=self._neighbours()
+            )
         return self._map
 
     @property

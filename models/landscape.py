@@ -7,9 +7,14 @@ without moving the reference points, like `TSNEEmbedding.transform`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
+
+
+class NeighbourSearch(Protocol):
+    def kneighbors(self, queries: np.ndarray, k: int | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass
@@ -18,6 +23,8 @@ class Landscape:
     n_iter: int = 1000
     random_state: int = 0
     n_jobs: int = 1
+    #: neighbour search over the references, shared with the bundle's index when it has one
+    _search: NeighbourSearch | None = field(default=None, init=False, repr=False, compare=False)
 
     def fit(self, embeddings: np.ndarray) -> Landscape:
         import openTSNE
@@ -37,12 +44,19 @@ class Landscape:
         return self
 
     @classmethod
-    def from_map(cls, references: np.ndarray, coordinates: np.ndarray, **params: float) -> Landscape:
-        """Rebuild a fitted landscape from stored reference embeddings and their map coordinates."""
+    def from_map(
+        cls, references: np.ndarray, coordinates: np.ndarray, search: NeighbourSearch | None = None, **params: float
+    ) -> Landscape:
+        """Rebuild a fitted landscape from stored reference embeddings and their map coordinates.
+
+        `search`: a neighbour search already built over `references` (the bundle's index), so the
+        landscape does not hold a second copy; by default an exact one is built on first use.
+        """
         landscape = cls(**params)  # type: ignore[arg-type]
         landscape.references_ = np.asarray(references, np.float32)
         landscape.coordinates_ = np.asarray(coordinates, np.float32)
         landscape._embedding = None
+        landscape._search = search
         return landscape
 
     def transform(self, queries: np.ndarray, n_iter: int = 0, k: int = 10, **settings: float | str) -> np.ndarray:
@@ -64,7 +78,7 @@ class Landscape:
 
     def _query_affinities(self) -> QueryAffinities:
         if getattr(self, "_affinities", None) is None:
-            self._affinities = QueryAffinities(self.references_)
+            self._affinities = QueryAffinities(self.references_, self._search)
         return self._affinities
 
     def _tsne_embedding(self):  # type: ignore[no-untyped-def]
@@ -90,7 +104,7 @@ class QueryAffinities:
     affinities openTSNE would.
     """
 
-    def __init__(self, references: np.ndarray) -> None:
+    def __init__(self, references: np.ndarray, search: NeighbourSearch | None = None) -> None:
         import scipy.sparse
 
         from models.neighbours import Neighbours
@@ -99,7 +113,7 @@ class QueryAffinities:
         self.P = scipy.sparse.csr_matrix((len(references), len(references)), dtype=np.float64)
         self.verbose = False
         self.n_samples = len(references)
-        self.search = Neighbours().fit(references)
+        self.search: NeighbourSearch = search if search is not None else Neighbours().fit(references)
 
     def to_new(
         self, data: np.ndarray, perplexity: float = 5, return_distances: bool = False, k_neighbors: int | str = "auto"
