@@ -12,6 +12,9 @@ export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
+/** The project most tests open: "Case 7", owned by the signed-in user. */
+export const caseProject = { id: "p1", name: "Case 7", owner_id: "u1", members: [], created_at: "" };
+
 export function fakeBackend() {
   const routes: Route[] = [];
   const calls: { method: string; path: string; body?: string }[] = [];

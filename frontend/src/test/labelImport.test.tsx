@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api/errors";
 import { importLabels } from "../api/labelImport";
-import { admin, fakeBackend, json, signedIn } from "./fakeBackend";
+import { admin, caseProject, fakeBackend, json, signedIn } from "./fakeBackend";
 import { renderApp } from "./renderApp";
 
 vi.mock("../components/VegaChart", () => ({
@@ -164,13 +164,7 @@ describe("labelling queue without a classifier", () => {
       uploaded_at: "2026-11-23T10:00:00Z",
       job_id: "j",
     });
-    api.on("GET", "/projects/p1", () => ({
-      id: "p1",
-      name: "Case 7",
-      owner_id: "u1",
-      members: [],
-      created_at: "",
-    }));
+    api.on("GET", "/projects/p1", () => caseProject);
     api.on("GET", "/model-versions", () => []);
     api.on("GET", "/projects/p1/images", () => [image("a"), image("b")]);
     api.on("GET", "/images/([^/]+)", (_r, match) => ({ ...image(match[1]), project_id: "p1", result: null }));
@@ -257,13 +251,7 @@ describe("labelling queue without a classifier", () => {
 
   it("asks for a fresh batch when 'Load queue' is pressed again with the same settings", async () => {
     const api = fakeBackend();
-    api.on("GET", "/projects/p1", () => ({
-      id: "p1",
-      name: "Case 7",
-      owner_id: "u1",
-      members: [],
-      created_at: "",
-    }));
+    api.on("GET", "/projects/p1", () => caseProject);
     api.on("GET", "/model-versions", () => []);
     api.on("GET", "/projects/p1/images", () => []);
     api.on("GET", "/label-sets", () => [labelSet("reactive")]);

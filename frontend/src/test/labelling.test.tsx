@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { LabelEvent } from "../api/types";
-import { fakeBackend, json, signedIn } from "./fakeBackend";
+import { caseProject, fakeBackend, json, signedIn } from "./fakeBackend";
 import { renderApp } from "./renderApp";
 
 vi.mock("../components/VegaChart", () => ({
@@ -108,13 +108,7 @@ describe("corrections on the cell page", () => {
       undone_by: null,
     };
     let history: LabelEvent[] = [];
-    api.on("GET", "/projects/p1", () => ({
-      id: "p1",
-      name: "Case 7",
-      owner_id: "u1",
-      members: [],
-      created_at: "",
-    }));
+    api.on("GET", "/projects/p1", () => caseProject);
     api.on("GET", "/projects/p1/images", () => []);
     api.on("GET", "/images/a/neighbours", () => []);
     api.on("GET", "/images/a", () => ({
