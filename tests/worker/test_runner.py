@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from backend.model_registry import register_bundle
 from backend.settings import Settings
 from backend.store.base import Image, Project, Store
 from backend.store.sqlite import SQLiteStore
+from models.bundle import CellAnalysis, ModelBundle
 from worker.runner import Worker, WorkerConfig
 
 pytestmark = pytest.mark.anyio
@@ -107,6 +110,27 @@ async def test_a_dead_workers_jobs_are_taken_over(store: SQLiteStore, originals:
         assert job is not None and job.status == "done" and job.attempts == 2
 
 
+def slow_bundle_loader(seconds_per_batch: float) -> Callable[[Path], ModelBundle]:
+    """Load the real bundle, but make each batch take at least `seconds_per_batch`.
+
+    How long a batch takes depends on the machine (a fast CI runner classified 30 cells in
+    0.15 s); the lease test needs batches that outlast the lease everywhere, as on a slow CPU.
+    """
+
+    def load(path: Path) -> ModelBundle:
+        bundle = ModelBundle.load(path)
+        analyse = bundle.analyse
+
+        def slow_analyse(images: Sequence[np.ndarray], k: int = 10, landscape: bool = True) -> list[CellAnalysis]:
+            time.sleep(seconds_per_batch)
+            return analyse(images, k, landscape)
+
+        bundle.analyse = slow_analyse  # type: ignore[method-assign]
+        return bundle
+
+    return load
+
+
 async def test_heartbeat_keeps_a_slow_batch_and_parallel_workers_share_the_work(
     settings: Settings, store: SQLiteStore, originals: list[Path], bundle_path: Path
 ) -> None:
@@ -115,14 +139,16 @@ async def test_heartbeat_keeps_a_slow_batch_and_parallel_workers_share_the_work(
     others = [SQLiteStore(settings.resolved_data_dir) for _ in range(2)]
     for other in others:
         await other.open()
+    lease = 0.15
     try:
-        # Leases far shorter than a batch takes: only the heartbeat keeps them.
-        workers = [Worker(s, WorkerConfig(batch_size=8, lease_seconds=0.15)) for s in others]
+        # Every batch takes three leases: only the heartbeat keeps the jobs with their worker.
+        workers = [
+            Worker(s, WorkerConfig(batch_size=8, lease_seconds=lease), load_bundle=slow_bundle_loader(3 * lease))
+            for s in others
+        ]
         for worker in workers:  # load the models first so that both compete for the jobs
             await worker.refresh_model()
-        started = time.monotonic()
         await asyncio.gather(*(w.run_until_idle() for w in workers))
-        assert time.monotonic() - started > 0.15
     finally:
         for other in others:
             await other.close()
