@@ -34,6 +34,10 @@ class TrainConfig:
     objective: str = "ssl"
     label_weight: float = 1.0
     weights: str | None = None
+    #: A previous run's encoder weights file to go on from (a second round, e.g. at a higher
+    #: resolution). Unlike `weights` (someone else's pretrained model), batch normalisation
+    #: stays trainable: these statistics came from our own cells.
+    continue_from: str | None = None
     seed: int = 0
     mixed_precision: bool = False
 
@@ -79,6 +83,8 @@ def train_encoder(
     steps_per_epoch = n // config.batch_images
     total_steps = steps_per_epoch * config.epochs
     model = build_encoder(config.input_size, config.weights)
+    if config.continue_from is not None:
+        model.load_weights(config.continue_from)
     augmenter = build_augmenter(config.input_size, seed=config.seed)
     schedule = WarmupCosine(config.learning_rate, config.warmup_steps, total_steps)
     optimizer = keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-7)

@@ -6,6 +6,8 @@ held-out macro F1 and writes the bundle. The held-out split (20 %, stratified by
 cell type, seed 0) is never seen by either phase's training.
 
     python scripts/train_default.py encoder --run runs/default --objective ssl+labels --minutes 80
+    python scripts/train_default.py encoder --run runs/default-128 --input-size 128 --epochs 6 \
+        --learning-rate 5e-4 --warmup-steps 100 --continue-from runs/default/encoder.weights.h5
     python scripts/train_default.py bundle --run runs/default --out models/default/hemosight-default.hsb
 """
 
@@ -35,6 +37,8 @@ def main() -> None:
     parser.add_argument("--batch-images", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--minutes", type=float, default=None)
+    parser.add_argument("--warmup-steps", type=int, default=300)
+    parser.add_argument("--continue-from", default=None, help="a previous run's encoder.weights.h5 (second round)")
     parser.add_argument("--out", type=Path, default=Path("models/default/hemosight-default.hsb"))
     args = parser.parse_args()
 
@@ -56,8 +60,9 @@ def main() -> None:
             epochs=args.epochs,
             batch_images=args.batch_images,
             learning_rate=args.learning_rate,
-            warmup_steps=300,
+            warmup_steps=args.warmup_steps,
             objective=args.objective,
+            continue_from=args.continue_from,
         )
         model = train_encoder(
             np.asarray(images[train_rows]),

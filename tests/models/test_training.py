@@ -34,6 +34,28 @@ def test_training_stops_on_time_limit_and_resumes(tiny_images: np.ndarray, tmp_p
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-4)
 
 
+def test_a_second_round_starts_from_the_first_rounds_weights_at_another_resolution(
+    tiny_images: np.ndarray, tmp_path: Path
+) -> None:
+    first = train_encoder(
+        tiny_images, TrainConfig(input_size=32, epochs=1, batch_images=8), tmp_path / "a", progress=False
+    )
+    weights = tmp_path / "first.weights.h5"
+    first.save_weights(weights)
+    larger = np.stack([Preprocessing(input_size=48).prepare(im) for im in tiny_images])
+    config = TrainConfig(input_size=48, epochs=1, batch_images=8, learning_rate=0.0, continue_from=str(weights))
+    second = train_encoder(larger, config, tmp_path / "b", progress=False)
+    # Learning rate 0: the second round starts from, and keeps, the first round's trainable weights ...
+    for before, after in zip(first.trainable_weights, second.trainable_weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(before), np.asarray(after))
+    # ... while batch normalisation stays trainable: its statistics follow the new resolution.
+    moved = [
+        not np.array_equal(np.asarray(before), np.asarray(after))
+        for before, after in zip(first.non_trainable_weights, second.non_trainable_weights, strict=True)
+    ]
+    assert moved and any(moved)
+
+
 def test_label_aware_objective_needs_labels(tiny_images: np.ndarray, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs labels"):
         train_encoder(tiny_images, TrainConfig(input_size=32, objective="ssl+labels"), tmp_path, progress=False)
