@@ -19,15 +19,20 @@ LABEL org.opencontainers.image.title="hemosight" \
       org.opencontainers.image.description="HemoSight backend and CPU worker" \
       org.opencontainers.image.licenses="Apache-2.0"
 RUN groupadd --system --gid 10001 hemosight \
-    && useradd --system --uid 10001 --gid hemosight --home-dir /var/lib/hemosight --create-home hemosight
+    && useradd --system --uid 10001 --gid hemosight --home-dir /home/hemosight --create-home hemosight \
+    && mkdir -p /var/lib/hemosight && chown hemosight:hemosight /var/lib/hemosight
 COPY --from=build /opt/hemosight /opt/hemosight
 ENV PATH=/opt/hemosight/bin:$PATH \
+    HOME=/home/hemosight \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     TF_CPP_MIN_LOG_LEVEL=2 \
     HEMOSIGHT_DATA_DIR=/var/lib/hemosight \
     HEMOSIGHT_LOG_FORMAT=json
 USER 10001:10001
+# OpenVINO/NNCF send usage telemetry unless told not to: decline once, in the image (the
+# consent file lives in $HOME, outside the data volume, and is only read at run time).
+RUN opt_in_out --opt_out
 WORKDIR /var/lib/hemosight
 VOLUME ["/var/lib/hemosight"]
 EXPOSE 8000 9100
