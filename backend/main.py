@@ -34,6 +34,7 @@ from backend.api.routes import (
 from backend.bundles import BundleCache
 from backend.limits import RequestSizeLimit
 from backend.settings import Settings
+from backend.sign_in_throttle import SignInThrottle
 from backend.store import open_store
 from backend.store.base import Store
 from backend.thumbnails import ThumbnailCache
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.bundles = BundleCache()
     app.state.thumbnails = ThumbnailCache()
+    app.state.sign_in_throttle = SignInThrottle(settings.sign_in_max_failures, settings.sign_in_window_minutes * 60)
 
     api = APIRouter(prefix=API_PREFIX)
     routes = (health, auth, users, projects, images, jobs, references, model_versions, label_sets, labels, rescore)

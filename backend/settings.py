@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     #: Signs bearer tokens. Generated and kept in `data_dir/secret_key` when not given; never commit it.
     secret_key: str | None = None
     token_expire_minutes: int = 12 * 60
+    #: Wrong passwords allowed per account and client address within the window before sign-in pauses.
+    sign_in_max_failures: int = 5
+    sign_in_window_minutes: float = 15.0
 
     max_upload_bytes: int = 20 * 1024 * 1024
     max_files_per_request: int = 500

@@ -5,26 +5,40 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from backend.api.convert import user_public
 from backend.api.deps import CurrentUser, SettingsDep, StoreDep
 from backend.schemas import TokenPublic, UserPublic
 from backend.security import create_access_token, verify_password
+from backend.sign_in_throttle import SignInThrottle
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login", response_model=TokenPublic)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], store: StoreDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, store: StoreDep, settings: SettingsDep
 ) -> TokenPublic:
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(form.username, address)
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Too many wrong passwords for this account. Try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+            "or ask an administrator to reset the password.",
+            headers={"Retry-After": str(wait)},
+        )
     user = await store.get_user_by_username(form.username)
     # argon2 is deliberately slow: run it off the event loop so other requests are not held up.
     valid = await asyncio.to_thread(verify_password, form.password, user.password_hash if user else None)
     if not valid or user is None:
+        throttle.failed(form.username, address)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong username or password.")
+    throttle.succeeded(form.username, address)
     token = create_access_token(user.id, settings.token_secret(), settings.token_expire_minutes * 60)
     return TokenPublic(access_token=token, user=user_public(user))
 

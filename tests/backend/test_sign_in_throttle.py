@@ -1,0 +1,67 @@
+"""Failed sign-ins pause an account for a while; the window and reset rules of the throttle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi.testclient import TestClient
+
+from backend.sign_in_throttle import SignInThrottle
+
+if TYPE_CHECKING:
+    from tests.backend.conftest import Api
+
+LOGIN = "/api/v1/auth/login"
+
+
+def sign_in(client: TestClient, password: str, username: str = "alice") -> tuple[int, dict, dict]:
+    response = client.post(LOGIN, data={"username": username, "password": password})
+    return response.status_code, response.json(), dict(response.headers)
+
+
+def test_the_sixth_attempt_after_five_wrong_passwords_is_refused_even_with_the_right_one(
+    client: TestClient, alice: Api
+) -> None:
+    for _ in range(5):
+        assert sign_in(client, "guess")[0] == 401
+    status, body, headers = sign_in(client, "correct horse")
+    assert status == 429
+    assert body["detail"].startswith("Too many wrong passwords for this account. Try again in 15 minutes")
+    assert 890 <= int(headers["retry-after"]) <= 900
+    # Another account from the same address is not affected.
+    assert sign_in(client, "guess", username="nobody")[0] == 401
+
+
+def test_a_successful_sign_in_clears_the_count(client: TestClient, alice: Api) -> None:
+    for _ in range(4):
+        assert sign_in(client, "guess")[0] == 401
+    assert sign_in(client, "correct horse")[0] == 200
+    for _ in range(4):
+        assert sign_in(client, "guess")[0] == 401
+    assert sign_in(client, "correct horse")[0] == 200
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_failures_leave_the_window_one_by_one() -> None:
+    clock = Clock()
+    throttle = SignInThrottle(max_failures=3, window_seconds=60, clock=clock)
+    for _ in range(3):
+        assert throttle.retry_after("Alice", "10.0.0.1") is None
+        throttle.failed("alice ", "10.0.0.1")  # one account however it is typed
+        clock.now += 10
+    assert throttle.retry_after("ALICE", "10.0.0.1") == 30  # the first failure leaves at t = 60
+    assert throttle.retry_after("alice", "10.0.0.2") is None  # another address is not paused
+    clock.now += 30
+    assert throttle.retry_after("alice", "10.0.0.1") is None
+    throttle.failed("alice", "10.0.0.1")  # paused again until the second failure leaves
+    assert throttle.retry_after("alice", "10.0.0.1") == 10
+    clock.now += 100
+    assert throttle.retry_after("alice", "10.0.0.1") is None
+    assert throttle._failures == {}  # nothing kept for accounts that calmed down
