@@ -275,6 +275,38 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await page.mouse.dblclick(centre.x, centre.y);
   });
 
+  it("reaches the landscape's cells from the keyboard", async () => {
+    await page.goto(`${projectUrl}/landscape`);
+    await page.locator(".landscape canvas").waitFor();
+    await page.getByRole("button", { name: "Reset view" }).focus();
+    await page.keyboard.press("Tab");
+    const map = page.getByRole("application", { name: /Landscape map/ });
+    assert.ok(await map.evaluate((element) => element === document.activeElement), "Tab reaches the map");
+    const announcement = page.getByTestId("landscape-announcement");
+
+    await page.keyboard.press("ArrowRight");
+    await announcement.filter({ hasText: /^Cell 1 of \d+ from the left: .+, confidence \d+ %/ }).waitFor();
+    const total = Number((await announcement.textContent()).match(/of (\d+)/)[1]);
+    assert.ok(total >= 30, `the map holds the project's cells (${total})`);
+    await page.keyboard.press("ArrowRight");
+    await announcement.filter({ hasText: /^Cell 2 of / }).waitFor();
+    await page.locator(".landscape-hover", { hasText: "This project's cell" }).waitFor();
+    await shot(page, "06-landscape-keyboard");
+
+    // The ring is drawn where the cell is: the mouse at its centre hovers a cell of this project.
+    const ring = await page.locator(".landscape-focus").boundingBox();
+    await page.mouse.move(ring.x + ring.width / 2, ring.y + ring.height / 2);
+    await page.locator(".landscape-hover", { hasText: "This project's cell" }).waitFor();
+    assert.equal(await page.locator(".landscape-focus").count(), 0, "the mouse takes over from the keyboard");
+
+    await map.focus();
+    await page.keyboard.press("End");
+    await announcement.filter({ hasText: new RegExp(`^Cell ${total} of ${total} `) }).waitFor();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/cells\/[^/]+$/);
+    await page.getByText("Model version").waitFor();
+  });
+
   it("shows and exports the differential count", async () => {
     await page.getByRole("link", { name: "Differential count" }).click();
     const table = page.getByTestId("differential-table");

@@ -1,9 +1,9 @@
-import { useCallback, useMemo, useState } from "react";
+import { type KeyboardEvent, useCallback, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import type { View } from "vega";
 import { useLandscape } from "../api/queries";
 import { landscapeSpec } from "../charts/specs";
-import { formatPercent } from "../classes";
+import { className, formatPercent } from "../classes";
 import { AuthImage } from "../components/AuthImage";
 import { ClassLabel } from "../components/CellBadges";
 import { ErrorAlert, Loading } from "../components/ErrorAlert";
@@ -17,6 +17,41 @@ type Point = {
   confidence?: number | null;
 };
 type Hover = { point: Point; x: number; y: number };
+type CellPoint = { image_id: string; x: number; y: number; label: string; confidence: number };
+
+/** Where a cell is drawn now (after pan and zoom), in pixels from the top left of `frame`. */
+function screenPosition(view: View, frame: HTMLElement, cell: CellPoint): { x: number; y: number } | null {
+  const container = view.container();
+  if (!container) return null;
+  const [originX, originY] = view.origin();
+  const offset = container.getBoundingClientRect();
+  const box = frame.getBoundingClientRect();
+  return {
+    x: offset.left - box.left + originX + view.scale("x")(cell.x),
+    y: offset.top - box.top + originY + view.scale("y")(cell.y),
+  };
+}
+
+/** Keys that step through the project's cells on the map (left to right) for keyboard users. */
+function stepFor(key: string, current: number | null, count: number): number | null | undefined {
+  if (count === 0) return undefined;
+  switch (key) {
+    case "ArrowRight":
+    case "ArrowDown":
+      return current === null ? 0 : Math.min(current + 1, count - 1);
+    case "ArrowLeft":
+    case "ArrowUp":
+      return current === null ? 0 : Math.max(current - 1, 0);
+    case "Home":
+      return 0;
+    case "End":
+      return count - 1;
+    case "Escape":
+      return null;
+    default:
+      return undefined;
+  }
+}
 
 function pointOf(item: unknown): Point | null {
   const datum = (item as { datum?: Point } | null)?.datum;
@@ -55,11 +90,44 @@ export function LandscapePage() {
   const navigate = useNavigate();
   const [hover, setHover] = useState<Hover | null>(null);
   const [resets, setResets] = useState(0);
+  const [focused, setFocused] = useState<number | null>(null);
+  const viewRef = useRef<View | null>(null);
+  const frameRef = useRef<HTMLDivElement>(null);
   const spec = useMemo(() => (landscape.data ? landscapeSpec(landscape.data) : null), [landscape.data]);
+  const leftToRight = useMemo(
+    () => [...(landscape.data?.cells ?? [])].sort((a, b) => a.x - b.x || a.y - b.y),
+    [landscape.data],
+  );
+
+  const focusCell = useCallback(
+    (index: number | null) => {
+      setFocused(index);
+      const view = viewRef.current;
+      const frame = frameRef.current;
+      const cell = index === null ? undefined : leftToRight[index];
+      const at = cell && view && frame ? screenPosition(view, frame, cell) : null;
+      setHover(cell && at ? { point: { ...cell, kind: "cell" }, ...at } : null);
+    },
+    [leftToRight],
+  );
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const cell = focused === null ? undefined : leftToRight[focused];
+    if (event.key === "Enter" && cell) {
+      navigate(`/projects/${projectId}/cells/${cell.image_id}`);
+      return;
+    }
+    const next = stepFor(event.key, focused, leftToRight.length);
+    if (next === undefined) return;
+    event.preventDefault();
+    focusCell(next);
+  };
 
   const onView = useCallback(
     (view: View) => {
+      viewRef.current = view;
       view.addEventListener("mousemove", (event, item) => {
+        setFocused(null);
         const point = pointOf(item);
         const mouse = event as MouseEvent;
         const box = view.container()?.getBoundingClientRect();
@@ -96,9 +164,19 @@ export function LandscapePage() {
       <p className="small text-secondary mb-2">
         t-SNE map of {data.references.length} reference cells (dots) coloured by class, with this project's{" "}
         {placed} classified cells on top (outlined diamonds). Drag to pan, scroll to zoom, double-click to
-        reset; hover a point to see the cell, click a diamond to open it.
+        reset; hover a point to see the cell, click a diamond to open it. With the keyboard: focus the map,
+        step through this project's cells with the arrow keys (left to right), Enter opens the cell.
       </p>
-      <div className="landscape card card-body p-2">
+      <div
+        ref={frameRef}
+        className="landscape card card-body p-2"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a composite widget with its own arrow-key navigation
+        tabIndex={0}
+        role="application"
+        aria-label="Landscape map: arrow keys step through this project's cells, Enter opens one"
+        onKeyDown={onKeyDown}
+        onBlur={() => focusCell(null)}
+      >
         {spec && (
           <VegaChart
             key={resets}
@@ -110,7 +188,16 @@ export function LandscapePage() {
           />
         )}
         {hover && <HoverCard hover={hover} modelVersion={data.model_version} />}
+        {focused !== null && hover && (
+          <div className="landscape-focus" style={{ left: hover.x, top: hover.y }} aria-hidden="true" />
+        )}
       </div>
+      <p className="visually-hidden" aria-live="polite" data-testid="landscape-announcement">
+        {focused !== null && leftToRight[focused]
+          ? `Cell ${focused + 1} of ${leftToRight.length} from the left: ${className(leftToRight[focused].label)}, ` +
+            `confidence ${formatPercent(leftToRight[focused].confidence)}. Enter opens it.`
+          : ""}
+      </p>
       <p className="small text-secondary mt-2">
         Model version <code>{data.model_version ?? "—"}</code>. Cells far from any reference cluster, or
         inside a cluster of another class than their predicted class, deserve a second look.
