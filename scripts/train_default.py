@@ -5,10 +5,10 @@ phase `bundle` embeds the data, fits the classifiers and the landscape, measures
 held-out macro F1 and writes the bundle. The held-out split (20 %, stratified by
 cell type, seed 0) is never seen by either phase's training.
 
-    python scripts/train_default.py encoder --run runs/default --objective ssl+labels --minutes 80
-    python scripts/train_default.py encoder --run runs/default-128 --input-size 128 --epochs 6 \
+    python -m scripts.train_default encoder --run runs/default --objective ssl+labels --minutes 80
+    python -m scripts.train_default encoder --run runs/default-128 --input-size 128 --epochs 6 \
         --learning-rate 5e-4 --warmup-steps 100 --continue-from runs/default/encoder.weights.h5
-    python scripts/train_default.py bundle --run runs/default --out models/default/hemosight-default.hsb
+    python -m scripts.train_default bundle --run runs/default --out models/default/hemosight-default.hsb
 """
 
 from __future__ import annotations

@@ -21,14 +21,18 @@ type CellPoint = { image_id: string; x: number; y: number; label: string; confid
 
 /** Where a cell is drawn now (after pan and zoom), in pixels from the top left of `frame`. */
 function screenPosition(view: View, frame: HTMLElement, cell: CellPoint): { x: number; y: number } | null {
-  const container = view.container();
-  if (!container) return null;
+  // Measured from the canvas itself (not its wrapper) and from the frame's padding box, where
+  // absolutely positioned children start: the ring lands on the diamond, not a border's width off.
+  const canvas = view.container()?.querySelector("canvas");
+  if (!canvas) return null;
+  // Vega draws at padding + origin (view.origin() leaves the padding out).
   const [originX, originY] = view.origin();
-  const offset = container.getBoundingClientRect();
+  const padding = view.padding();
+  const drawn = canvas.getBoundingClientRect();
   const box = frame.getBoundingClientRect();
   return {
-    x: offset.left - box.left + originX + view.scale("x")(cell.x),
-    y: offset.top - box.top + originY + view.scale("y")(cell.y),
+    x: drawn.left - box.left - frame.clientLeft + (padding.left ?? 0) + originX + view.scale("x")(cell.x),
+    y: drawn.top - box.top - frame.clientTop + (padding.top ?? 0) + originY + view.scale("y")(cell.y),
   };
 }
 
@@ -130,8 +134,17 @@ export function LandscapePage() {
         setFocused(null);
         const point = pointOf(item);
         const mouse = event as MouseEvent;
-        const box = view.container()?.getBoundingClientRect();
-        setHover(point && box ? { point, x: mouse.clientX - box.left, y: mouse.clientY - box.top } : null);
+        const frame = frameRef.current;
+        const box = frame?.getBoundingClientRect();
+        setHover(
+          point && frame && box
+            ? {
+                point,
+                x: mouse.clientX - box.left - frame.clientLeft,
+                y: mouse.clientY - box.top - frame.clientTop,
+              }
+            : null,
+        );
       });
       view.addEventListener("mouseout", () => setHover(null));
       view.addEventListener("click", (_event, item) => {
