@@ -285,7 +285,9 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     const announcement = page.getByTestId("landscape-announcement");
 
     await page.keyboard.press("ArrowRight");
-    await announcement.filter({ hasText: /^Cell 1 of \d+ from the left: .+, confidence \d+%\. Enter opens it/ }).waitFor();
+    await announcement
+      .filter({ hasText: /^Cell 1 of \d+ from the left: .+, confidence \d+%\. Enter opens it/ })
+      .waitFor();
     const total = Number((await announcement.textContent()).match(/of (\d+)/)[1]);
     assert.ok(total >= 30, `the map holds the project's cells (${total})`);
     await page.keyboard.press("ArrowRight");

@@ -28,11 +28,13 @@ function screenPosition(view: View, frame: HTMLElement, cell: CellPoint): { x: n
   // Vega draws at padding + origin (view.origin() leaves the padding out).
   const [originX, originY] = view.origin();
   const padding = view.padding();
+  const padLeft = typeof padding === "number" ? padding : (padding.left ?? 0);
+  const padTop = typeof padding === "number" ? padding : (padding.top ?? 0);
   const drawn = canvas.getBoundingClientRect();
   const box = frame.getBoundingClientRect();
   return {
-    x: drawn.left - box.left - frame.clientLeft + (padding.left ?? 0) + originX + view.scale("x")(cell.x),
-    y: drawn.top - box.top - frame.clientTop + (padding.top ?? 0) + originY + view.scale("y")(cell.y),
+    x: drawn.left - box.left - frame.clientLeft + padLeft + originX + view.scale("x")(cell.x),
+    y: drawn.top - box.top - frame.clientTop + padTop + originY + view.scale("y")(cell.y),
   };
 }
 
