@@ -15,6 +15,14 @@ projection folded into the coefficients. Probabilities come from Platt scaling f
 cross-validated decision values and normalised across classes, as
 `CalibratedClassifierCV(..., method="sigmoid", ensemble=False)` does (scikit-learn's
 recommended replacement for the deprecated `SVC(probability=True)`).
+
+Class balance: a support set's class frequencies are those of whoever labelled it, not of
+the lab's next slide, and calibrated probabilities inherit them, so rare classes (a
+basophil, a vacuolated cytoplasm) lose close calls to common ones. With `class_balance`
+the probabilities are divided by the support set's class frequencies raised to a power
+(0, ½ or 1) chosen on the same cross-validated decision values the calibration uses —
+the power that gives the best macro F1 there, so no labels beyond the support set are
+looked at — and renormalised.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import randomized_svd
@@ -45,6 +54,8 @@ class LabelSetClassifier:
     tol: float = 1e-3
     #: Principal components of the standardised embedding the SVM is fitted on (None: all dimensions).
     components: int | None = 256
+    #: Choose a class-frequency correction of the probabilities by cross-validated macro F1 (module docstring).
+    class_balance: bool = True
 
     def fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
         # Hundreds of small solves: one BLAS thread is many times faster than a pool fighting
@@ -79,8 +90,10 @@ class LabelSetClassifier:
             calibration = [fit_platt(scores[:, j], targets[:, j] > 0) for j in range(targets.shape[1])]
             slopes = np.array([a for a, _ in calibration])
             offsets = np.array([b for _, b in calibration])
+            balance = self._choose_balance(_calibrated(scores, slopes, offsets), labels, classes, counts)
         else:  # too few labels per class to cross-validate: an uncalibrated logistic link
             slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
+            balance = np.ones(len(classes))
         coef = weights[:, :-1] @ projection if projection is not None else weights[:, :-1]
         intercept = weights[:, -1]
         self.classes_ = [str(c) for c in classes]
@@ -90,7 +103,27 @@ class LabelSetClassifier:
         self.intercept_ = intercept
         self.calibration_slope_ = slopes.astype(np.float32)
         self.calibration_offset_ = offsets.astype(np.float32)
+        self.balance_ = balance.astype(np.float32)
         return self
+
+    def _choose_balance(
+        self, probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray, counts: np.ndarray
+    ) -> np.ndarray:
+        """Per-class multipliers frequency^-power, the power (0, ½, 1) best by cross-validated macro F1.
+
+        Ties keep the smaller power: no correction unless the support set's own folds show it helps.
+        """
+        if not self.class_balance:
+            return np.ones(len(classes))
+        frequency = counts / counts.sum()
+        best, best_score = np.ones(len(classes)), -1.0
+        for power in (0.0, 0.5, 1.0):
+            multipliers = frequency**-power
+            predicted = classes[(probabilities * multipliers).argmax(axis=1)]
+            score = f1_score(labels, predicted, average="macro", zero_division=0)
+            if score > best_score + 1e-9:
+                best, best_score = multipliers, score
+        return best / best.max()
 
     def _projection(self, xs: np.ndarray) -> np.ndarray | None:
         """Rows: the leading principal axes of the standardised support set (None: keep every dimension).
@@ -133,13 +166,12 @@ class LabelSetClassifier:
 
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         """Per-class probabilities (rows sum to 1), as scikit-learn's one-vs-rest calibration."""
-        scores = self.decision_function(embeddings)
-        sigmoid = 1.0 / (1.0 + np.exp(np.clip(self.calibration_slope_ * scores + self.calibration_offset_, -50, 50)))
-        if len(self.classes_) == 2:
-            return np.column_stack([1.0 - sigmoid[:, 0], sigmoid[:, 0]])
-        total = sigmoid.sum(axis=1, keepdims=True)
-        uniform = np.full_like(sigmoid, 1.0 / sigmoid.shape[1])
-        return np.where(total > 0, sigmoid / np.where(total > 0, total, 1.0), uniform)
+        probabilities = _calibrated(self.decision_function(embeddings), self.calibration_slope_, self.calibration_offset_)
+        balance = getattr(self, "balance_", None)  # bundles written before class balance have none
+        if balance is None or np.all(balance == 1.0):
+            return probabilities
+        weighted = probabilities * balance
+        return weighted / weighted.sum(axis=1, keepdims=True)
 
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
         return np.asarray(self.classes_)[self.predict_proba(embeddings).argmax(axis=1)]
@@ -154,6 +186,7 @@ class LabelSetClassifier:
             f"{prefix}/calibration_slope": self.calibration_slope_,
             f"{prefix}/calibration_offset": self.calibration_offset_,
             f"{prefix}/C": np.asarray(self.C),
+            f"{prefix}/balance": self.balance_,
         }
 
     @classmethod
@@ -162,7 +195,19 @@ class LabelSetClassifier:
         model.classes_ = [str(c) for c in arrays[f"{prefix}/classes"]]
         for name in ("mean", "scale", "coef", "intercept", "calibration_slope", "calibration_offset"):
             setattr(model, f"{name}_", np.asarray(arrays[f"{prefix}/{name}"], np.float32))
+        balance = arrays.get(f"{prefix}/balance")
+        model.balance_ = np.ones(len(model.classes_), np.float32) if balance is None else np.asarray(balance, np.float32)
         return model
+
+
+def _calibrated(scores: np.ndarray, slopes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Platt probabilities per one-vs-rest problem, normalised across classes (rows sum to 1)."""
+    sigmoid = 1.0 / (1.0 + np.exp(np.clip(slopes * scores + offsets, -50, 50)))
+    if sigmoid.shape[1] == 1:  # a two-class set: one problem, the second class positive
+        return np.column_stack([1.0 - sigmoid[:, 0], sigmoid[:, 0]])
+    total = sigmoid.sum(axis=1, keepdims=True)
+    uniform = np.full_like(sigmoid, 1.0 / sigmoid.shape[1])
+    return np.where(total > 0, sigmoid / np.where(total > 0, total, 1.0), uniform)
 
 
 def _squared_hinge_svm(

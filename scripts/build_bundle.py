@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.builder import assemble_bundle, stratified_reference_rows, thumbnail
+from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, thumbnail
 from models.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
 from models.data import LabelTable
 from models.encoder import build_encoder
@@ -122,6 +122,51 @@ def build_default_bundle(
     return out
 
 
+def refit_bundle_classifiers(
+    table: LabelTable, train_rows: np.ndarray, test_rows: np.ndarray, bundle_path: Path, out: Path, version: str
+) -> Path:
+    """Refit a bundle's label-set classifiers on the training split with its own encoder and re-measure them.
+
+    For a change to the classifiers alone (e.g. class balance): the encoder, its runtime
+    members, the references and the landscape stay as they are, so it takes minutes, not a
+    training round. Cells are embedded by the encoder the bundle runs (int8 when it ships
+    one), so the classifiers are fitted on the embeddings they will see in the worker.
+    """
+    from models.data import load_images
+
+    started = time.monotonic()
+    bundle = ModelBundle.load(bundle_path)
+    images = load_images(table.paths, bundle.preprocessing, cache_dir=Path(".cache"))
+    embeddings = bundle.embed_prepared(np.asarray(images))
+    in_train = np.zeros(len(table.paths), bool)
+    in_train[train_rows] = True
+    train_labels = {
+        name: [v if in_train[i] else "" for i, v in enumerate(table.label_sets[name])] for name in bundle.classifiers
+    }
+    bundle.classifiers = fit_classifiers(embeddings, train_labels)
+    held_out = held_out_scores(embeddings, table, test_rows, bundle)
+    cell_type = np.asarray(table.label_sets["cell_type"])
+    previous = bundle.version
+    bundle.version = version
+    bundle.metrics = bundle.metrics | {
+        "held_out": held_out,
+        "held_out_cv_5fold_cell_type": cross_validate(embeddings[test_rows], cell_type[test_rows], folds=5),
+        "classifiers_refitted": {"from_version": previous, "encoder_backend": bundle.backend},
+    }
+    bundle.save(out)
+    summary = {
+        "bundle": str(out),
+        "version": version,
+        "from_version": previous,
+        "held_out_cell_type_macro_f1": held_out["cell_type"]["macro_f1"],
+        "held_out_attributes_mean_macro_f1": held_out["attributes_mean_macro_f1"],
+        "held_out_cv_5fold": {k: bundle.metrics["held_out_cv_5fold_cell_type"][k] for k in ("mean", "std")},
+        "seconds": time.monotonic() - started,
+    }
+    print(json.dumps(summary, indent=2))
+    return out
+
+
 def _resize_like(image: np.ndarray, size: int) -> np.ndarray:
     from models.preprocessing import resize
 
@@ -130,4 +175,4 @@ def _resize_like(image: np.ndarray, size: int) -> np.ndarray:
     return resize(image[top : top + side, left : left + side], size)
 
 
-__all__ = ["build_default_bundle", "thumbnail"]
+__all__ = ["build_default_bundle", "refit_bundle_classifiers", "thumbnail"]

@@ -9,6 +9,11 @@ cell type, seed 0) is never seen by either phase's training.
     python -m scripts.train_default encoder --run runs/default-128 --input-size 128 --epochs 6 \
         --learning-rate 5e-4 --warmup-steps 100 --continue-from runs/default/encoder.weights.h5
     python -m scripts.train_default bundle --run runs/default --out models/default/hemosight-default.hsb
+    python -m scripts.train_default classifiers --bundle models/default/hemosight-default.hsb \
+        --version NEW_VERSION --out models/default/hemosight-default.hsb
+
+Phase `classifiers` refits an existing bundle's label-set classifiers on the training split
+(after a change to the classifiers alone) and re-measures them; the encoder is untouched.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ TEST_FRACTION = 0.2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("phase", choices=["encoder", "bundle"])
+    parser.add_argument("phase", choices=["encoder", "bundle", "classifiers"])
     parser.add_argument("--run", type=Path, default=Path("runs/default"))
     parser.add_argument("--objective", default="ssl+labels")
     parser.add_argument("--input-size", type=int, default=96)
@@ -40,10 +45,19 @@ def main() -> None:
     parser.add_argument("--warmup-steps", type=int, default=300)
     parser.add_argument("--continue-from", default=None, help="a previous run's encoder.weights.h5 (second round)")
     parser.add_argument("--out", type=Path, default=Path("models/default/hemosight-default.hsb"))
+    parser.add_argument("--bundle", type=Path, help="phase classifiers: the bundle whose classifiers to refit")
+    parser.add_argument("--version", help="phase classifiers: the refitted bundle's new version name")
     args = parser.parse_args()
 
     table = read_label_table(DATA / "labels.csv")
     train_rows, test_rows = stratified_split(table.label_sets["cell_type"], TEST_FRACTION, seed=0)
+    if args.phase == "classifiers":
+        from scripts.build_bundle import refit_bundle_classifiers
+
+        if args.bundle is None or not args.version:
+            parser.error("phase classifiers needs --bundle and --version")
+        refit_bundle_classifiers(table, train_rows, test_rows, args.bundle, args.out, args.version)
+        return
     args.run.mkdir(parents=True, exist_ok=True)
     (args.run / "split.json").write_text(json.dumps({"train": train_rows.tolist(), "test": test_rows.tolist()}))
     preprocessing = Preprocessing(input_size=args.input_size)

@@ -65,3 +65,39 @@ def test_neighbours_match_brute_force() -> None:
 def test_neighbours_k_larger_than_references() -> None:
     dist, idx = Neighbours(k=10).fit(np.eye(3, dtype=np.float32)).kneighbors(np.eye(3, dtype=np.float32))
     assert idx.shape == (3, 3) and np.all(idx[:, 0] == [0, 1, 2]) and np.allclose(dist[:, 0], 0, atol=1e-3)
+
+
+def overlapping_imbalanced(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A common class and a rare one whose clouds overlap: close calls go to the common class."""
+    rng = np.random.default_rng(seed)
+    common = rng.normal(0.0, 1.0, (400, 8))
+    rare = rng.normal(0.0, 1.0, (40, 8)) + np.r_[1.6, np.zeros(7)]
+    return np.vstack([common, rare]).astype(np.float32), np.array(["common"] * 400 + ["rare"] * 40)
+
+
+def test_class_balance_recovers_a_rare_class_that_frequency_hides() -> None:
+    # Whether it raises held-out macro F1 on real cells is measured in benchmarks/RESULTS.md.
+    x, y = overlapping_imbalanced(0)
+    xt, yt = overlapping_imbalanced(1)
+    plain = LabelSetClassifier(class_balance=False).fit(x, y)
+    balanced = LabelSetClassifier().fit(x, y)
+    assert balanced.balance_[1] > balanced.balance_[0], "the rare class is weighted up"
+    rare_recall = [np.mean(clf.predict(xt)[yt == "rare"] == "rare") for clf in (plain, balanced)]
+    assert rare_recall[1] > rare_recall[0] + 0.1
+    np.testing.assert_allclose(balanced.predict_proba(xt).sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_balanced_classes_get_no_correction() -> None:
+    x, y = blobs(40, ["a", "b", "c"])
+    np.testing.assert_array_equal(LabelSetClassifier().fit(x, y).balance_, np.ones(3, np.float32))
+
+
+def test_classifier_stored_before_class_balance_loads_uncorrected() -> None:
+    x, y = overlapping_imbalanced(0)
+    clf = LabelSetClassifier().fit(x, y)
+    old = {k: v for k, v in clf.to_arrays("set").items() if not k.endswith("/balance")}
+    copy = LabelSetClassifier.from_arrays(old, "set")
+    np.testing.assert_array_equal(copy.balance_, np.ones(2, np.float32))
+    np.testing.assert_allclose(
+        copy.predict_proba(x), LabelSetClassifier(class_balance=False).fit(x, y).predict_proba(x), atol=1e-6
+    )
