@@ -3,6 +3,9 @@
 Tokens are standard HS256 JWTs (header.payload.signature, base64url), written out here
 in a few lines rather than adding a JWT dependency: we need exactly one algorithm, and
 the checks that matter (constant-time signature comparison, expiry) are easy to read.
+A token also carries a fingerprint of the password hash it was issued under, so that
+changing a password signs out every session that used the old one (a stolen token dies
+with the password) without keeping a list of issued tokens.
 """
 
 from __future__ import annotations
@@ -51,15 +54,31 @@ def _dummy_hash() -> str:
     return _password_hash.hash("not a real password")
 
 
-def create_access_token(subject: str, secret: str, expires_in_seconds: float, now: float | None = None) -> str:
+def password_fingerprint(password_hash: str | None, secret: str) -> str:
+    """A short keyed digest of a password hash: it changes with the password and reveals nothing of it."""
+    return hmac.new(secret.encode(), (password_hash or "").encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def create_access_token(
+    subject: str, secret: str, expires_in_seconds: float, now: float | None = None, password_hash: str | None = None
+) -> str:
     issued = int(now if now is not None else time.time())
-    payload = {"sub": subject, "iat": issued, "exp": issued + int(expires_in_seconds)}
+    payload = {
+        "sub": subject,
+        "iat": issued,
+        "exp": issued + int(expires_in_seconds),
+        "pwd": password_fingerprint(password_hash, secret),
+    }
     signing_input = f"{_b64(json.dumps(_HEADER).encode())}.{_b64(json.dumps(payload).encode())}"
     return f"{signing_input}.{_b64(_sign(signing_input, secret))}"
 
 
-def decode_access_token(token: str, secret: str, now: float | None = None) -> str:
-    """The subject (user id) of a valid token; raises TokenError otherwise."""
+def decode_access_token(token: str, secret: str, now: float | None = None, password_hash: str | None = None) -> str:
+    """The subject (user id) of a valid token; raises TokenError otherwise.
+
+    `password_hash`: the subject's current one; a token issued under another password is refused.
+    Leave it out to read the subject first (to look the user up), then call again with it.
+    """
     invalid = TokenError("Your sign-in token is not valid; sign in again.")
     parts = token.split(".")
     if len(parts) != 3:
@@ -79,6 +98,10 @@ def decode_access_token(token: str, secret: str, now: float | None = None) -> st
         raise invalid
     if (now if now is not None else time.time()) >= expires:
         raise TokenExpiredError("Your session has expired; sign in again.")
+    if password_hash is not None and not hmac.compare_digest(
+        str(payload.get("pwd", "")), password_fingerprint(password_hash, secret)
+    ):
+        raise TokenError("Your password was changed since you signed in; sign in again with the new password.")
     return subject
 
 

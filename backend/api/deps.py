@@ -68,6 +68,10 @@ async def get_current_user(
     user = await store.get_user(user_id)
     if user is None:
         raise _unauthorised("Your account no longer exists; ask an administrator.")
+    try:
+        decode_access_token(token, settings.token_secret(), password_hash=user.password_hash)
+    except TokenError as exc:
+        raise _unauthorised(str(exc)) from None
     return user
 
 

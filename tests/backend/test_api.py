@@ -80,6 +80,26 @@ def test_expired_and_forged_tokens_are_refused_with_words(client: TestClient, al
     assert query_post.status_code == 401
 
 
+def test_a_password_change_signs_out_the_sessions_of_the_old_password(
+    client: TestClient, admin: Api, alice: Api, bob: Api
+) -> None:
+    alice_id = alice.get("auth/me").json()["id"]
+    role_only = admin.patch(f"users/{alice_id}", json={"role": "reviewer"})
+    assert role_only.status_code == 200 and alice.get("auth/me").json()["role"] == "reviewer", "role takes effect"
+    assert admin.patch(f"users/{alice_id}", json={"password": "a brand new one"}).status_code == 200
+    refused = alice.get("auth/me")
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "detail": "Your password was changed since you signed in; sign in again with the new password."
+    }
+    assert alice.get("projects").status_code == 401, "every route, not only /me"
+    assert bob.get("auth/me").status_code == 200, "other accounts keep their sessions"
+    login = client.post("/api/v1/auth/login", data={"username": "alice", "password": "a brand new one"})
+    token = login.json()["access_token"]
+    fresh = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert fresh.status_code == 200 and fresh.json()["username"] == "alice"
+
+
 def test_secret_is_generated_once_and_kept_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from backend.settings import Settings
 

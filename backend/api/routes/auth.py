@@ -39,7 +39,9 @@ async def login(
         throttle.failed(form.username, address)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong username or password.")
     throttle.succeeded(form.username, address)
-    token = create_access_token(user.id, settings.token_secret(), settings.token_expire_minutes * 60)
+    token = create_access_token(
+        user.id, settings.token_secret(), settings.token_expire_minutes * 60, password_hash=user.password_hash
+    )
     return TokenPublic(access_token=token, user=user_public(user))
 
 
