@@ -166,11 +166,11 @@ class LabelSetClassifier:
 
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         """Per-class probabilities (rows sum to 1), as scikit-learn's one-vs-rest calibration."""
-        probabilities = _calibrated(self.decision_function(embeddings), self.calibration_slope_, self.calibration_offset_)
-        balance = getattr(self, "balance_", None)  # bundles written before class balance have none
-        if balance is None or np.all(balance == 1.0):
+        scores = self.decision_function(embeddings)
+        probabilities = _calibrated(scores, self.calibration_slope_, self.calibration_offset_)
+        if np.all(self.balance_ == 1.0):
             return probabilities
-        weighted = probabilities * balance
+        weighted = probabilities * self.balance_
         return weighted / weighted.sum(axis=1, keepdims=True)
 
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
@@ -195,8 +195,8 @@ class LabelSetClassifier:
         model.classes_ = [str(c) for c in arrays[f"{prefix}/classes"]]
         for name in ("mean", "scale", "coef", "intercept", "calibration_slope", "calibration_offset"):
             setattr(model, f"{name}_", np.asarray(arrays[f"{prefix}/{name}"], np.float32))
-        balance = arrays.get(f"{prefix}/balance")
-        model.balance_ = np.ones(len(model.classes_), np.float32) if balance is None else np.asarray(balance, np.float32)
+        balance = arrays.get(f"{prefix}/balance")  # classifiers stored before class balance have none
+        model.balance_ = np.asarray(np.ones(len(model.classes_)) if balance is None else balance, np.float32)
         return model
 
 
