@@ -9,11 +9,29 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 #: LogRecord attributes that are not user `extra` fields.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+
+_TOKEN_IN_QUERY = re.compile(r"(access_token=)[^&\s\"]+")
+
+
+class RedactTokens(logging.Filter):
+    """Blank bearer tokens sent as `?access_token=` (thumbnails in <img> tags) out of access-log lines.
+
+    A token in a log file is a session anyone who can read the logs can take over.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_IN_QUERY.sub(r"\1REDACTED", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_QUERY.sub(r"\1REDACTED", record.msg)
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,3 +68,6 @@ def configure_logging(service: str, fmt: str = "text", level: str = "INFO") -> N
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())

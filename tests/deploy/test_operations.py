@@ -94,6 +94,25 @@ def test_json_logs_are_one_object_per_line_with_extra_fields(capsys: pytest.Capt
     assert set(json.loads(JsonFormatter("backend").format(record))) == {"time", "level", "service", "logger", "message"}
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_access_log_lines_carry_no_bearer_token(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    token = "eyJhbGciOiAiSFMyNTYifQ.eyJzdWIiOiAidSJ9.c2lnbmF0dXJl"
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("backend", fmt, "INFO")
+        # The call uvicorn's HTTP protocol makes for every request (uvicorn/protocols/http/h11_impl.py).
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/api/v1/images/a/thumbnail?access_token={token}&x=1",
+            "1.1", 200,
+        )  # fmt: skip
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    assert token not in line and "c2lnbmF0dXJl" not in line
+    assert "/api/v1/images/a/thumbnail?access_token=REDACTED&x=1" in line
+
+
 @pytest.mark.anyio
 async def test_backup_while_open_then_restore_round_trip(tmp_path: Path, bundles: dict[str, Path]) -> None:
     store, project = await filled_store(tmp_path / "data", bundles["v1"])
