@@ -153,7 +153,12 @@ function AccountRow({ user, isSelf, onDelete }: { user: User; isSelf: boolean; o
               value={password}
               onChange={(event) => setPassword(event.target.value)}
             />
-            <button type="submit" className="btn btn-sm btn-primary" disabled={!password}>
+            <button
+              type="submit"
+              className="btn btn-sm btn-primary"
+              disabled={!password}
+              title={`Signs ${user.username} out of every session; they sign in again with the new password.`}
+            >
               Save
             </button>
             <button
