@@ -104,7 +104,9 @@ class ImageSummary(BaseModel):
     id: str
     filename: str
     status: JobStatusName
+    #: The prediction in the model's default label set (`label_set`), as the results grid shows it.
     label: str | None
+    label_set: str | None
     confidence: float | None
     error: str | None
     uploaded_at: datetime

@@ -71,6 +71,7 @@ def image_summary(entry: ImageEntry) -> ImageSummary:
         filename=entry.image.filename,
         status=entry.job.status,  # type: ignore[arg-type]
         label=result.label if result else None,
+        label_set=result.default_label_set if result else None,
         confidence=result.confidence if result else None,
         error=entry.job.error,
         uploaded_at=entry.image.uploaded_at,

@@ -126,7 +126,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     const deadline = Date.now() + RESULTS_TIMEOUT_MS;
     let waiting = Number.POSITIVE_INFINITY;
     while (Date.now() < deadline) {
-      const statuses = await rows.locator("td:nth-child(5) .badge").allInnerTexts();
+      const statuses = await rows.locator("td:nth-child(6) .badge").allInnerTexts();
       waiting = statuses.filter((status) => status === "waiting" || status === "classifying").length;
       if (statuses.length >= 40 && waiting === 0) break;
       await page.waitForTimeout(2000);
@@ -140,7 +140,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     let compared = 0;
     const mismatches = [];
     for (const row of await rows.all()) {
-      const filename = (await row.locator("td:nth-child(2)").innerText()).trim();
+      const filename = (await row.locator("td:nth-child(3)").innerText()).trim();
       const predicted = (await row.getByTestId("predicted-class").innerText()).trim();
       if (!expected.has(filename)) continue;
       compared += 1;
@@ -163,14 +163,14 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     // React re-renders after the click: wait until the table is sorted (or time out), then check it.
     await page
       .waitForFunction(() => {
-        const cells = [...document.querySelectorAll('[data-testid="cell-row"] td:nth-child(4)')];
+        const cells = [...document.querySelectorAll('[data-testid="cell-row"] td:nth-child(5)')];
         const values = cells
           .map((cell) => Number.parseFloat(cell.textContent))
           .filter((v) => !Number.isNaN(v));
         return values.every((value, i) => i === 0 || values[i - 1] <= value);
       })
       .catch(() => {});
-    const confidences = await page.locator('[data-testid="cell-row"] td:nth-child(4)').allInnerTexts();
+    const confidences = await page.locator('[data-testid="cell-row"] td:nth-child(5)').allInnerTexts();
     const values = confidences.map((text) => Number.parseFloat(text)).filter((value) => !Number.isNaN(value));
     assert.deepEqual(
       values,
@@ -210,7 +210,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
   });
 
   it("opens a cell's details with probabilities and neighbours (deep link)", async () => {
-    await page.getByTestId("cell-row").first().locator("td:nth-child(2) a").click();
+    await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
     await page.waitForURL(/\/projects\/[^/]+\/cells\/[^/]+$/);
     const cellUrl = page.url();
     await page.getByText("Model version").waitFor();
@@ -350,7 +350,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     const before = await table.locator("tbody").innerText();
 
     await page.goto(`${projectUrl}/cells`);
-    await page.getByTestId("cell-row").first().locator("td:nth-child(2) a").click();
+    await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
     const row = page.getByTestId("label-set-row-cell_type");
     await row.waitFor();
     const correctedId = new URL(page.url()).pathname.split("/cells/")[1];
@@ -396,6 +396,45 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     );
     console.log(`differential count before:\n${before}\nafter:\n${await table.locator("tbody").innerText()}`);
     assert.ok(await choiceRow.isVisible());
+  });
+
+  it("confirms several cells' predicted class at once from the results grid", async () => {
+    await page.goto(`${projectUrl}/cells`);
+    const rows = page.getByTestId("cell-row");
+    await rows.first().waitFor();
+    // Rows 2-4: the first row is the cell corrected in the previous step.
+    const picked = [];
+    for (const index of [1, 2, 3]) {
+      const row = rows.nth(index);
+      const href = await row.locator("td:nth-child(3) a").getAttribute("href");
+      picked.push(href.split("/cells/")[1]);
+      await row.getByRole("checkbox").check();
+    }
+    await page.getByTestId("bulk-count").filter({ hasText: "3 cells selected" }).waitFor();
+    await page.getByRole("button", { name: "Confirm predicted class" }).click();
+    await page
+      .getByTestId("bulk-outcome")
+      .filter({ hasText: "Confirmed the predicted class of 3 cells." })
+      .waitFor();
+    await shot(page, "12b-bulk-confirm");
+    assert.equal(await page.getByRole("checkbox", { checked: true }).count(), 0, "the selection is cleared");
+
+    const stored = await page.evaluate(async (ids) => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      const headers = { Authorization: `Bearer ${token}` };
+      return Promise.all(
+        ids.map(async (id) => {
+          const image = await (await fetch(`/api/v1/images/${id}`, { headers })).json();
+          const labels = await (await fetch(`/api/v1/images/${id}/labels`, { headers })).json();
+          return { predicted: image.result.labels.cell_type, labels };
+        }),
+      );
+    }, picked);
+    for (const { predicted, labels } of stored) {
+      assert.equal(labels.labels.cell_type?.label, predicted, "the lab label is the confirmed prediction");
+      assert.equal(labels.history[0].action, "confirm");
+      assert.equal(labels.history[0].username, USERNAME);
+    }
   });
 
   it("creates a custom label set and labels cells from the queue with the keyboard", async () => {

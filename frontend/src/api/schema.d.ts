@@ -882,6 +882,8 @@ export interface components {
             status: "pending" | "running" | "done" | "failed";
             /** Label */
             label: string | null;
+            /** Label Set */
+            label_set: string | null;
             /** Confidence */
             confidence: number | null;
             /** Error */

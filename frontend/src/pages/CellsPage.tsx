@@ -9,6 +9,7 @@ import { AuthImage } from "../components/AuthImage";
 import { ClassLabel, Confidence, StatusBadge } from "../components/CellBadges";
 import { ErrorAlert, Loading } from "../components/ErrorAlert";
 import { UploadPanel } from "../uploads/UploadPanel";
+import { BulkReview } from "./BulkReview";
 import { applyView, countByStatus, DEFAULT_VIEW, type ResultsView, type SortKey } from "./results";
 
 const SORTABLE: { key: SortKey; title: string }[] = [
@@ -61,10 +62,35 @@ function SortHeader({
   );
 }
 
-function CellRow({ image, projectId }: { image: ImageSummary; projectId: string }) {
+/** A cell can be reviewed from the grid once the model has a prediction for it. */
+function reviewable(image: ImageSummary): boolean {
+  return image.status === "done" && !!image.label;
+}
+
+function CellRow({
+  image,
+  projectId,
+  selected,
+  onSelect,
+}: {
+  image: ImageSummary;
+  projectId: string;
+  selected: boolean;
+  onSelect: (selected: boolean) => void;
+}) {
   const to = `/projects/${projectId}/cells/${image.id}`;
   return (
     <tr className={isLowConfidence(image.confidence) ? "table-warning" : undefined} data-testid="cell-row">
+      <td>
+        <input
+          type="checkbox"
+          className="form-check-input"
+          aria-label={`Select ${image.filename}`}
+          disabled={!reviewable(image)}
+          checked={selected}
+          onChange={(event) => onSelect(event.target.checked)}
+        />
+      </td>
       <td>
         <Link to={to} tabIndex={-1} aria-hidden="true">
           <AuthImage
@@ -123,6 +149,21 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
     [images],
   );
   const shown = useMemo(() => applyView(images, view), [images, view]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // Only cells still shown count: a filter change must not act on rows the reviewer cannot see.
+  const selectable = shown.filter(reviewable);
+  const selectedShown = selectable.filter((image) => selected.has(image.id)).map((image) => image.id);
+  const allSelected = selectable.length > 0 && selectedShown.length === selectable.length;
+  const select = (ids: string[], on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
+  const labelSet = images.find((image) => image.label_set)?.label_set ?? null;
   const counts = countByStatus(images);
   const waiting = images.filter((image) => isWaiting(image.status)).length;
 
@@ -182,6 +223,9 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
           </div>
         </div>
       </div>
+      {labelSet && (
+        <BulkReview labelSet={labelSet} selected={selectedShown} onDone={() => setSelected(new Set())} />
+      )}
       {shown.length === 0 ? (
         <p className="text-secondary">No cells match this filter.</p>
       ) : (
@@ -193,6 +237,21 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
             </caption>
             <thead>
               <tr>
+                <th scope="col" className="col-select">
+                  <input
+                    type="checkbox"
+                    className="form-check-input"
+                    aria-label="Select every cell shown"
+                    disabled={selectable.length === 0}
+                    checked={allSelected}
+                    onChange={(event) =>
+                      select(
+                        selectable.map((image) => image.id),
+                        event.target.checked,
+                      )
+                    }
+                  />
+                </th>
                 <th scope="col" className="col-thumbnail">
                   <span className="visually-hidden">Thumbnail</span>
                 </th>
@@ -203,7 +262,13 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
             </thead>
             <tbody>
               {shown.map((image) => (
-                <CellRow key={image.id} image={image} projectId={projectId} />
+                <CellRow
+                  key={image.id}
+                  image={image}
+                  projectId={projectId}
+                  selected={selected.has(image.id)}
+                  onSelect={(on) => select([image.id], on)}
+                />
               ))}
             </tbody>
           </table>

@@ -7,6 +7,7 @@ const cell = (id: string, label: string | null, confidence: number | null): Imag
   filename: `${id}.jpg`,
   status: label ? "done" : "pending",
   label,
+  label_set: label ? "cell_type" : null,
   confidence,
   error: null,
   uploaded_at: `2026-01-01T00:00:0${id}Z`,
