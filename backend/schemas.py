@@ -107,6 +107,8 @@ class ImageSummary(BaseModel):
     #: The prediction in the model's default label set (`label_set`), as the results grid shows it.
     label: str | None
     label_set: str | None
+    #: The lab's own label for the cell in that label set (a correction or a confirmation), if any.
+    reviewed_label: str | None = None
     confidence: float | None
     error: str | None
     uploaded_at: datetime

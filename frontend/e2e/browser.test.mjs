@@ -416,6 +416,9 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
       .getByTestId("bulk-outcome")
       .filter({ hasText: "Confirmed the predicted class of 3 cells." })
       .waitFor();
+    for (const index of [1, 2, 3]) {
+      await rows.nth(index).getByTestId("reviewed-label").filter({ hasText: "confirmed" }).waitFor();
+    }
     await shot(page, "12b-bulk-confirm");
     assert.equal(await page.getByRole("checkbox", { checked: true }).count(), 0, "the selection is cleared");
 

@@ -100,6 +100,10 @@ def test_correction_refits_rescores_and_undo_restores(lab: dict[str, Any]) -> No
         rev("POST", f"images/{images[1]['id']}/labels", json={"label_set": "cell_type", "action": "confirm"}), 201
     )
     assert confirm["label"] == predicted and confirm["action"] == "confirm"
+    grid = {s["id"]: s for s in ok(rev("GET", f"projects/{project}/images"))}
+    assert grid[cell["id"]]["reviewed_label"] == other and grid[cell["id"]]["label_set"] == "cell_type"
+    assert grid[images[1]["id"]]["reviewed_label"] == predicted
+    assert all(grid[i["id"]]["reviewed_label"] is None for i in images[2:]), "unreviewed cells say so"
 
     export = lab["ann"]("GET", "labels/export")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")

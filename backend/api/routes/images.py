@@ -131,6 +131,11 @@ async def list_images(
     order: Literal["asc", "desc"] = "asc",
 ) -> list[ImageSummary]:
     summaries = [image_summary(e) for e in await store.list_image_entries(project.id)]
+    for label_set in {s.label_set for s in summaries if s.label_set}:
+        reviewed = {c.image_id: c.label for c in await store.list_labels(label_set, project_id=project.id)}
+        for summary in summaries:
+            if summary.label_set == label_set:
+                summary.reviewed_label = reviewed.get(summary.id)
     if label is not None:
         summaries = [s for s in summaries if s.label == label]
     if status_filter is not None:

@@ -304,6 +304,12 @@ function afterLabelChange(
   imageIds: string[],
 ) {
   for (const imageId of imageIds) queryClient.invalidateQueries({ queryKey: queryKeys.imageLabels(imageId) });
+  // The results grid marks reviewed cells and the differential count counts the reviewer's label: at once.
+  queryClient.invalidateQueries({
+    predicate: (query) =>
+      query.queryKey[0] === "projects" &&
+      ["images", "differential-count"].includes(String(query.queryKey[2])),
+  });
   // Exact: not the labelling queue under the same prefix, which would reorder under the reviewer.
   queryClient.invalidateQueries({ queryKey: queryKeys.labelSet(labelSet), exact: true });
   queryClient.invalidateQueries({ queryKey: queryKeys.labelSets, exact: true });

@@ -884,6 +884,8 @@ export interface components {
             label: string | null;
             /** Label Set */
             label_set: string | null;
+            /** Reviewed Label */
+            reviewed_label?: string | null;
             /** Confidence */
             confidence: number | null;
             /** Error */

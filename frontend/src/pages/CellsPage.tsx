@@ -107,6 +107,14 @@ function CellRow({
       </td>
       <td data-testid="predicted-class">
         <ClassLabel label={image.label} />
+        {image.reviewed_label && (
+          <div className="small text-success" data-testid="reviewed-label">
+            ✓{" "}
+            {image.reviewed_label === image.label
+              ? "confirmed"
+              : `reviewed: ${className(image.reviewed_label)}`}
+          </div>
+        )}
       </td>
       <td>
         <Confidence value={image.confidence} />

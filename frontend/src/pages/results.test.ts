@@ -8,6 +8,7 @@ const cell = (id: string, label: string | null, confidence: number | null): Imag
   status: label ? "done" : "pending",
   label,
   label_set: label ? "cell_type" : null,
+  reviewed_label: null,
   confidence,
   error: null,
   uploaded_at: `2026-01-01T00:00:0${id}Z`,
