@@ -27,6 +27,8 @@ const summary = (
   filename: `${id}.jpg`,
   status,
   label,
+  label_set: label ? "cell_type" : null,
+  reviewed_label: null,
   confidence,
   error: null,
   uploaded_at: "2026-11-23T10:00:00Z",
@@ -125,6 +127,45 @@ describe("results", () => {
 
     await userEvent.selectOptions(screen.getByLabelText("Class"), "neutrophil");
     expect(screen.getAllByTestId("cell-row")).toHaveLength(1);
+  });
+
+  it("confirms the ticked cells that are still shown, in one request", async () => {
+    const api = fakeBackend();
+    api.on("GET", "/auth/me", () => admin);
+    api.on("GET", "/projects/p1", () => project);
+    api.on("GET", "/projects/p1/images", () => [
+      summary("a", "neutrophil", 0.97, "done"),
+      summary("b", "lymphocyte", 0.91, "done"),
+      summary("c", null, null, "pending"),
+    ]);
+    api.on("GET", "/label-sets", () => []);
+    api.on("GET", "/label-sets/cell_type", () => ({ name: "cell_type", updating: false }));
+    api.on("POST", "/labels/bulk", async (request) => {
+      const body = await request.json();
+      return json(
+        body.items.map((item: { image_id: string }) => ({ image_id: item.image_id, label_set: "cell_type" })),
+        201,
+      );
+    });
+    signedIn();
+    renderApp("/projects/p1/cells");
+    await screen.findAllByTestId("cell-row");
+    expect(screen.getByLabelText("Select c.jpg")).toBeDisabled();
+    await userEvent.click(screen.getByLabelText("Select every cell shown"));
+    expect(screen.getByTestId("bulk-count")).toHaveTextContent("2 cells selected");
+    // A filter hides cell b: the selection acts only on what the reviewer still sees.
+    await userEvent.selectOptions(screen.getByLabelText("Class"), "neutrophil");
+    expect(screen.getByTestId("bulk-count")).toHaveTextContent("1 cell selected");
+    await userEvent.click(screen.getByRole("button", { name: "Confirm predicted class" }));
+    expect(await screen.findByTestId("bulk-outcome")).toHaveTextContent(
+      "Confirmed the predicted class of 1 cell.",
+    );
+    const post = api.calls.find((call) => call.method === "POST" && call.path === "/api/v1/labels/bulk");
+    expect(JSON.parse(post?.body ?? "{}")).toEqual({
+      label_set: "cell_type",
+      action: "confirm",
+      items: [{ image_id: "a" }],
+    });
   });
 
   it("updates by itself while cells are waiting for the worker", async () => {
