@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from pwdlib import PasswordHash
@@ -73,12 +74,21 @@ def create_access_token(
     return f"{signing_input}.{_b64(_sign(signing_input, secret))}"
 
 
-def decode_access_token(token: str, secret: str, now: float | None = None, password_hash: str | None = None) -> str:
-    """The subject (user id) of a valid token; raises TokenError otherwise.
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says: whose it is and under which password it was issued."""
 
-    `password_hash`: the subject's current one; a token issued under another password is refused.
-    Leave it out to read the subject first (to look the user up), then call again with it.
-    """
+    subject: str
+    password_fingerprint: str
+
+    def check_password(self, password_hash: str, secret: str) -> None:
+        """Refuse a token issued under another password than the subject's current one."""
+        if not hmac.compare_digest(self.password_fingerprint, password_fingerprint(password_hash, secret)):
+            raise TokenError("Your password was changed since you signed in; sign in again with the new password.")
+
+
+def decode_access_token(token: str, secret: str, now: float | None = None) -> TokenClaims:
+    """The claims of a valid, unexpired token; raises TokenError otherwise (the password is checked by the caller)."""
     invalid = TokenError("Your sign-in token is not valid; sign in again.")
     parts = token.split(".")
     if len(parts) != 3:
@@ -98,11 +108,7 @@ def decode_access_token(token: str, secret: str, now: float | None = None, passw
         raise invalid
     if (now if now is not None else time.time()) >= expires:
         raise TokenExpiredError("Your session has expired; sign in again.")
-    if password_hash is not None and not hmac.compare_digest(
-        str(payload.get("pwd", "")), password_fingerprint(password_hash, secret)
-    ):
-        raise TokenError("Your password was changed since you signed in; sign in again with the new password.")
-    return subject
+    return TokenClaims(subject, str(payload.get("pwd", "")))
 
 
 def _sign(signing_input: str, secret: str) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,13 @@ def embed_all(weights_file: Path, images: np.ndarray, input_size: int, batch: in
     encoder.load_weights(weights_file)
     batches = [images[i : i + batch] for i in range(0, len(images), batch)]
     return np.concatenate([np.asarray(encoder(np.asarray(b, np.float32), training=False)) for b in batches])
+
+
+def training_labels(table: LabelTable, train_rows: np.ndarray, names: Iterable[str]) -> dict[str, list[str]]:
+    """The label sets `names` with every cell outside the training split unlabelled ("")."""
+    in_train = np.zeros(len(table.paths), bool)
+    in_train[train_rows] = True
+    return {name: [v if in_train[i] else "" for i, v in enumerate(table.label_sets[name])] for name in names}
 
 
 def held_out_scores(embeddings: np.ndarray, table: LabelTable, test: np.ndarray, bundle: ModelBundle) -> dict:
@@ -67,11 +75,7 @@ def build_default_bundle(
     started = time.monotonic()
     embeddings = embed_all(run / "encoder.weights.h5", images, preprocessing.input_size)
     np.save(run / "embeddings.npy", embeddings.astype(np.float16))
-    in_train = np.zeros(len(table.paths), bool)
-    in_train[train_rows] = True
-    train_labels = {
-        name: [v if in_train[i] else "" for i, v in enumerate(values)] for name, values in table.label_sets.items()
-    }
+    train_labels = training_labels(table, train_rows, table.label_sets)
     reference_rows = stratified_reference_rows(train_labels["cell_type"], REFERENCES_PER_CLASS)
     config = json.loads((run / "checkpoints" / "config.json").read_text())
     encoder = build_encoder(preprocessing.input_size)
@@ -138,12 +142,7 @@ def refit_bundle_classifiers(
     bundle = ModelBundle.load(bundle_path)
     images = load_images(table.paths, bundle.preprocessing, cache_dir=Path(".cache"))
     embeddings = bundle.embed_prepared(np.asarray(images))
-    in_train = np.zeros(len(table.paths), bool)
-    in_train[train_rows] = True
-    train_labels = {
-        name: [v if in_train[i] else "" for i, v in enumerate(table.label_sets[name])] for name in bundle.classifiers
-    }
-    bundle.classifiers = fit_classifiers(embeddings, train_labels)
+    bundle.classifiers = fit_classifiers(embeddings, training_labels(table, train_rows, bundle.classifiers))
     held_out = held_out_scores(embeddings, table, test_rows, bundle)
     cell_type = np.asarray(table.label_sets["cell_type"])
     previous = bundle.version

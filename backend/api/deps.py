@@ -62,14 +62,11 @@ async def get_current_user(
     if not token:
         raise _unauthorised("Sign in first: this request needs a bearer token from POST /api/v1/auth/login.")
     try:
-        user_id = decode_access_token(token, settings.token_secret())
-    except TokenError as exc:
-        raise _unauthorised(str(exc)) from None
-    user = await store.get_user(user_id)
-    if user is None:
-        raise _unauthorised("Your account no longer exists; ask an administrator.")
-    try:
-        decode_access_token(token, settings.token_secret(), password_hash=user.password_hash)
+        claims = decode_access_token(token, settings.token_secret())
+        user = await store.get_user(claims.subject)
+        if user is None:
+            raise _unauthorised("Your account no longer exists; ask an administrator.")
+        claims.check_password(user.password_hash, settings.token_secret())
     except TokenError as exc:
         raise _unauthorised(str(exc)) from None
     return user
