@@ -36,13 +36,13 @@ ATTRIBUTES = (
 )  # fmt: skip
 
 
-def embed_run(run: Path, images: np.ndarray, input_size: int) -> np.ndarray:
-    cached = run / "embeddings.npy"
+def embed_run(run: Path, images: np.ndarray, input_size: int, architecture: str = "EfficientNetV2-B0") -> np.ndarray:
+    cached = run / f"embeddings-{input_size}.npy"
     if cached.exists():
         return np.load(cached).astype(np.float32)
     from scripts.build_bundle import embed_all
 
-    embeddings = embed_all(run / "encoder.weights.h5", images, input_size)
+    embeddings = embed_all(run / "encoder.weights.h5", images, input_size, architecture=architecture)
     np.save(cached, embeddings.astype(np.float16))
     return embeddings
 
@@ -58,18 +58,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--run", type=Path, required=True)
     parser.add_argument("--label-efficiency", action="store_true")
+    parser.add_argument("--input-size", type=int, help="embed at this size instead of the training size")
     args = parser.parse_args()
     started = time.monotonic()
     config = json.loads((args.run / "checkpoints" / "config.json").read_text())
     split = json.loads((args.run / "split.json").read_text())
     train, test = np.asarray(split["train"]), np.asarray(split["test"])
     table = read_label_table(DATA / "labels.csv")
-    images = load_images(table.paths, Preprocessing(input_size=config["input_size"]), cache_dir=ROOT / ".cache")
-    embeddings = embed_run(args.run, images, config["input_size"])
+    size = args.input_size or config["input_size"]
+    images = load_images(table.paths, Preprocessing(input_size=size), cache_dir=ROOT / ".cache")
+    embeddings = embed_run(args.run, images, size, config.get("architecture", "EfficientNetV2-B0"))
     cell_type = np.asarray(table.label_sets["cell_type"])
     saw_labels = config["objective"] != "ssl"
 
-    result: dict = {"run": str(args.run), "objective": config["objective"], "training": config}
+    result: dict = {"run": str(args.run), "objective": config["objective"], "input_size": size, "training": config}
     result["held_out_cell_type_macro_f1"] = held_out_f1(embeddings, cell_type, train, test)
     attributes = {a: held_out_f1(embeddings, np.asarray(table.label_sets[a]), train, test) for a in ATTRIBUTES}
     result["held_out_attributes_macro_f1"] = attributes
@@ -82,7 +84,7 @@ def main() -> None:
         fractions = [0.006, 0.012, 0.025, 0.054, 0.1, 0.2, 0.5, 1.0]
         result["label_curve"] = label_curve(embeddings, cell_type, fractions, folds=5)
     result["seconds"] = time.monotonic() - started
-    out = ROOT / "benchmarks" / "results" / f"embedding-{args.run.name}.json"
+    out = ROOT / "benchmarks" / "results" / f"embedding-{args.run.name}-{size}.json"
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "training"}, indent=2))
 

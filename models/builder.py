@@ -51,6 +51,7 @@ def assemble_bundle(
     metrics: dict | None = None,
     credits: list[str] | None = None,
     landscape_iterations: int = 1000,
+    architecture: str = "EfficientNetV2-B0",
 ) -> ModelBundle:
     """Fit label-set classifiers on all labelled rows and the landscape on the reference rows."""
     classifiers = fit_classifiers(embeddings, label_sets)
@@ -74,6 +75,7 @@ def assemble_bundle(
         references=references,
         metrics=metrics or {},
         credits=credits or [PBC_CREDIT],
+        architecture=architecture,
     )
 
 
@@ -92,6 +94,7 @@ def small_bundle(
     version: str = "test-0",
     input_size: int = 32,
     seed: int = 0,
+    architecture: str = "EfficientNetV2-B0",
 ) -> ModelBundle:
     """A real bundle from an untrained encoder at a tiny resolution: fast enough for tests."""
     import keras
@@ -100,7 +103,7 @@ def small_bundle(
 
     keras.utils.set_random_seed(seed)
     preprocessing = Preprocessing(input_size=input_size)
-    encoder = build_encoder(input_size)
+    encoder = build_encoder(input_size, architecture=architecture)
     prepared = np.stack([preprocessing.prepare(im) for im in images])
     embeddings = np.asarray(encoder(prepared.astype(np.float32), training=False))
     return assemble_bundle(
@@ -113,4 +116,5 @@ def small_bundle(
         prepared_images=prepared,
         reference_rows=np.arange(len(images)),
         landscape_iterations=250,
+        architecture=architecture,
     )

@@ -108,6 +108,8 @@ class ModelBundle:
     credits: list[str] = field(default_factory=lambda: [PBC_CREDIT])
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     dropout: float = 0.2
+    #: The encoder's backbone (models.encoder.ARCHITECTURES); bundles before it existed are EfficientNetV2-B0.
+    architecture: str = "EfficientNetV2-B0"
     neighbour_index: NeighbourIndex | None = field(default=None, repr=False, compare=False)
     #: OpenVINO IR members (name → bytes) and the manifest's `runtime` entry describing them.
     runtime_members: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
@@ -230,7 +232,7 @@ class ModelBundle:
             from models.encoder import build_encoder
 
             size = self.preprocessing.input_size
-            model = build_encoder(size, None, self.dropout)
+            model = build_encoder(size, None, self.dropout, self.architecture)
             model.set_weights([w.astype(np.float32) for w in self.encoder_weights])
             self._model = model
             self._infer = tf.function(
@@ -260,7 +262,7 @@ class ModelBundle:
             "version": self.version,
             "created": self.created,
             "preprocessing": self.preprocessing.to_dict(),
-            "encoder": {"architecture": "EfficientNetV2-B0", "embedding_dim": 1280, "dropout": self.dropout},
+            "encoder": {"architecture": self.architecture, "embedding_dim": 1280, "dropout": self.dropout},
             "default_label_set": self.default_label_set,
             "label_sets": self.label_sets,
             "reference_count": len(self.references),
@@ -310,6 +312,7 @@ class ModelBundle:
             credits=manifest.get("credits", []),
             created=manifest["created"],
             dropout=manifest["encoder"]["dropout"],
+            architecture=manifest["encoder"].get("architecture", "EfficientNetV2-B0"),
             neighbour_index=neighbour_index,
             runtime_members={name: members[name] for name in RUNTIME_MEMBERS if name in members},
             runtime=manifest.get("runtime", {}),

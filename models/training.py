@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 OBJECTIVES = ("ssl", "ssl+labels", "labels")
+AUGMENTATIONS = ("paper", "robust")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,13 @@ class TrainConfig:
     objective: str = "ssl"
     label_weight: float = 1.0
     weights: str | None = None
+    architecture: str = "EfficientNetV2-B0"
+    #: Width of a projection head (Dense → L2) the triplet loss is computed on, dropped after
+    #: training; None computes the loss on the embedding itself (the paper).
+    head_dim: int | None = None
+    #: Augmentation on top of the paper's: "paper", or "robust" (stain, blur, noise, wider zoom)
+    #: so that the landscape survives the shifts between labs.
+    augmentation: str = "paper"
     #: A previous run's encoder weights file to go on from (a second round, e.g. at a higher
     #: resolution). Unlike `weights` (someone else's pretrained model), batch normalisation
     #: stays trainable: these statistics came from our own cells.
@@ -44,6 +52,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
+        if self.augmentation not in AUGMENTATIONS:
+            raise ValueError(f"augmentation must be one of {', '.join(AUGMENTATIONS)}, not {self.augmentation!r}")
 
 
 def train_encoder(
@@ -82,14 +92,18 @@ def train_encoder(
     n = len(images)
     steps_per_epoch = n // config.batch_images
     total_steps = steps_per_epoch * config.epochs
-    model = build_encoder(config.input_size, config.weights)
+    model = build_encoder(config.input_size, config.weights, architecture=config.architecture)
     if config.continue_from is not None:
         model.load_weights(config.continue_from)
-    augmenter = build_augmenter(config.input_size, seed=config.seed)
+    trained = model
+    if config.head_dim:
+        head = keras.layers.Dense(config.head_dim, name="projection")(model.output)
+        trained = keras.Model(model.input, keras.layers.UnitNormalization(name="head_l2")(head), name="with_head")
+    augmenter = build_augmenter(config.input_size, seed=config.seed, robust=config.augmentation == "robust")
     schedule = WarmupCosine(config.learning_rate, config.warmup_steps, total_steps)
     optimizer = keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
     step = tf.Variable(0, dtype=tf.int64, trainable=False)
-    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
+    checkpoint = tf.train.Checkpoint(model=trained, optimizer=optimizer, step=step)
     manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
     if manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).expect_partial()
@@ -99,7 +113,7 @@ def train_encoder(
     def train_step(batch: tf.Tensor, view_ids: tf.Tensor, class_ids: tf.Tensor) -> tf.Tensor:
         views = augmenter(tf.concat([batch, batch], axis=0), training=True)
         with tf.GradientTape() as tape:
-            embeddings = tf.cast(model(views, training=True), tf.float32)
+            embeddings = tf.cast(trained(views, training=True), tf.float32)
             ids = tf.concat([view_ids, view_ids], axis=0)
             loss = tf.constant(0.0)
             if config.objective != "labels":
@@ -110,8 +124,8 @@ def train_encoder(
                 loss += config.label_weight * triplet_semihard_loss(
                     tf.boolean_mask(classes, known), tf.boolean_mask(embeddings, known), config.margin
                 )
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=False))
+        gradients = tape.gradient(loss, trained.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, trained.trainable_variables, strict=False))
         return loss
 
     log_path = checkpoint_dir / "history.jsonl"

@@ -18,10 +18,11 @@ import numpy as np
 from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, thumbnail
 from models.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
 from models.data import LabelTable
-from models.encoder import build_encoder
+from models.encoder import LITE0, V2_B0, build_encoder
 from models.evaluation import classification_report, cross_validate
 from models.imageio import decode_image
 from models.preprocessing import Preprocessing
+from models.pretrained import LITE0_CREDIT
 
 REFERENCES_PER_CLASS = 400
 ATTRIBUTES = (
@@ -30,8 +31,10 @@ ATTRIBUTES = (
 )  # fmt: skip
 
 
-def embed_all(weights_file: Path, images: np.ndarray, input_size: int, batch: int = 256) -> np.ndarray:
-    encoder = build_encoder(input_size)
+def embed_all(
+    weights_file: Path, images: np.ndarray, input_size: int, batch: int = 256, architecture: str = V2_B0
+) -> np.ndarray:
+    encoder = build_encoder(input_size, architecture=architecture)
     encoder.load_weights(weights_file)
     batches = [images[i : i + batch] for i in range(0, len(images), batch)]
     return np.concatenate([np.asarray(encoder(np.asarray(b, np.float32), training=False)) for b in batches])
@@ -73,12 +76,13 @@ def build_default_bundle(
     out: Path,
 ) -> Path:
     started = time.monotonic()
-    embeddings = embed_all(run / "encoder.weights.h5", images, preprocessing.input_size)
+    config = json.loads((run / "checkpoints" / "config.json").read_text())
+    architecture = config.get("architecture", V2_B0)
+    embeddings = embed_all(run / "encoder.weights.h5", images, preprocessing.input_size, architecture=architecture)
     np.save(run / "embeddings.npy", embeddings.astype(np.float16))
     train_labels = training_labels(table, train_rows, table.label_sets)
     reference_rows = stratified_reference_rows(train_labels["cell_type"], REFERENCES_PER_CLASS)
-    config = json.loads((run / "checkpoints" / "config.json").read_text())
-    encoder = build_encoder(preprocessing.input_size)
+    encoder = build_encoder(preprocessing.input_size, architecture=architecture)
     encoder.load_weights(run / "encoder.weights.h5")
     thumbnails_source = np.zeros_like(images)
     for i in reference_rows:
@@ -93,7 +97,8 @@ def build_default_bundle(
         prepared_images=thumbnails_source,
         reference_rows=reference_rows,
         metrics={"training": config},
-        credits=[PBC_CREDIT, WBCATT_CREDIT],
+        credits=[PBC_CREDIT, WBCATT_CREDIT, *([LITE0_CREDIT] if architecture == LITE0 else [])],
+        architecture=architecture,
     )
     # Reference labels are the full labels of the reference cells (all come from the training split).
     bundle.references.labels = {name: [table.label_sets[name][i] for i in reference_rows] for name in table.label_sets}

@@ -44,6 +44,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--warmup-steps", type=int, default=300)
     parser.add_argument("--continue-from", default=None, help="a previous run's encoder.weights.h5 (second round)")
+    parser.add_argument("--architecture", default="EfficientNetV2-B0", help="EfficientNetV2-B0 or EfficientNet-Lite0")
+    parser.add_argument("--weights", default=None, help="pretrained start: imagenet or a Keras weights file")
+    parser.add_argument("--head-dim", type=int, default=None, help="projection head for the triplet loss")
+    parser.add_argument("--augmentation", default="paper", help="paper or robust")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("models/default/hemosight-default.hsb"))
     parser.add_argument("--bundle", type=Path, help="phase classifiers: the bundle whose classifiers to refit")
     parser.add_argument("--version", help="phase classifiers: the refitted bundle's new version name")
@@ -77,6 +82,11 @@ def main() -> None:
             warmup_steps=args.warmup_steps,
             objective=args.objective,
             continue_from=args.continue_from,
+            architecture=args.architecture,
+            weights=args.weights,
+            head_dim=args.head_dim,
+            augmentation=args.augmentation,
+            seed=args.seed,
         )
         model = train_encoder(
             np.asarray(images[train_rows]),
