@@ -8,6 +8,7 @@ imports TensorFlow; `serve` runs the worker as a separate process (`hemosight wo
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -273,14 +274,28 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.mongo_uri:
         worker_args = ["--mongo-uri", settings.mongo_uri]
     supervisor = WorkerSupervisor(worker_args, count=args.workers)
+    # uvicorn stops on SIGTERM, then re-raises it with the handler it found: with the default one the process dies
+    # there, this `finally` never runs and the worker is orphaned. A handler that raises lets it run.
+    signal.signal(signal.SIGTERM, _raise_terminated)
     supervisor.start()
     try:
         print(f"hemosight: serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)", file=sys.stderr)
         # log_config=None: uvicorn's records go through configure_logging (JSON lines in containers).
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+        app = create_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, **settings.uvicorn_proxy_options())
+    except Terminated:
+        print("hemosight: stopped (SIGTERM).", file=sys.stderr)
     finally:
         supervisor.stop()
     return 0
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind `serve` so that its workers are stopped too."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 async def _prepare_model(store, model_path: Path | None, default_model: Path):  # type: ignore[no-untyped-def]
