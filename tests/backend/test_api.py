@@ -262,3 +262,27 @@ def test_odd_ids_and_queries_never_cause_a_server_error(client: TestClient, alic
         < 500
     )
     assert alice.post("auth/login", data={"username": "x" * 10000, "password": ""}).status_code in (401, 422)
+
+
+def test_tokens_that_are_not_json_objects_are_refused_without_a_traceback(
+    client: TestClient, alice: Api, caplog
+) -> None:
+    for token in ("WzEsMl0.e30.eA", "e30.WzEsMl0.eA", "bnVsbA.bnVsbA.eA", "IngifQ.e30.eA"):
+        header = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        query = client.get("/api/v1/auth/me", params={"access_token": token})
+        for response in (header, query):
+            assert response.status_code == 401, (token, response.text)
+            assert "not valid" in response.json()["detail"]
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_an_empty_label_queue_is_an_empty_answer(client: TestClient, alice: Api, small_bundle_path) -> None:
+    from backend.model_registry import register_bundle
+
+    client.portal.call(register_bundle, client.app.state.store, small_bundle_path, True)  # type: ignore[union-attr,attr-defined]
+    project = alice.post("projects", json={"name": "Empty"}).json()["id"]
+    for params in ({}, {"project_id": project}, {"strategy": "cst"}, {"strategy": "cst+al"}, {"strategy": "random"}):
+        response = alice.get("label-sets/cell_type/queue", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["review"] == [] and body["confirm"] == [] and body["candidates"] == 0
