@@ -279,7 +279,7 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _raise_terminated)
     supervisor.start()
     try:
-        print(f"hemosight: serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)", file=sys.stderr)
+        print(f"hemosight: serving on http://{args.host}:{args.port}/ (API: /api/v1/openapi.json)", file=sys.stderr)
         # log_config=None: uvicorn's records go through configure_logging (JSON lines in containers).
         app = create_app(settings)
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, **settings.uvicorn_proxy_options())

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     #: the client address is the connection's peer, so a client cannot pick its own address for the sign-in throttle.
     trusted_proxies: str = ""
 
+    #: Swagger UI at /api/v1/docs (loads pinned Swagger UI files from a CDN, under a looser CSP on that page only).
+    #: Off by default; the OpenAPI description itself is always at /api/v1/openapi.json.
+    api_docs: bool = False
+
     max_upload_bytes: int = 20 * 1024 * 1024
     max_files_per_request: int = 500
     max_request_bytes: int = 1024 * 1024 * 1024
