@@ -69,6 +69,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     backup.add_argument("out", type=Path, help="the backup file to write (.tar.gz)")
     backup.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    backup.add_argument(
+        "--include-secret-key",
+        action="store_true",
+        help="also store the token-signing key (sessions survive a restore; keep such a backup as safe as the key)",
+    )
     backup.set_defaults(handler=_guarded(_backup))
     restore = subparsers.add_parser("restore", help="restore an embedded-store backup (stop HemoSight first)")
     restore.add_argument("archive", type=Path, help="a file written by 'hemosight backup'")
@@ -230,11 +235,13 @@ def _backup(args: argparse.Namespace) -> int:
     if settings.mongo_uri:
         raise CommandError("HEMOSIGHT_MONGO_URI is set: back up MongoDB with mongodump (README, Deployment).")
     try:
-        manifest = backup(settings.resolved_data_dir, args.out)
+        manifest = backup(settings.resolved_data_dir, args.out, include_secret_key=args.include_secret_key)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     counts = ", ".join(f"{n} {table}" for table, n in manifest["counts"].items())  # type: ignore[attr-defined]
-    print(f"Backed up {settings.resolved_data_dir} to {args.out}: {counts}.")
+    print(f"Backed up {settings.resolved_data_dir} to {args.out} (readable by you only): {counts}.")
+    if not args.include_secret_key:
+        print("The token-signing key is not in it: after a restore everyone signs in again (--include-secret-key).")
     return 0
 
 
