@@ -249,6 +249,7 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert hemosight(["backup", str(tmp_path / "b.tar.gz"), "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out
     assert "0 users" in out and "signing key is not in it" in out
+    (data / "secret_key").write_text("s3cret")
     assert hemosight(["backup", str(tmp_path / "k.tar.gz"), "--data-dir", str(data), "--include-secret-key"]) == 0
     with tarfile.open(tmp_path / "k.tar.gz") as archive:
         assert "secret_key" in archive.getnames()
