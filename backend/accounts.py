@@ -8,6 +8,12 @@ from backend.store.base import ROLES, ConflictError, Store, User
 MIN_PASSWORD_LENGTH = 8
 
 
+def normalise_username(username: str) -> str:
+    """One spelling per account: sign-in, the sign-in throttle and new accounts all use the lower-case name
+    (usernames are ASCII, see `UserCreate`), so 'Alice' and 'alice' are the same person everywhere."""
+    return username.strip().lower()
+
+
 async def create_user(store: Store, username: str, password: str, role: str = "pathologist") -> User:
     """Raises ValueError with a message for the user if the input cannot make an account."""
     if role not in ROLES:
@@ -16,7 +22,7 @@ async def create_user(store: Store, username: str, password: str, role: str = "p
         raise ValueError("The username must not be empty.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    user = User(username=username.strip(), password_hash=hash_password(password), role=role)
+    user = User(username=normalise_username(username), password_hash=hash_password(password), role=role)
     try:
         return await store.create_user(user)
     except ConflictError as exc:

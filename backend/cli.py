@@ -8,6 +8,7 @@ imports TensorFlow; `serve` runs the worker as a separate process (`hemosight wo
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     backup.add_argument("out", type=Path, help="the backup file to write (.tar.gz)")
     backup.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    backup.add_argument(
+        "--include-secret-key",
+        action="store_true",
+        help="also store the token-signing key (sessions survive a restore; keep such a backup as safe as the key)",
+    )
     backup.set_defaults(handler=_guarded(_backup))
     restore = subparsers.add_parser("restore", help="restore an embedded-store backup (stop HemoSight first)")
     restore.add_argument("archive", type=Path, help="a file written by 'hemosight backup'")
@@ -229,11 +235,13 @@ def _backup(args: argparse.Namespace) -> int:
     if settings.mongo_uri:
         raise CommandError("HEMOSIGHT_MONGO_URI is set: back up MongoDB with mongodump (README, Deployment).")
     try:
-        manifest = backup(settings.resolved_data_dir, args.out)
+        manifest = backup(settings.resolved_data_dir, args.out, include_secret_key=args.include_secret_key)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     counts = ", ".join(f"{n} {table}" for table, n in manifest["counts"].items())  # type: ignore[attr-defined]
-    print(f"Backed up {settings.resolved_data_dir} to {args.out}: {counts}.")
+    print(f"Backed up {settings.resolved_data_dir} to {args.out} (readable by you only): {counts}.")
+    if not args.include_secret_key:
+        print("The token-signing key is not in it: after a restore everyone signs in again (--include-secret-key).")
     return 0
 
 
@@ -273,14 +281,28 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.mongo_uri:
         worker_args = ["--mongo-uri", settings.mongo_uri]
     supervisor = WorkerSupervisor(worker_args, count=args.workers)
+    # uvicorn stops on SIGTERM, then re-raises it with the handler it found: with the default one the process dies
+    # there, this `finally` never runs and the worker is orphaned. A handler that raises lets it run.
+    signal.signal(signal.SIGTERM, _raise_terminated)
     supervisor.start()
     try:
-        print(f"hemosight: serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)", file=sys.stderr)
+        print(f"hemosight: serving on http://{args.host}:{args.port}/ (API: /api/v1/openapi.json)", file=sys.stderr)
         # log_config=None: uvicorn's records go through configure_logging (JSON lines in containers).
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+        app = create_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, **settings.uvicorn_proxy_options())
+    except Terminated:
+        print("hemosight: stopped (SIGTERM).", file=sys.stderr)
     finally:
         supervisor.stop()
     return 0
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind `serve` so that its workers are stopped too."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 async def _prepare_model(store, model_path: Path | None, default_model: Path):  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ import io
 
 from fastapi import HTTPException, status
 
+from backend.csv_cells import SafeCsvWriter
 from backend.schemas import CellLabelPublic, LabelEventPublic, LabelSetPublic
 from backend.store.base import CellLabel, LabelEvent, LabelSet, ModelVersion, Store
 
@@ -165,7 +166,7 @@ def parse_import_csv(data: bytes, max_rows: int = 100_000) -> list[tuple[int, st
 
 def export_csv(events: list[LabelEvent], usernames: dict[str, str], filenames: dict[str, str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(EXPORT_COLUMNS)
     for e in events:
         writer.writerow(

@@ -33,6 +33,7 @@ from backend.api.routes import (
 )
 from backend.bundles import BundleCache
 from backend.limits import RequestSizeLimit
+from backend.security_headers import SecurityHeaders
 from backend.settings import Settings
 from backend.sign_in_throttle import SignInThrottle
 from backend.store import open_store
@@ -40,6 +41,10 @@ from backend.store.base import Store
 from backend.thumbnails import ThumbnailCache
 
 API_PREFIX = "/api/v1"
+DOCS_PATH = f"{API_PREFIX}/docs"
+OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
+#: Swagger UI files, pinned (not "@5", which follows whatever the CDN serves next).
+SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14"
 log = logging.getLogger("hemosight.backend")
 
 
@@ -62,8 +67,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         title="HemoSight",
         summary="White blood cell classification with reference neighbours and a morphological landscape.",
         version="0.1.0",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=OPENAPI_PATH,
+        docs_url=None,  # Swagger UI only when settings.api_docs: `_serve_api_docs`
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -81,9 +86,27 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(metrics.router, include_in_schema=False)
     _add_error_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders, docs_path=DOCS_PATH if settings.api_docs else None)
+    if settings.api_docs:
+        _serve_api_docs(app)
     _serve_frontend(app, settings.frontend_dist)
     _describe_errors_in_openapi(app)
     return app
+
+
+def _serve_api_docs(app: FastAPI) -> None:
+    """Swagger UI for people exploring the API (HEMOSIGHT_API_DOCS=true), from pinned files."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    @app.get(DOCS_PATH, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=OPENAPI_PATH,
+            title="HemoSight API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+        )
 
 
 def _describe_errors_in_openapi(app: FastAPI) -> None:
@@ -112,9 +135,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
         if exc.status_code == status.HTTP_404_NOT_FOUND and detail == "Not Found":
-            detail = f"There is no {request.method} {request.url.path}; the API is described at {API_PREFIX}/docs."
+            detail = f"There is no {request.method} {request.url.path}; the API is described at {OPENAPI_PATH}."
         elif exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-            detail = f"{request.method} is not allowed on {request.url.path}; see {API_PREFIX}/docs."
+            detail = f"{request.method} is not allowed on {request.url.path}; see {OPENAPI_PATH}."
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from backend.csv_cells import SafeCsvWriter
 from backend.schemas import ClassCount, DifferentialCountPublic
 from backend.store.base import ImageEntry, Result
 
@@ -45,7 +45,7 @@ def differential_count(
 
 def differential_count_csv(count: DifferentialCountPublic) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer, lineterminator="\n")
     writer.writerow([count.label_set, "count", "percentage"])
     for row in count.classes:
         writer.writerow([row.label, row.count, f"{row.percentage:.1f}"])
@@ -57,7 +57,7 @@ def results_csv(entries: Sequence[ImageEntry]) -> str:
     """One row per image: the default prediction, then the label in every label set (for a lab's own analysis)."""
     label_sets = sorted({name for e in entries if e.result for name in e.result.labels})
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer, lineterminator="\n")
     writer.writerow(["filename", "image_id", "status", "label", "confidence", "model_version", *label_sets, "error"])
     for entry in entries:
         result = entry.result

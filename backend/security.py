@@ -100,6 +100,8 @@ def decode_access_token(token: str, secret: str, now: float | None = None) -> To
         payload: dict[str, Any] = json.loads(_unb64(parts[1]))
     except (ValueError, UnicodeDecodeError):
         raise invalid from None
+    if not isinstance(header, dict) or not isinstance(payload, dict):  # valid JSON, but `[1,2]`, `null`, `"x"`...
+        raise invalid
     if header.get("alg") != "HS256" or not hmac.compare_digest(signature, _sign(signing_input, secret)):
         raise invalid
     expires = payload.get("exp")

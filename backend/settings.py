@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     #: Wrong passwords allowed per account and client address within the window before sign-in pauses.
     sign_in_max_failures: int = 5
     sign_in_window_minutes: float = 15.0
+    #: Comma-separated addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (e.g. the
+    #: nginx container's address, or "*" when only the proxy can reach the backend). Empty: no proxy is trusted and
+    #: the client address is the connection's peer, so a client cannot pick its own address for the sign-in throttle.
+    trusted_proxies: str = ""
+
+    #: Swagger UI at /api/v1/docs (loads pinned Swagger UI files from a CDN, under a looser CSP on that page only).
+    #: Off by default; the OpenAPI description itself is always at /api/v1/openapi.json.
+    api_docs: bool = False
 
     max_upload_bytes: int = 20 * 1024 * 1024
     max_files_per_request: int = 500
@@ -51,6 +59,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: A worker serves Prometheus metrics and /healthz on this port (0: off); the backend serves /metrics itself.
     metrics_port: int = 0
+
+    def uvicorn_proxy_options(self) -> dict[str, object]:
+        """uvicorn's proxy-header handling, following `trusted_proxies` (uvicorn alone trusts 127.0.0.1)."""
+        trusted = ",".join(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
+        if not trusted:
+            return {"proxy_headers": False, "forwarded_allow_ips": ""}
+        return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
     @property
     def model_cache_dir(self) -> Path:

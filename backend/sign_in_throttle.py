@@ -5,6 +5,11 @@ address), further attempts are refused with 429 until the oldest failure leaves 
 whatever the password. Keyed by both, so that someone guessing at an account from elsewhere
 cannot lock its owner out. A successful sign-in clears the count.
 
+An attempt is counted when it starts (`attempt`), before the slow password check, and only a
+success takes it back: otherwise 40 guesses sent at once would all be checked while the count
+still read zero. The address is the one the deployment trusts (`client_address`): the peer,
+or what a trusted proxy says the peer was; never an X-Forwarded-For a client sends itself.
+
 The counts live in the backend process: with several backend replicas each keeps its own,
 which multiplies the allowance by the replica count but still caps guessing at a few attempts
 per minute per account.
@@ -16,6 +21,8 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+
+from backend.accounts import normalise_username
 
 
 class SignInThrottle:
@@ -33,6 +40,17 @@ class SignInThrottle:
         if failures is None or len(failures) < self.max_failures:
             return None
         return max(1, math.ceil(failures[0] + self.window_seconds - self._clock()))
+
+    def attempt(self, username: str, address: str) -> int | None:
+        """Reserve one attempt before checking the password: counted as a failure unless `succeeded` follows.
+
+        Returns the seconds to wait instead (nothing reserved) when the account is paused for this address.
+        Check and reservation happen without an await in between, so concurrent requests cannot both pass.
+        """
+        wait = self.retry_after(username, address)
+        if wait is None:
+            self.failed(username, address)
+        return wait
 
     def failed(self, username: str, address: str) -> None:
         key = self._key(username, address)
@@ -59,4 +77,4 @@ class SignInThrottle:
 
     @staticmethod
     def _key(username: str, address: str) -> tuple[str, str]:
-        return username.strip().casefold(), address
+        return normalise_username(username), address

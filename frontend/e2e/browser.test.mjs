@@ -613,5 +613,10 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     writeFileSync(join(ARTIFACTS, "console-errors.txt"), consoleErrors.join("\n"));
+    // The app, its charts and images work under the server's Content-Security-Policy: nothing was blocked.
+    assert.deepEqual(
+      consoleErrors.filter((e) => /Content Security Policy|unsafe-eval/i.test(e)),
+      [],
+    );
   });
 });

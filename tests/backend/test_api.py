@@ -28,7 +28,45 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert schema["components"]["schemas"]["HTTPValidationError"]["properties"] == {
         "detail": {"title": "Detail", "type": "string"}
     }
-    assert client.get("/api/v1/docs").status_code == 200
+    assert client.get("/api/v1/docs").status_code == 404  # Swagger UI is off unless HEMOSIGHT_API_DOCS=true
+
+
+def test_swagger_ui_when_asked_for_uses_pinned_files(tmp_path) -> None:
+    from backend.main import create_app
+    from tests.backend.conftest import make_settings
+
+    with TestClient(create_app(make_settings(tmp_path, api_docs=True))) as client:
+        docs = client.get("/api/v1/docs")
+        assert docs.status_code == 200 and "swagger-ui-dist@5.17.14/swagger-ui-bundle.js" in docs.text
+        assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+        assert "cdn.jsdelivr.net" not in client.get("/healthz").headers["content-security-policy"]
+
+
+def test_every_response_carries_the_security_headers(client: TestClient, tmp_path) -> None:
+    from backend.main import create_app
+    from tests.backend.conftest import make_settings
+
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><div id=root></div>")
+    (dist / "assets" / "app.js").write_text("console.log(1)")
+    with TestClient(create_app(make_settings(tmp_path, frontend_dist=dist))) as app_client:
+        responses = [
+            client.get("/healthz"),
+            client.get("/api/v1/auth/me"),  # 401
+            client.get("/api/v1/nowhere"),  # 404
+            app_client.get("/"),
+            app_client.get("/projects/1"),
+            app_client.get("/assets/app.js"),
+        ]
+    for response in responses:
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "same-origin"
+        policy = dict(part.strip().split(" ", 1) for part in headers["content-security-policy"].split(";"))
+        assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+        assert policy["object-src"] == "'none'" and "unsafe-eval" not in headers["content-security-policy"]
 
 
 def test_every_endpoint_but_login_and_health_needs_a_token(client: TestClient) -> None:
@@ -196,7 +234,7 @@ def test_unknown_ids_are_404_with_words(client: TestClient, alice: Api) -> None:
         assert response.status_code == 404, path
         assert isinstance(response.json()["detail"], str) and len(response.json()["detail"]) > 15
     unknown_route = alice.get("no/such/thing")
-    assert unknown_route.status_code == 404 and "/api/v1/docs" in unknown_route.json()["detail"]
+    assert unknown_route.status_code == 404 and "/api/v1/openapi.json" in unknown_route.json()["detail"]
     assert alice.request("PUT", "projects").status_code == 405
 
 
@@ -262,3 +300,27 @@ def test_odd_ids_and_queries_never_cause_a_server_error(client: TestClient, alic
         < 500
     )
     assert alice.post("auth/login", data={"username": "x" * 10000, "password": ""}).status_code in (401, 422)
+
+
+def test_tokens_that_are_not_json_objects_are_refused_without_a_traceback(
+    client: TestClient, alice: Api, caplog
+) -> None:
+    for token in ("WzEsMl0.e30.eA", "e30.WzEsMl0.eA", "bnVsbA.bnVsbA.eA", "IngifQ.e30.eA"):
+        header = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        query = client.get("/api/v1/auth/me", params={"access_token": token})
+        for response in (header, query):
+            assert response.status_code == 401, (token, response.text)
+            assert "not valid" in response.json()["detail"]
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_an_empty_label_queue_is_an_empty_answer(client: TestClient, alice: Api, small_bundle_path) -> None:
+    from backend.model_registry import register_bundle
+
+    client.portal.call(register_bundle, client.app.state.store, small_bundle_path, True)  # type: ignore[union-attr,attr-defined]
+    project = alice.post("projects", json={"name": "Empty"}).json()["id"]
+    for params in ({}, {"project_id": project}, {"strategy": "cst"}, {"strategy": "cst+al"}, {"strategy": "random"}):
+        response = alice.get("label-sets/cell_type/queue", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["review"] == [] and body["confirm"] == [] and body["candidates"] == 0

@@ -71,3 +71,71 @@ def test_serve_without_model_accepts_uploads_and_keeps_them_after_ctrl_c(tmp_pat
     entries = asyncio.run(with_store(data_dir, lambda store: store.list_image_entries(project)))
     assert [e.job.status for e in entries] == ["pending"] * 3
     assert [e.image.filename for e in entries] == [p.name for p in ORIGINALS[:3]]
+
+
+def start_serve(data_dir: Path, tmp_path: Path, *extra: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """`hemosight serve` on a free port (no model); returns the process and its base URL once it answers."""
+    port = free_port()
+    environment = {**os.environ, "HEMOSIGHT_DEFAULT_MODEL": str(tmp_path / "no-model.hsb"), **(env or {})}
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port), *extra],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/readyz")
+            return serve, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    serve.kill()
+    raise AssertionError(serve.communicate()[0])
+
+
+def test_sigterm_stops_the_worker_too(tmp_path: Path) -> None:
+    serve, _ = start_serve(tmp_path / "data", tmp_path, "--workers", "1")
+    worker = 0
+    try:
+        assert serve.stdout is not None
+        line = ""
+        while "Started worker process" not in line:
+            line = serve.stdout.readline()
+            assert line, "serve ended before starting its worker"
+        worker = int(line.split("Started worker process")[1].strip(" .\n"))
+        os.kill(worker, 0)  # running
+        serve.send_signal(signal.SIGTERM)
+        output, _ = serve.communicate(timeout=90)
+        assert "Traceback" not in output, output
+        for _ in range(100):  # serve stopped it itself: nothing is left for the process manager to find
+            os.kill(worker, 0)
+            time.sleep(0.1)
+    except ProcessLookupError:
+        worker = 0
+    finally:
+        serve.kill()
+        if worker:
+            os.kill(worker, signal.SIGKILL)  # do not leak it when the test fails
+    assert worker == 0, "the worker still ran 10 s after serve got SIGTERM"
+
+
+def test_a_client_cannot_choose_its_address_with_x_forwarded_for(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    asyncio.run(with_store(data_dir, lambda store: create_user(store, "alice", "correct horse")))
+    serve, base = start_serve(data_dir, tmp_path, "--workers", "0", env={"HEMOSIGHT_SIGN_IN_MAX_FAILURES": "2"})
+    try:
+        statuses = [
+            httpx.post(
+                f"{base}/api/v1/auth/login",
+                data={"username": "alice", "password": "guess"},
+                headers={"X-Forwarded-For": f"10.0.0.{i}"},
+            ).status_code
+            for i in range(4)
+        ]
+        assert statuses == [401, 401, 429, 429]  # one address (the peer's), whatever the header says
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=60)

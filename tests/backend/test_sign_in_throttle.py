@@ -65,3 +65,24 @@ def test_failures_leave_the_window_one_by_one() -> None:
     clock.now += 100
     assert throttle.retry_after("alice", "10.0.0.1") is None
     assert throttle._failures == {}  # nothing kept for accounts that calmed down
+
+
+def test_parallel_guesses_are_counted_while_in_flight(client: TestClient, alice: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    passwords = ["guess"] * 39 + ["correct horse"]
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        statuses = list(pool.map(lambda p: sign_in(client, p)[0], passwords))
+    # Only the allowance (5) reaches the password check; whatever the order, the rest wait.
+    assert statuses.count(429) >= 35
+    assert statuses.count(401) + statuses.count(200) <= 5
+
+
+def test_usernames_are_one_account_however_typed(client: TestClient, alice: Api, admin: Api) -> None:
+    assert sign_in(client, "correct horse", username="ALICE")[0] == 200
+    for spelling in ("Alice", "alice ", "ALICE", "aLiCe", "alice"):
+        assert sign_in(client, "guess", username=spelling)[0] == 401
+    assert sign_in(client, "correct horse", username="Alice")[0] == 429
+    created = admin.post("users", json={"username": "Bob", "password": "bob's password", "role": "reviewer"})
+    assert created.status_code == 201 and created.json()["username"] == "bob"
+    assert sign_in(client, "bob's password", username="BOB")[0] == 200

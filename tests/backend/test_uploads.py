@@ -176,3 +176,59 @@ def test_request_over_the_total_size_limit_is_refused_before_reading(tmp_path: P
         response = client.post("/api/v1/projects/x/images", files=files)
         assert response.status_code == 413 and "limit per request" in response.json()["detail"]
         assert client.get("/healthz").status_code == 200
+
+
+def test_results_csv_does_not_let_a_filename_become_a_formula(client: TestClient, alice: Api, project: str) -> None:
+    import csv
+
+    names = ["=HYPERLINK(0).jpg", "+1.jpg", "-2.jpg", "@SUM(1).jpg", "plain.jpg"]
+    images = [Image.new("RGB", (64, 64), (i * 40, 90, 200)) for i in range(len(names))]
+    files = [("files", (n, encoded(im, "PNG"), "image/png")) for n, im in zip(names, images, strict=True)]
+    assert [f["status"] for f in alice.post(f"projects/{project}/images", files=files).json()["files"]] == [
+        "accepted"
+    ] * len(names)
+    rows = list(csv.DictReader(io.StringIO(alice.get(f"projects/{project}/results", params={"format": "csv"}).text)))
+    cells = sorted(r["filename"] for r in rows)
+    assert cells == sorted(["'=HYPERLINK(0).jpg", "'+1.jpg", "'-2.jpg", "'@SUM(1).jpg", "plain.jpg"])
+
+
+def test_label_export_and_differential_count_escape_formulas_too() -> None:
+    import csv
+
+    from backend.labelling import export_csv
+    from backend.reports import differential_count_csv
+    from backend.schemas import ClassCount, DifferentialCountPublic
+    from backend.store.base import LabelEvent
+
+    event = LabelEvent("img1", "p1", "=set", "@class", "manual", "u1", previous_label="\rold")
+    exported = list(csv.reader(io.StringIO(export_csv([event], {"u1": "-bob"}, {"img1": "+file.jpg"}))))[1]
+    assert {"'=set", "'@class", "'\rold", "'-bob", "'+file.jpg"} <= set(exported)
+    count = DifferentialCountPublic(label_set="t", total=2, classes=[ClassCount(label="\tx", count=2, percentage=100)])
+    assert "'\tx,2,100.0" in differential_count_csv(count)
+
+
+def test_a_chunked_body_over_the_request_limit_is_refused_while_streaming(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "d", secret_key="s" * 40, max_request_bytes=50_000, frontend_dist=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        token = _sign_up_token(client)
+        project = client.post("/api/v1/projects", json={"name": "x"}, headers=token).json()["id"]
+        files = [("files", (f"c{i}.png", noise_png(40 + i), "image/png")) for i in range(12)]
+        request = client.build_request("POST", f"/api/v1/projects/{project}/images", files=files, headers=token)
+        body = request.read()
+        assert len(body) > 50_000
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: Transfer-Encoding: chunked
+            for i in range(0, len(body), 8192):
+                yield body[i : i + 8192]
+
+        headers = {"content-type": request.headers["content-type"], **token}
+        response = client.post(f"/api/v1/projects/{project}/images", content=chunks(), headers=headers)
+        assert response.status_code == 413 and "limit per request" in response.json()["detail"]
+        assert client.get(f"/api/v1/projects/{project}/images", headers=token).json() == []
+        assert not list((tmp_path / "d" / "images").rglob("*.*"))
+
+
+def _sign_up_token(client: TestClient) -> dict[str, str]:
+    from tests.backend.conftest import _sign_up
+
+    return _sign_up(client, "carol").headers

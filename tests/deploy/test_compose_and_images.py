@@ -182,3 +182,19 @@ def test_yaml_files_pass_yamllint() -> None:
         if p.level == "error"
     ]
     assert not problems, "\n".join(problems)
+
+
+def test_nginx_sends_the_security_headers_in_every_location() -> None:
+    """A location with its own add_header does not inherit the server's: each must repeat them all."""
+    from backend.security_headers import CONTENT_SECURITY_POLICY, HEADERS
+
+    conf = (REPO / "deploy/nginx.conf").read_text()
+    wanted = {f"add_header {name} {value} always;" for name, value in HEADERS.items()}
+    wanted.add(f'add_header Content-Security-Policy "{CONTENT_SECURITY_POLICY}" always;')
+    blocks = r"^\s*location [^{]*\{[^}]*\}"
+    server_level = re.sub(blocks, "", conf, flags=re.M)
+    scopes = [server_level, *[b for b in re.findall(blocks, conf, flags=re.M) if "add_header" in b]]
+    assert len(scopes) >= 3  # the server, /assets/ and /
+    for scope in scopes:
+        present = {" ".join(line.split()) for line in scope.splitlines()}
+        assert wanted <= present, scope

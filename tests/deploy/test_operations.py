@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sqlite3
@@ -121,7 +122,8 @@ async def test_backup_while_open_then_restore_round_trip(tmp_path: Path, bundles
         worker = Worker(store, WorkerConfig(model_cache_dir=tmp_path / "cache"))
         assert await worker.run_until_idle() == 3
         before = await store.list_image_entries(project.id)
-        manifest = backup(tmp_path / "data", tmp_path / "backups/hemosight.tar.gz")  # the store is still open
+        # the store is still open; the signing key only when asked for
+        manifest = backup(tmp_path / "data", tmp_path / "backups/hemosight.tar.gz", include_secret_key=True)
     finally:
         await store.close()
     assert manifest["counts"] == {  # type: ignore[comparison-overlap]
@@ -167,15 +169,18 @@ def test_restore_refuses_a_damaged_backup(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         for table in ("users", "projects", "images", "jobs", "results", "model_versions"):
-            conn.execute(f"CREATE TABLE {table} (id TEXT)")
+            conn.execute(
+                f"CREATE TABLE {table} (id TEXT)" if table != "images" else "CREATE TABLE images (sha256 TEXT)"
+            )
+        conn.execute("INSERT INTO images VALUES ('abcd" + "0" * 60 + "')")
     (data / "images/ab/cd").mkdir(parents=True)
-    (data / "images/ab/cd/abcd").write_bytes(b"cell")
+    (data / "images/ab/cd" / ("abcd" + "0" * 60)).write_bytes(b"cell")
     backup(data, tmp_path / "good.tar.gz")
     # Re-pack with one image altered: the checksum in the manifest no longer matches.
     with tarfile.open(tmp_path / "good.tar.gz") as src, tarfile.open(tmp_path / "bad.tar.gz", "w:gz") as dst:
         for member in src.getmembers():
             data_bytes = src.extractfile(member).read()  # type: ignore[union-attr]
-            if member.name == "images/ab/cd/abcd":
+            if member.name == "images/ab/cd/abcd" + "0" * 60:
                 data_bytes, member.size = b"CELL", 4
             import io
 
@@ -188,11 +193,66 @@ def test_restore_refuses_a_damaged_backup(tmp_path: Path) -> None:
         restore(tmp_path / "junk.tar.gz", tmp_path / "target")
 
 
+@pytest.mark.anyio
+async def test_backups_are_private_and_leave_the_signing_key_out(tmp_path: Path, bundles: dict[str, Path]) -> None:
+    store, _ = await filled_store(tmp_path / "data", bundles["v1"], images=1)
+    await store.close()
+    (tmp_path / "data/secret_key").write_text("s3cret")
+    out = tmp_path / "b.tar.gz"
+    manifest = backup(tmp_path / "data", out)
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert "secret_key" not in manifest["files"]  # type: ignore[operator]
+    with tarfile.open(out) as archive:
+        assert "secret_key" not in archive.getnames()
+    restore(out, tmp_path / "restored")
+    assert not (tmp_path / "restored/secret_key").exists()  # a new one is made on start: everyone signs in again
+
+
+@pytest.mark.anyio
+async def test_every_image_row_of_a_backup_has_its_file(tmp_path: Path, bundles: dict[str, Path]) -> None:
+    store, project = await filled_store(tmp_path / "data", bundles["v1"])
+    entries = await store.list_image_entries(project.id)
+    await store.close()
+    # A file gone while its row is still in the database (what a project deleted during the copy looked like):
+    # the backup refuses instead of writing an archive that restores rows without images.
+    (
+        tmp_path / "data/images" / entries[0].image.sha256[:2] / entries[0].image.sha256[2:4] / entries[0].image.sha256
+    ).unlink()
+    with pytest.raises(BackupError, match="1 image"):
+        backup(tmp_path / "data", tmp_path / "b.tar.gz")
+    assert not (tmp_path / "b.tar.gz").exists()
+    # And restore checks it too, for archives written otherwise (older versions, hand-made ones).
+    good = tmp_path / "good"
+    store, project = await filled_store(good, bundles["v1"])
+    await store.close()
+    backup(good, tmp_path / "good.tar.gz")
+    with tarfile.open(tmp_path / "good.tar.gz") as src, tarfile.open(tmp_path / "holed.tar.gz", "w:gz") as dst:
+        dropped = next(m.name for m in src.getmembers() if m.name.startswith("images/"))
+        manifest = json.loads(src.extractfile("backup-manifest.json").read())  # type: ignore[union-attr]
+        del manifest["files"][dropped]
+        for member in src.getmembers():
+            if member.name == dropped:
+                continue
+            data_bytes = src.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "backup-manifest.json":
+                data_bytes = json.dumps(manifest).encode()
+                member.size = len(data_bytes)
+            dst.addfile(member, io.BytesIO(data_bytes))
+    with pytest.raises(BackupError, match="1 image"):
+        restore(tmp_path / "holed.tar.gz", tmp_path / "target")
+    assert not (tmp_path / "target/hemosight.sqlite3").exists()
+
+
 def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     assert hemosight(["models", "list", "--data-dir", str(data)]) == 0  # creates an empty store
     assert hemosight(["backup", str(tmp_path / "b.tar.gz"), "--data-dir", str(data)]) == 0
-    assert "0 users" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 users" in out and "signing key is not in it" in out
+    (data / "secret_key").write_text("s3cret")
+    assert hemosight(["backup", str(tmp_path / "k.tar.gz"), "--data-dir", str(data), "--include-secret-key"]) == 0
+    with tarfile.open(tmp_path / "k.tar.gz") as archive:
+        assert "secret_key" in archive.getnames()
     assert hemosight(["restore", str(tmp_path / "b.tar.gz"), "--data-dir", str(data)]) == 2
     assert "--force" in capsys.readouterr().err
     assert hemosight(["restore", str(tmp_path / "b.tar.gz"), "--data-dir", str(data), "--force"]) == 0

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from backend.accounts import normalise_username
 from backend.api.convert import user_public
 from backend.api.deps import CurrentUser, SettingsDep, StoreDep
 from backend.schemas import TokenPublic, UserPublic
@@ -22,8 +23,9 @@ async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, store: StoreDep, settings: SettingsDep
 ) -> TokenPublic:
     throttle: SignInThrottle = request.app.state.sign_in_throttle
-    address = request.client.host if request.client else "unknown"
-    wait = throttle.retry_after(form.username, address)
+    address = request.client.host if request.client else "unknown"  # the trusted address: see `serve_options`
+    username = normalise_username(form.username)
+    wait = throttle.attempt(username, address)
     if wait is not None:
         minutes = max(1, round(wait / 60))
         raise HTTPException(
@@ -32,13 +34,13 @@ async def login(
             "or ask an administrator to reset the password.",
             headers={"Retry-After": str(wait)},
         )
-    user = await store.get_user_by_username(form.username)
+    # Accounts made before usernames were normalised may have capitals: found as typed.
+    user = await store.get_user_by_username(username) or await store.get_user_by_username(form.username.strip())
     # argon2 is deliberately slow: run it off the event loop so other requests are not held up.
     valid = await asyncio.to_thread(verify_password, form.password, user.password_hash if user else None)
-    if not valid or user is None:
-        throttle.failed(form.username, address)
+    if not valid or user is None:  # the attempt reserved above stays counted
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong username or password.")
-    throttle.succeeded(form.username, address)
+    throttle.succeeded(username, address)
     token = create_access_token(
         user.id, settings.token_secret(), settings.token_expire_minutes * 60, password_hash=user.password_hash
     )

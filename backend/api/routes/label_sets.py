@@ -174,11 +174,11 @@ async def queue(
             status.HTTP_409_CONFLICT,
             label_set.message or f"Label set {name!r} has no classifier yet; label cells of two classes first.",
         )
-    classes = sorted({c for _, p in candidates for c in p})
-    matrix = np.array([[p.get(c, 0.0) for c in classes] for _, p in candidates], np.float64).reshape(-1, len(classes))
     review: np.ndarray = np.zeros(0, np.int64)
     confirm: np.ndarray = np.zeros(0, np.int64)
-    if len(candidates):
+    if candidates:  # none (new, empty or fully labelled projects): empty lists, not a matrix of zero columns
+        classes = sorted({c for _, p in candidates for c in p})
+        matrix = np.array([[p.get(c, 0.0) for c in classes] for _, p in candidates], np.float64)
         if strategy == "cst":
             confirm = await asyncio.to_thread(cst_queue, matrix, threshold)
         elif strategy == "cst+al":

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from backend.accounts import normalise_username
 from backend.api.convert import user_public
 from backend.api.deps import AdminUser, StoreDep
 from backend.schemas import UserCreate, UserPublic, UserUpdate
@@ -23,7 +24,9 @@ async def list_users(store: StoreDep, _: AdminUser) -> list[UserPublic]:
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 async def create_user(body: UserCreate, store: StoreDep, _: AdminUser) -> UserPublic:
     user = User(
-        username=body.username, password_hash=await asyncio.to_thread(hash_password, body.password), role=body.role
+        username=normalise_username(body.username),
+        password_hash=await asyncio.to_thread(hash_password, body.password),
+        role=body.role,
     )
     try:
         await store.create_user(user)

@@ -23,7 +23,8 @@ export function VegaChart({ spec, label, onView, className, renderer = "svg" }: 
       try {
         const { default: embed } = await import("vega-embed");
         if (cancelled || !container.current) return;
-        const result = await embed(container.current, spec, { actions: false, renderer });
+        // ast: Vega expressions run in its interpreter, not through `new Function`, so the CSP needs no unsafe-eval.
+        const result = await embed(container.current, spec, { actions: false, renderer, ast: true });
         view = result.view;
         if (cancelled) view.finalize();
         else onView?.(view);
