@@ -22,6 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 #: Bumped whenever the stored layout changes; each store refuses a database newer than this.
@@ -48,6 +49,14 @@ class StoreError(RuntimeError):
 
 class ConflictError(ValueError):
     """A unique value (such as a username) is already taken."""
+
+
+class BundleFileError(RuntimeError):
+    """A model bundle's bytes cannot be found or are damaged; the message says what to do."""
+
+
+#: The registered `path` of a model bundle kept in MongoDB's GridFS: ``gridfs:<sha256>``.
+GRIDFS_SCHEME = "gridfs:"
 
 
 @dataclass
@@ -368,6 +377,15 @@ class Store(Protocol):
         """Make this the only active version and wake the workers so they reload."""
 
     async def active_model_version(self) -> ModelVersion | None: ...
+
+    # model bundle files kept by the store (`hemosight models upload`, the admin API)
+    async def save_model_file(self, source: Path, checksum: str) -> str:
+        """Keep a copy of the bundle at `source`; returns the location to register as the version's `path`.
+        Raises BundleFileError if this store cannot keep bundles."""
+
+    async def model_file(self, model: ModelVersion, cache_dir: Path) -> Path:
+        """A local file with the bundle's bytes: its registered path, or a copy downloaded once into `cache_dir`
+        and checked against the checksum. Raises BundleFileError if the bytes are missing or damaged."""
 
     # label sets, labels and their audit trail
     async def create_label_set(self, label_set: LabelSet) -> LabelSet:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from gridfs.asynchronous import AsyncGridFSBucket
@@ -23,7 +24,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backend.store.base import (
+    GRIDFS_SCHEME,
     SCHEMA_VERSION,
+    BundleFileError,
     CellLabel,
     ClassifierVersion,
     ConflictError,
@@ -44,10 +47,13 @@ from backend.store.base import (
     utcnow,
 )
 from backend.store.blobs import sha256_of
-from backend.store.sqlite import lease_lost_message
+from backend.store.files import download_verified
+from backend.store.jobs_policy import after_failure, after_lease_expired
 
 log = logging.getLogger("hemosight.store.mongo")
 BLOB_BUCKET = "image_bytes"
+#: GridFS bucket of model bundles kept by the store (file id = SHA-256; registered path ``gridfs:<sha256>``).
+MODEL_BUCKET = "model_bundles"
 
 
 async def _add_label_collections(db: Any) -> None:
@@ -280,15 +286,13 @@ class MongoStore:
         self._wakeup.clear()  # anything queued from now on wakes `wait_for_jobs`
         now = time.time()
         async for doc in self.db.jobs.find({"status": "running", "lease_expires_at": {"$lt": now}}):
-            lost = doc["attempts"] >= max_attempts
+            status, error = after_lease_expired(doc["attempts"], doc.get("error"), max_attempts)
             await self.db.jobs.update_one(
                 {"_id": doc["_id"], "status": "running", "worker_id": doc["worker_id"]},
                 {
                     "$set": {
-                        "status": "failed" if lost else "pending",
-                        "error": (doc.get("error") or lease_lost_message(doc["attempts"]))
-                        if lost
-                        else doc.get("error"),
+                        "status": status,
+                        "error": error,
                         "worker_id": None,
                         "lease_expires_at": None,
                         "updated_at": utcnow(),
@@ -350,7 +354,7 @@ class MongoStore:
         doc = await self.db.jobs.find_one(query)
         if doc is None:
             return None
-        status = "pending" if retry and doc["attempts"] < max_attempts else "failed"
+        status = after_failure(retry, doc["attempts"], max_attempts)
         update = {"status": status, "error": error, "worker_id": None, "lease_expires_at": None, "updated_at": utcnow()}
         updated = await self.db.jobs.update_one(query, {"$set": update})
         return status if updated.modified_count == 1 else None
@@ -458,6 +462,35 @@ class MongoStore:
     async def active_model_version(self) -> ModelVersion | None:
         doc = await self.db.model_versions.find_one({"active": True})
         return _model(doc) if doc else None
+
+    async def save_model_file(self, source: Path, checksum: str) -> str:
+        if await self.db[f"{MODEL_BUCKET}.files"].find_one({"_id": checksum}, {"_id": 1}) is None:
+            bucket = AsyncGridFSBucket(self.db, bucket_name=MODEL_BUCKET)
+            try:
+                with open(source, "rb") as handle:
+                    await bucket.upload_from_stream_with_id(checksum, f"{checksum}.hsb", handle)
+            except DuplicateKeyError:  # the same bundle uploaded concurrently
+                pass
+        return f"{GRIDFS_SCHEME}{checksum}"
+
+    async def model_file(self, model: ModelVersion, cache_dir: Path) -> Path:
+        if not model.path.startswith(GRIDFS_SCHEME):
+            return Path(model.path)
+        target = Path(cache_dir).expanduser() / f"{model.checksum}.hsb"
+        if target.is_file():
+            return target
+        bucket = AsyncGridFSBucket(self.db, bucket_name=MODEL_BUCKET)
+        try:
+            stream = await bucket.open_download_stream(model.path.removeprefix(GRIDFS_SCHEME))
+        except NoFile:
+            raise BundleFileError(
+                f"Model {model.version} is missing from the store; upload it again with 'hemosight models upload'."
+            ) from None
+        if not await download_verified(stream.read, target, model.checksum):
+            raise BundleFileError(
+                f"Model {model.version} in the store is damaged (checksum mismatch); upload it again."
+            )
+        return target
 
     # --- label sets, labels, audit trail -----------------------------------------------
     async def create_label_set(self, label_set: LabelSet) -> LabelSet:

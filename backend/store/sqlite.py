@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from backend.store.base import (
+    GRIDFS_SCHEME,
     SCHEMA_VERSION,
+    BundleFileError,
     CellLabel,
     ClassifierVersion,
     ConflictError,
@@ -50,6 +52,8 @@ from backend.store.base import (
     utcnow,
 )
 from backend.store.blobs import BlobStore, sha256_of
+from backend.store.files import copy_atomically
+from backend.store.jobs_policy import after_failure, after_lease_expired
 
 T = TypeVar("T")
 
@@ -126,13 +130,6 @@ MIGRATIONS: dict[int, str] = {
 }
 
 WAKE_CHECK_SECONDS = 0.05
-
-
-def lease_lost_message(attempts: int) -> str:
-    return (
-        f"Classification was interrupted {attempts} times before it finished (the worker stopped or ran out "
-        "of memory). Upload the image again; if it keeps failing, ask your administrator to check the worker logs."
-    )
 
 
 class SQLiteStore:
@@ -449,18 +446,12 @@ class SQLiteStore:
                 "SELECT id, attempts, error FROM jobs WHERE status = 'running' AND lease_expires_at < ?", (now,)
             ).fetchall()
             for row in expired:
-                if row["attempts"] >= max_attempts:
-                    conn.execute(
-                        "UPDATE jobs SET status = 'failed', error = ?, worker_id = NULL, lease_expires_at = NULL,"
-                        " updated_at = ? WHERE id = ?",
-                        (row["error"] or lease_lost_message(row["attempts"]), stamp, row["id"]),
-                    )
-                else:
-                    conn.execute(
-                        "UPDATE jobs SET status = 'pending', worker_id = NULL, lease_expires_at = NULL,"
-                        " updated_at = ? WHERE id = ?",
-                        (stamp, row["id"]),
-                    )
+                status, error = after_lease_expired(row["attempts"], row["error"], max_attempts)
+                conn.execute(
+                    "UPDATE jobs SET status = ?, error = ?, worker_id = NULL, lease_expires_at = NULL,"
+                    " updated_at = ? WHERE id = ?",
+                    (status, error, stamp, row["id"]),
+                )
             ids = [
                 r["id"]
                 for r in conn.execute(
@@ -535,7 +526,7 @@ class SQLiteStore:
             ).fetchone()
             if row is None:
                 return None
-            status = "pending" if retry and row["attempts"] < max_attempts else "failed"
+            status = after_failure(retry, row["attempts"], max_attempts)
             conn.execute(
                 "UPDATE jobs SET status = ?, error = ?, worker_id = NULL, lease_expires_at = NULL, updated_at = ?"
                 " WHERE id = ?",
@@ -645,6 +636,16 @@ class SQLiteStore:
     async def active_model_version(self) -> ModelVersion | None:
         row = await self._run(lambda: self.conn.execute("SELECT * FROM model_versions WHERE active = 1").fetchone())
         return _model(row) if row else None
+
+    async def save_model_file(self, source: Path, checksum: str) -> str:
+        target = self.data_dir / "models" / f"{checksum}.hsb"
+        await asyncio.to_thread(copy_atomically, Path(source), target)
+        return str(target)
+
+    async def model_file(self, model: ModelVersion, cache_dir: Path) -> Path:
+        if model.path.startswith(GRIDFS_SCHEME):
+            raise BundleFileError(f"Model {model.version} is kept in MongoDB, but this process uses another store.")
+        return Path(model.path)
 
     # --- label sets, labels, audit trail -----------------------------------------------
     def _insert_label_set(self, conn: sqlite3.Connection, ls: LabelSet) -> None:
