@@ -120,14 +120,15 @@ def _with_store(args: argparse.Namespace, action):  # type: ignore[no-untyped-de
 
 # --- create-admin ------------------------------------------------------------------------
 def _create_admin(args: argparse.Namespace) -> int:
-    from backend.accounts import create_user
+    from backend.accounts import AccountError, create_user
+    from backend.store.base import ConflictError
 
     password = _read_password(args.password_stdin)
 
     async def create(store):  # type: ignore[no-untyped-def]
         try:
             return await create_user(store, args.username, password, "admin")
-        except ValueError as exc:
+        except (AccountError, ConflictError) as exc:
             raise CommandError(str(exc)) from None
 
     user = _with_store(args, create)
