@@ -12,6 +12,7 @@ import re
 
 from backend.security import hash_password
 from backend.store.base import ROLES, Store, User
+from models.errors import HemosightError
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -20,7 +21,7 @@ MAX_USERNAME_LENGTH = 64
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]+$"
 
 
-class AccountError(ValueError):
+class AccountError(HemosightError, ValueError):
     """The input cannot make or change an account; the message says why (HTTP 400)."""
 
 

@@ -18,12 +18,14 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from models.errors import HemosightError
+
 DATABASE = "hemosight.sqlite3"
 #: Folders and files of the data directory that hold state; `wakeup` and caches are recreated.
 CONTENT = ("images", "models", "secret_key")
 
 
-class BackupError(RuntimeError):
+class BackupError(HemosightError, RuntimeError):
     """The backup cannot be taken or restored; the message says what to do."""
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.store.base import ModelVersion, Store
+from models.errors import HemosightError
 
 if TYPE_CHECKING:
     from models.bundle import ModelBundle
 
 
-class BundleUnavailableError(RuntimeError):
+class BundleUnavailableError(HemosightError, RuntimeError):
     """The registered bundle file cannot be read; the message says what to do."""
 
 

@@ -27,6 +27,7 @@ from scipy.stats import wilcoxon
 from sklearn.model_selection import StratifiedKFold
 
 from models.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from models.errors import HemosightError
 from models.evaluation import macro_f1
 
 STRATEGIES = ("uncertainty", "margin", "entropy", "random")
@@ -35,7 +36,7 @@ MARGIN_THRESHOLD = 0.2
 CST_THRESHOLD = 0.99
 
 
-class UnknownStrategyError(ValueError):
+class UnknownStrategyError(HemosightError, ValueError):
     """The strategy name is not one of `STRATEGIES`."""
 
 

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from models.classifiers import LabelSetClassifier
+from models.errors import HemosightError
 from models.landscape import Landscape
 from models.neighbours import NeighbourIndex
 from models.preprocessing import Preprocessing
@@ -60,7 +61,7 @@ PBC_CREDIT = (
 WBCATT_CREDIT = "Attribute labels from WBCAtt (Tsutsui, Pang, Wen, NeurIPS 2023), MIT licence."
 
 
-class BundleError(ValueError):
+class BundleError(HemosightError, ValueError):
     """The file is not a usable HemoSight model bundle; the message says why and what to do."""
 
 

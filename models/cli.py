@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from models.errors import HemosightError
+
 DEFAULT_BUNDLE = Path(__file__).resolve().parent / "default" / "hemosight-default.hsb"
 
 Handler = Callable[[argparse.Namespace], int]
@@ -30,17 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except UserFacingError as exc:
+    except HemosightError as exc:
+        # Only errors meant for the user: anything else is a bug and keeps its traceback.
         print(f"hemosight: {exc}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, ValueError) as exc:
-        # BundleError, ImageDecodeError and NotEnoughLabelsError are ValueErrors with user-facing messages.
-        print(f"hemosight: {exc}", file=sys.stderr)
-        return 2
-
-
-class UserFacingError(Exception):
-    """An error whose message is the whole story for the user (no traceback)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,7 +168,7 @@ def _lazy(module: str, function: str) -> Handler:
 def resolve_bundle(path: Path | None) -> Path:
     bundle = path or DEFAULT_BUNDLE
     if not bundle.is_file():
-        raise UserFacingError(f"model bundle {bundle} not found; pass --model or train one with 'hemosight train'.")
+        raise HemosightError(f"model bundle {bundle} not found; pass --model or train one with 'hemosight train'.")
     return bundle
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.errors import InputError
 from models.imageio import decode_image
 from models.preprocessing import Preprocessing
 
@@ -40,12 +41,14 @@ def read_label_table(csv_path: Path, images_dir: Path | None = None) -> LabelTab
     """Read a labels CSV; `file` is accepted as a synonym of `path` (pbc-originals)."""
     csv_path = Path(csv_path)
     base = Path(images_dir) if images_dir else csv_path.parent
+    if not csv_path.is_file():
+        raise InputError(f"The labels file {csv_path} does not exist.")
     with csv_path.open(newline="") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         key = "path" if "path" in columns else "file" if "file" in columns else None
         if key is None:
-            raise ValueError(f"{csv_path} has no 'path' column (columns: {', '.join(columns)}).")
+            raise InputError(f"{csv_path} has no 'path' column (columns: {', '.join(columns)}).")
         rows = list(reader)
     label_columns = [c for c in columns if c not in NON_LABEL_COLUMNS]
     return LabelTable(

@@ -7,6 +7,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
+from models.errors import InputError
+
 EMBEDDING_DIM = 1280
 
 
@@ -34,7 +36,7 @@ def build_encoder(input_size: int = 224, weights: str | None = None, dropout: fl
     if weights not in (None, "imagenet"):
         path = Path(weights)
         if not path.is_file():
-            raise FileNotFoundError(f"Encoder weights file {path} does not exist.")
+            raise InputError(f"Encoder weights file {path} does not exist.")
         model.load_weights(path)
     if weights is not None:
         freeze_batch_norm(model)

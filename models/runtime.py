@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from models.errors import InputError
+
 ENGINE = "openvino"
 #: variant → IR stored in the bundle (stem of the .xml/.bin members)
 VARIANT_IR = {"fp32": "encoder-fp32", "bf16": "encoder-fp32", "int8": "encoder-int8"}
@@ -153,7 +155,7 @@ def runtime_members(
         members["encoder-fp32.xml"], members["encoder-fp32.bin"] = serialize(ov_model)
     if "int8" in variants:
         if calibration is None or len(calibration) == 0:
-            raise ValueError("int8 quantisation needs calibration images (prepared, uint8 or float32).")
+            raise InputError("int8 quantisation needs calibration images (prepared, uint8 or float32).")
         quantized = quantize_int8(ov_model, calibration)
         members["encoder-int8.xml"], members["encoder-int8.bin"] = serialize(quantized)
     return members
@@ -184,7 +186,7 @@ def export_runtime(
     members = runtime_members(bundle._model, calibration, variants)
     default = default or ("int8" if "int8" in variants else "fp32")
     if VARIANT_IR[default] + ".xml" not in members:
-        raise ValueError(f"Default variant {default!r} needs the {VARIANT_IR[default]} IR; export it too.")
+        raise InputError(f"Default variant {default!r} needs the {VARIANT_IR[default]} IR; export it too.")
     runtime: dict[str, Any] = {
         "engine": ENGINE,
         "openvino_version": openvino_version(),

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.errors import InputError
+
 
 @dataclass(frozen=True)
 class BaselineConfig:
@@ -95,7 +97,7 @@ def load_baseline(path: Path):  # -> tuple[keras.Model, list[str]]
     path = Path(path)
     classes_file = path.with_suffix(".classes.txt")
     if not path.is_file() or not classes_file.is_file():
-        raise FileNotFoundError(f"Baseline model {path} (and {classes_file.name} beside it) not found.")
+        raise InputError(f"Baseline model {path} (and {classes_file.name} beside it) not found.")
     return keras.models.load_model(path), classes_file.read_text().split("\n")[:-1]
 
 

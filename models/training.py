@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.errors import InputError
+
 OBJECTIVES = ("ssl", "ssl+labels", "labels")
 
 
@@ -43,7 +45,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
+            raise InputError(f"objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
 
 
 def train_encoder(
@@ -70,7 +72,7 @@ def train_encoder(
     from models.schedules import WarmupCosine
 
     if config.objective != "ssl" and labels is None:
-        raise ValueError(f"objective {config.objective!r} needs labels")
+        raise InputError(f"objective {config.objective!r} needs labels")
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from models.errors import HemosightError
+
 #: Bumped whenever the stored layout changes; each store refuses a database newer than this.
 SCHEMA_VERSION = 2
 
@@ -43,15 +45,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class StoreError(RuntimeError):
+class StoreError(HemosightError, RuntimeError):
     """The database cannot be used as it is; the message says what to do."""
 
 
-class ConflictError(ValueError):
+class ConflictError(HemosightError, ValueError):
     """A unique value (such as a username) is already taken."""
 
 
-class BundleFileError(RuntimeError):
+class BundleFileError(HemosightError, RuntimeError):
     """A model bundle's bytes cannot be found or are damaged; the message says what to do."""
 
 

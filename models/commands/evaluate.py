@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from models.cli import UserFacingError, resolve_bundle
+from models.cli import resolve_bundle
+from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,14 +17,14 @@ def run(args: argparse.Namespace) -> int:
     bundle = ModelBundle.load(resolve_bundle(args.model))
     table = read_label_table(args.data, args.images)
     if args.label_set not in table.label_sets:
-        raise UserFacingError(f"{args.data} has no column {args.label_set!r}.")
+        raise HemosightError(f"{args.data} has no column {args.label_set!r}.")
     if args.label_set not in bundle.classifiers:
-        raise UserFacingError(
+        raise HemosightError(
             f"model {bundle.version} has no classifier for {args.label_set!r}; it has {', '.join(bundle.classifiers)}."
         )
     rows = table.labelled(args.label_set)
     if len(rows) == 0:
-        raise UserFacingError(f"no row of {args.data} has a {args.label_set!r} label.")
+        raise HemosightError(f"no row of {args.data} has a {args.label_set!r} label.")
     subset = table.subset(rows)
     images = load_images(subset.paths, bundle.preprocessing)
     embeddings = bundle.embed_prepared(images)

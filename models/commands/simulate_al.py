@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cli import UserFacingError, resolve_bundle
+from models.cli import resolve_bundle
+from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,16 +26,16 @@ def run(args: argparse.Namespace) -> int:
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or not strategies:
-        raise UserFacingError(f"unknown strategy {', '.join(unknown) or '(none)'}; use {', '.join(STRATEGIES)}.")
+        raise HemosightError(f"unknown strategy {', '.join(unknown) or '(none)'}; use {', '.join(STRATEGIES)}.")
     table = read_label_table(args.data, args.images)
     if args.label_set not in table.label_sets:
-        raise UserFacingError(f"{args.data} has no column {args.label_set!r}.")
+        raise HemosightError(f"{args.data} has no column {args.label_set!r}.")
     rows = table.labelled(args.label_set)
     labels = np.asarray(table.label_sets[args.label_set])[rows]
     embeddings, source = _embeddings(args, table, rows)
     smallest = int(np.unique(labels, return_counts=True)[1].min()) if len(labels) else 0
     if smallest < args.folds:
-        raise UserFacingError(
+        raise HemosightError(
             f"every class needs at least --folds ({args.folds}) labelled cells; the smallest has {smallest}."
         )
     config = SimulationConfig(
@@ -75,7 +76,7 @@ def _embeddings(args: argparse.Namespace, table, rows: np.ndarray) -> tuple[np.n
     if args.embeddings is not None:
         matrix = np.load(args.embeddings, mmap_mode="r")
         if len(matrix) != len(table.paths):
-            raise UserFacingError(
+            raise HemosightError(
                 f"{args.embeddings} has {len(matrix)} rows but {args.data} has {len(table.paths)}; "
                 "the rows must correspond one to one."
             )
