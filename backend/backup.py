@@ -116,7 +116,7 @@ def _unpack(archive: tarfile.TarFile, archive_path: Path, data_dir: Path) -> dic
             (staged / name).replace(target)
         if (data_dir / "secret_key").exists():
             (data_dir / "secret_key").chmod(0o600)
-    return manifest  # type: ignore[no-any-return]
+    return manifest
 
 
 def _existing_parent(path: Path) -> Path:

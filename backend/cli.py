@@ -82,19 +82,19 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mongo-uri", help="use MongoDB (a replica set) instead of the embedded store")
 
 
-def _settings(args: argparse.Namespace, **extra: object):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace, **extra: object):
     from backend.settings import settings_with
 
     return settings_with(data_dir=args.data_dir, mongo_uri=args.mongo_uri, **extra)
 
 
-def _with_store(args: argparse.Namespace, action):  # type: ignore[no-untyped-def]
+def _with_store(args: argparse.Namespace, action):
     """Run `action(store)` (a coroutine function) against the configured store."""
     import asyncio
 
     from backend.store import open_store
 
-    async def main():  # type: ignore[no-untyped-def]
+    async def main():
         store = await open_store(_settings(args))
         try:
             return await action(store)
@@ -130,7 +130,7 @@ def _read_password(from_stdin: bool) -> str:
 def _models_list(args: argparse.Namespace) -> int:
     from backend.model_registry import comparable_metrics, headline_metrics
 
-    async def listing(store):  # type: ignore[no-untyped-def]
+    async def listing(store):
         return await store.list_model_versions()
 
     models = _with_store(args, listing)
@@ -158,7 +158,7 @@ def _models_list(args: argparse.Namespace) -> int:
 def _models_add(args: argparse.Namespace) -> int:
     from backend.model_registry import register_bundle
 
-    async def add(store):  # type: ignore[no-untyped-def]
+    async def add(store):
         return await register_bundle(
             store, args.path, activate=args.activate, upload=args.upload, registered_by=args.created_by
         )
@@ -241,7 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepare_model(store, model_path: Path | None, default_model: Path):  # type: ignore[no-untyped-def]
+async def _prepare_model(store, model_path: Path | None, default_model: Path):
     """Register the bundle to serve: --model wins and is activated; the shipped model only if none is active."""
     from backend.model_registry import register_bundle
 

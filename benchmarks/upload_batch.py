@@ -120,8 +120,8 @@ def main() -> int:
     lines += ["| workers | all classified | upload requests | images/s | worker peak RSS | worker time by stage |"]
     lines += ["|---|---|---|---|---|---|"]
     for r in runs:
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r["stage_seconds"].items(), key=lambda kv: -kv[1]))  # type: ignore[union-attr]
-        rss = ", ".join(f"{m:.0f}" for m in r["worker_peak_rss_mb"])  # type: ignore[union-attr]
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r["stage_seconds"].items(), key=lambda kv: -kv[1]))
+        rss = ", ".join(f"{m:.0f}" for m in r["worker_peak_rss_mb"])
         lines.append(
             f"| {r['workers']} | **{r['seconds']:.1f} s** | {r['upload_seconds']:.1f} s | {r['images_per_s']:.1f} "
             f"| {rss} MB | {stages} |"

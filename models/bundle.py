@@ -223,7 +223,7 @@ class ModelBundle:
             self._rt = RuntimeEncoder.from_members(self.runtime_members, backend)
         return self._rt
 
-    def _encoder(self):  # type: ignore[no-untyped-def]
+    def _encoder(self):
         """The encoder as one compiled graph function: eager Keras calls cost ~3x more per image."""
         if not hasattr(self, "_model"):
             import tensorflow as tf

@@ -172,7 +172,7 @@ def resolve_bundle(path: Path | None) -> Path:
     return bundle
 
 
-def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:
     if fmt == "json":
         json.dump(records, out, indent=2)
         out.write("\n")

@@ -98,7 +98,7 @@ class ColourStyle:
     @classmethod
     def of(cls, images: list[np.ndarray]) -> ColourStyle:
         lab = np.concatenate([rgb_to_lab(im).reshape(-1, 3) for im in images])
-        return cls(tuple(lab.mean(axis=0)), tuple(lab.std(axis=0)))  # type: ignore[arg-type]
+        return cls(tuple(lab.mean(axis=0)), tuple(lab.std(axis=0)))
 
 
 def reinhard_transfer(image: np.ndarray, style: ColourStyle) -> np.ndarray:

@@ -82,7 +82,7 @@ def train_baseline(
     return model
 
 
-def save_baseline(model, classes: list[str], path: Path) -> Path:  # type: ignore[no-untyped-def]
+def save_baseline(model, classes: list[str], path: Path) -> Path:
     """A `.keras` file plus a sidecar with the class order."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +101,6 @@ def load_baseline(path: Path):  # -> tuple[keras.Model, list[str]]
     return keras.models.load_model(path), classes_file.read_text().split("\n")[:-1]
 
 
-def predict_baseline(model, classes: list[str], prepared: np.ndarray, batch_size: int = 64) -> list[str]:  # type: ignore[no-untyped-def]
+def predict_baseline(model, classes: list[str], prepared: np.ndarray, batch_size: int = 64) -> list[str]:
     probabilities = model.predict(np.asarray(prepared, np.float32), batch_size=batch_size, verbose=0)
     return [classes[i] for i in np.argmax(probabilities, axis=1)]

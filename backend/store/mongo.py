@@ -597,7 +597,7 @@ class MongoStore:
             )
             return undo_event
 
-        return await self._in_transaction(undo)  # type: ignore[no-any-return]
+        return await self._in_transaction(undo)
 
     async def get_label_event(self, event_id: str) -> LabelEvent | None:
         doc = await self.db.label_events.find_one({"_id": event_id})

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _baseline_preprocessing(preprocessing, model):  # type: ignore[no-untyped-def]
+def _baseline_preprocessing(preprocessing, model):
     """The bundle's preprocessing at the baseline's own input size."""
     from dataclasses import replace
 

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibration_pool(args: argparse.Namespace, bundle) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+def _calibration_pool(args: argparse.Namespace, bundle) -> np.ndarray | None:
     """Prepared images to calibrate on (a .npy of prepared images or a labels CSV), only --split's train rows."""
     from models.data import load_images, read_label_table
 

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _embeddings(args: argparse.Namespace, table, rows: np.ndarray) -> tuple[np.ndarray, str]:  # type: ignore[no-untyped-def]
+def _embeddings(args: argparse.Namespace, table, rows: np.ndarray) -> tuple[np.ndarray, str]:
     if args.embeddings is not None:
         matrix = np.load(args.embeddings, mmap_mode="r")
         if len(matrix) != len(table.paths):

@@ -26,7 +26,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def with_store(data_dir: Path, action):  # type: ignore[no-untyped-def]
+async def with_store(data_dir: Path, action):
     store = SQLiteStore(data_dir)
     await store.open()
     try:

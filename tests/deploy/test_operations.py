@@ -124,7 +124,7 @@ async def test_backup_while_open_then_restore_round_trip(tmp_path: Path, bundles
         manifest = backup(tmp_path / "data", tmp_path / "backups/hemosight.tar.gz")  # the store is still open
     finally:
         await store.close()
-    assert manifest["counts"] == {  # type: ignore[comparison-overlap]
+    assert manifest["counts"] == {
         "users": 1,
         "projects": 1,
         "images": 3,
