@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     lease_seconds: float = 30.0
     batch_size: int = 32
     neighbours_k: int = 10
+    #: The encoder runtime a worker uses: "tensorflow", or an OpenVINO variant of the bundle ("fp32", "bf16",
+    #: "int8"); empty means the bundle's default. A variant the bundle lacks falls back to TensorFlow.
+    encoder_backend: str | None = None
+    #: CPU threads TensorFlow may use when training (`hemosight train`); empty means all cores.
+    threads: int | None = None
 
     #: "text" for people at a terminal, "json" (one object per line) for log collectors; containers use json.
     log_format: str = "text"

@@ -57,8 +57,10 @@ def synthetic(n: int, seed: int, dim: int = 1280, classes: int = 8) -> tuple[np.
 
 def real_embeddings() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str] | None:
     """The trained model's PBC embeddings: (train x, train y, test x, test y) by runs/default/split.json."""
+    from benchmarks.datasets import PBC_DIR
+
     embeddings, split = RUN / "embeddings.npy", RUN / "split.json"
-    labels_csv = ROOT.parent / "shared" / "data" / "pbc" / "labels.csv"
+    labels_csv = PBC_DIR / "labels.csv"
     if not (embeddings.exists() and split.exists() and labels_csv.exists()):
         return None
     from models.data import read_label_table

@@ -13,7 +13,7 @@ split with the bundle's own classifier. Each backend runs in its own subprocess 
 runtime workers never import TensorFlow). If BUNDLE has no runtime members they are exported first, into a
 temporary copy, calibrating int8 on ``--calibration-size`` training-split images.
 
-Held-out data: the PBC labels (``$HEMOSIGHT_PBC_DIR``, default ../shared/data/pbc), the split in
+Held-out data: the PBC labels (``$HEMOSIGHT_PBC_DIR``, benchmarks/datasets.py), the split in
 runs/default/split.json and the prepared-image cache in .cache (made by scripts/train_default.py).
 Writes benchmarks/results/runtime-<date>.json and prints a Markdown summary for benchmarks/RESULTS.md.
 """
@@ -35,8 +35,10 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.datasets import PBC_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("HEMOSIGHT_PBC_DIR", ROOT.parent / "shared" / "data" / "pbc"))
+DATA = PBC_DIR
 SPLIT = ROOT / "runs" / "default" / "split.json"
 BACKENDS = ("keras_predict", "tf_function", "openvino_fp32", "openvino_bf16", "openvino_int8")
 

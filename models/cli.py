@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--references-per-class", type=int, default=400)
     train.add_argument("--version", help="model version name (default: derived from --out)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, help="CPU threads TensorFlow may use (default: all cores)")
     train.set_defaults(handler=_lazy("models.commands.train", "run"))
 
     baseline = sub.add_parser("train-baseline", help="train the supervised baseline (encoder + softmax, two stages)")

@@ -17,8 +17,13 @@ from models.errors import InputError
 from models.imageio import decode_image
 from models.preprocessing import Preprocessing
 
-#: Columns of ../shared/data/pbc/labels.csv that are not label sets.
+#: Columns of the PBC labels.csv (benchmarks/datasets.py) that are not label sets.
 NON_LABEL_COLUMNS = {"path", "file", "subtype", "wbcatt_split"}
+#: The 11 morphological attributes of WBCAtt (Tsutsui et al., 2023), label sets of the PBC labels.csv.
+WBCATT_ATTRIBUTES = (
+    "cell_size", "cell_shape", "nucleus_shape", "nuclear_cytoplasmic_ratio", "chromatin_density",
+    "cytoplasm_vacuole", "cytoplasm_texture", "cytoplasm_colour", "granule_type", "granule_colour", "granularity",
+)  # fmt: skip
 
 
 @dataclass

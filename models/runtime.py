@@ -20,7 +20,6 @@ bundle's default, e.g. to compare the variants or to rule the runtime out.
 from __future__ import annotations
 
 import importlib.util
-import os
 import tempfile
 import threading
 from pathlib import Path
@@ -37,7 +36,6 @@ VARIANT_IR = {"fp32": "encoder-fp32", "bf16": "encoder-fp32", "int8": "encoder-i
 VARIANT_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
 RUNTIME_MEMBERS = tuple(f"{stem}{ext}" for stem in ("encoder-fp32", "encoder-int8") for ext in (".xml", ".bin"))
 TENSORFLOW = "tensorflow"
-BACKEND_ENV = "HEMOSIGHT_ENCODER_BACKEND"
 INPUT_NAME = "image"
 #: the encoder's last layer (models/encoder.py names it l2_normalise), kept in float by int8 quantisation
 HEAD_PATTERN = ".*l2_normalise.*"
@@ -49,8 +47,9 @@ def available() -> bool:
 
 
 def choose_backend(runtime: dict[str, Any], members: dict[str, bytes], requested: str | None = None) -> str:
-    """`tensorflow` or a runtime variant the bundle can run here, honouring `requested` / the env override."""
-    wanted = requested or os.environ.get(BACKEND_ENV) or runtime.get("default") or TENSORFLOW
+    """`tensorflow` or a runtime variant the bundle can run here, honouring `requested`
+    (the worker's HEMOSIGHT_ENCODER_BACKEND setting)."""
+    wanted = requested or runtime.get("default") or TENSORFLOW
     if wanted == TENSORFLOW or wanted not in VARIANT_IR:
         return TENSORFLOW
     stem = VARIANT_IR[wanted]

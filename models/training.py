@@ -13,7 +13,6 @@ active-learning measurements must use such an embedding.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -152,9 +151,8 @@ def train_encoder(
     return model
 
 
-def limit_threads() -> None:
-    """Respect HEMOSIGHT_THREADS so a background training run leaves a core for other work."""
-    threads = os.environ.get("HEMOSIGHT_THREADS")
+def limit_threads(threads: int | None) -> None:
+    """Use at most `threads` CPU threads (HEMOSIGHT_THREADS), so a background training run leaves a core free."""
     if threads:
         import tensorflow as tf
 

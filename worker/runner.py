@@ -50,6 +50,8 @@ class WorkerConfig:
     neighbours_k: int = 10
     #: Where bundles kept in MongoDB (GridFS) are downloaded to before loading.
     model_cache_dir: Path = Path("~/.hemosight/model-cache")
+    #: "tensorflow" or an OpenVINO variant ("fp32", "bf16", "int8"); None: the bundle's default.
+    encoder_backend: str | None = None
 
 
 def new_worker_id() -> str:
@@ -162,6 +164,8 @@ class Worker:
     def _load_and_warm_up(self, path: Path) -> ModelBundle:
         """Build the encoder now, so the first upload after a (re)load is not slowed by it."""
         bundle = self._load_bundle(path)
+        if self.config.encoder_backend:
+            bundle.encoder_backend = self.config.encoder_backend
         bundle.embed([np.zeros((64, 64, 3), np.uint8)])
         return bundle
 

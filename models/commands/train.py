@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(p) for p in table.paths if not Path(p).is_file()]
     if missing:
         raise HemosightError(f"{len(missing)} image files listed in {args.data} do not exist, e.g. {missing[0]}.")
-    limit_threads()
+    limit_threads(args.threads)
     preprocessing = Preprocessing(input_size=args.input_size)
     print(f"preparing {len(table.paths)} images at {args.input_size} px …")
     images = np.asarray(load_images(table.paths, preprocessing, cache_dir=Path(".cache")))
