@@ -191,7 +191,7 @@ def _backup(args: argparse.Namespace) -> int:
 
     settings = _settings(argparse.Namespace(data_dir=args.data_dir, mongo_uri=None))
     if settings.mongo_uri:
-        raise CommandError("HEMOSIGHT_MONGO_URI is set: back up MongoDB with mongodump (README, Deployment).")
+        raise CommandError("HEMOSIGHT_MONGO_URI is set: back up MongoDB with mongodump (docs/DEPLOYMENT.md).")
     manifest = backup(settings.resolved_data_dir, args.out)
     counts = ", ".join(f"{n} {table}" for table, n in manifest["counts"].items())  # type: ignore[attr-defined]
     print(f"Backed up {settings.resolved_data_dir} to {args.out}: {counts}.")

@@ -15,7 +15,8 @@ temporary copy, calibrating int8 on ``--calibration-size`` training-split images
 
 Held-out data: the PBC labels (``$HEMOSIGHT_PBC_DIR``, benchmarks/datasets.py), the split in
 runs/default/split.json and the prepared-image cache in .cache (made by scripts/train_default.py).
-Writes benchmarks/results/runtime-<date>.json and prints a Markdown summary for benchmarks/RESULTS.md.
+Writes benchmarks/results/runtime.json (the last run; history in git) and prints a Markdown summary
+for benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--calibration-size", type=int, default=300)
     parser.add_argument("--backends", default=",".join(BACKENDS))
-    parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/runtime-<date>.json)")
+    parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/runtime.json)")
     parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--embeddings-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -233,7 +234,7 @@ def main() -> None:
                     results[backend]["cosine_vs_keras"] = cosine_summary(keras_embeddings, np.load(path))
 
     report = summarise(args, model, export, results, started, load_before)
-    out = args.out or ROOT / "benchmarks" / "results" / f"runtime-{started:%Y%m%d-%H%M}.json"
+    out = args.out or ROOT / "benchmarks" / "results" / "runtime.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(markdown(report, out))

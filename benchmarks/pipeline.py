@@ -34,7 +34,7 @@ from backend.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
+RESULTS_DIR = REPO / "benchmarks" / "results"
 
 
 def benchmark_bundle(model: Path | None, cache_dir: Path) -> Path:
@@ -160,13 +160,13 @@ def machine() -> str:
     return f"{platform.node()}, {os.cpu_count()} CPUs, load average {load:.1f} at start"
 
 
-def append_results(title: str, command: list[str], lines: list[str]) -> None:
+def write_result(name: str, title: str, command: list[str], lines: list[str]) -> None:
+    """Write the run's summary to benchmarks/results/<name>.md, replacing the last one (history is in git), and
+    print it; benchmarks/RESULTS.md quotes the numbers by capability."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = [f"\n## {title} ({stamp})\n", f"Command: `{shlex.join(command)}`\n", *[f"{line}\n" for line in lines]]
-    with open(RESULTS, "a") as handle:
-        if handle.tell() == 0:
-            handle.write("# Pipeline benchmarks\n\nAppended by the scripts in benchmarks/; newest last.\n")
-        handle.writelines(text)
+    text = [f"## {title} ({stamp})\n\n", f"Command: `{shlex.join(command)}`\n\n", *[f"{line}\n" for line in lines]]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{name}.md").write_text("".join(text))
     print("".join(text))
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.pipeline import REPO, append_results, benchmark_bundle, distinct_images, machine, serve_session
+from benchmarks.pipeline import REPO, benchmark_bundle, distinct_images, machine, serve_session, write_result
 
 UPLOAD_CHUNK = 10
 
@@ -126,10 +126,12 @@ def main() -> int:
             f"| {r['workers']} | **{r['seconds']:.1f} s** | {r['upload_seconds']:.1f} s | {r['images_per_s']:.1f} "
             f"| {rss} MB | {stages} |"
         )
-    append_results(
-        "Whole pipeline: a 200-image upload", ["python", "-m", "benchmarks.upload_batch", *sys.argv[1:]], lines
+    write_result(
+        "upload-batch",
+        "Whole pipeline: a 200-image upload",
+        ["python", "-m", "benchmarks.upload_batch", *sys.argv[1:]],
+        lines,
     )
-    print("\n".join(lines))
     return 0
 
 
