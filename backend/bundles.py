@@ -12,6 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from backend.settings import DEFAULT_DATA_DIR, MODEL_CACHE
 from backend.store.base import ModelVersion, Store
 from models.errors import HemosightError
 
@@ -29,7 +30,7 @@ class BundleCache:
         self._bundles: OrderedDict[tuple[str, str], ModelBundle] = OrderedDict()
         self._lock = asyncio.Lock()
         self._store: Store | None = None
-        self._cache_dir = Path("~/.hemosight/model-cache")
+        self._cache_dir = DEFAULT_DATA_DIR / MODEL_CACHE
 
     def attach(self, store: Store, cache_dir: Path) -> None:
         """The store that keeps uploaded bundles (GridFS), and where to download them."""

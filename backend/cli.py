@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from backend.options import add_store_options
 from models.errors import HemosightError
 
 
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Starts the REST API, the browser app (frontend/dist) and a classification worker. "
         "Ctrl-C stops everything cleanly; accepted uploads are already on disk.",
     )
-    _store_options(serve)
+    add_store_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 for the whole network)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--model", type=Path, help="model bundle to register and activate (default: the shipped model)")
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.set_defaults(handler=_serve)
 
     admin = subparsers.add_parser("create-admin", help="create an administrator account (the first one, or another)")
-    _store_options(admin)
+    add_store_options(admin)
     admin.add_argument("--username", default="admin")
     admin.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input instead of prompting"
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = models.add_subparsers(title="actions", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="registered model versions; * marks the active one")
     listing.add_argument("--metrics", action="store_true", help="also compare every numeric metric side by side")
-    _store_options(listing)
+    add_store_options(listing)
     listing.set_defaults(handler=_models_list)
     for name, upload, help_text in (
         ("upload", True, "copy a bundle file (.hsb) into the store (data folder or GridFS) and register it"),
@@ -54,32 +55,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add.add_argument("path", type=Path)
         add.add_argument("--activate", action="store_true", help="make it the model the workers use (no restart)")
         add.add_argument("--created-by", default="", help="who registers it (shown by 'models list')")
-        _store_options(add)
+        add_store_options(add)
         add.set_defaults(handler=_models_add, upload=upload)
     activate = actions.add_parser("activate", help="switch the workers to a registered version")
     activate.add_argument("version")
-    _store_options(activate)
+    add_store_options(activate)
     activate.set_defaults(handler=_models_activate)
     rollback = actions.add_parser("rollback", help="re-activate the version that was active before the current one")
-    _store_options(rollback)
+    add_store_options(rollback)
     rollback.set_defaults(handler=_models_rollback)
 
     backup = subparsers.add_parser(
         "backup", help="back up the embedded store (database, images, uploaded models) while it runs"
     )
     backup.add_argument("out", type=Path, help="the backup file to write (.tar.gz)")
-    backup.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    add_store_options(backup, mongo=False)
     backup.set_defaults(handler=_backup)
     restore = subparsers.add_parser("restore", help="restore an embedded-store backup (stop HemoSight first)")
     restore.add_argument("archive", type=Path, help="a file written by 'hemosight backup'")
-    restore.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    add_store_options(restore, mongo=False)
     restore.add_argument("--force", action="store_true", help="replace the database already in --data-dir")
     restore.set_defaults(handler=_restore)
-
-
-def _store_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
-    parser.add_argument("--mongo-uri", help="use MongoDB (a replica set) instead of the embedded store")
 
 
 def _settings(args: argparse.Namespace, **extra: object):

@@ -16,10 +16,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+#: The embedded store's folder when neither HEMOSIGHT_DATA_DIR nor --data-dir says otherwise.
+DEFAULT_DATA_DIR = Path("~/.hemosight")
+#: Where a process keeps model bundles downloaded from the store (below the data folder).
+MODEL_CACHE = "model-cache"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMOSIGHT_", extra="ignore")
 
-    data_dir: Path = Path("~/.hemosight")
+    data_dir: Path = DEFAULT_DATA_DIR
     #: MongoDB replica-set URI; empty means the embedded store (SQLite + image folder in `data_dir`).
     mongo_uri: str | None = None
     mongo_database: str = "hemosight"
@@ -60,7 +66,7 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         """Where bundles kept in MongoDB (GridFS) are downloaded to before loading."""
-        return self.resolved_data_dir / "model-cache"
+        return self.resolved_data_dir / MODEL_CACHE
 
     @property
     def resolved_data_dir(self) -> Path:

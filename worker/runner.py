@@ -31,6 +31,7 @@ import numpy as np
 
 from backend.metrics import WorkerMetrics
 from backend.model_files import bundle_file
+from backend.settings import DEFAULT_DATA_DIR, MODEL_CACHE
 from backend.store.base import Job, ModelVersion, NeighbourRecord, Result, Store
 from models.bundle import CellAnalysis, ModelBundle
 from models.classifiers import LabelSetClassifier
@@ -49,7 +50,7 @@ class WorkerConfig:
     idle_poll_seconds: float = 2.0
     neighbours_k: int = 10
     #: Where bundles kept in MongoDB (GridFS) are downloaded to before loading.
-    model_cache_dir: Path = Path("~/.hemosight/model-cache")
+    model_cache_dir: Path = DEFAULT_DATA_DIR / MODEL_CACHE
     #: "tensorflow" or an OpenVINO variant ("fp32", "bf16", "int8"); None: the bundle's default.
     encoder_backend: str | None = None
 
