@@ -263,6 +263,20 @@ class ResultVector:
     labels: dict[str, str]
 
 
+def current_label(event: LabelEvent, label: str) -> CellLabel:
+    """The cell's current label after `event` set it to `label` (the event's own label, narrowed to not None)."""
+    return CellLabel(
+        image_id=event.image_id,
+        project_id=event.project_id,
+        label_set=event.label_set,
+        label=label,
+        source=event.source,
+        user_id=event.user_id,
+        event_id=event.id,
+        updated_at=event.created_at,
+    )
+
+
 def check_undoable(event: LabelEvent, latest_event_id: str) -> None:
     """Changes are undone newest first, each once: `latest_event_id` is the newest change of the cell's
     label in this label set that is neither an undo nor undone."""

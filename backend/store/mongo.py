@@ -43,6 +43,7 @@ from backend.store.base import (
     StoreError,
     User,
     check_undoable,
+    current_label,
     undo_of,
     utcnow,
 )
@@ -546,16 +547,7 @@ class MongoStore:
         if event.label is None:
             await self.db.labels.delete_one(key, session=session)
             return
-        label = CellLabel(
-            image_id=event.image_id,
-            project_id=event.project_id,
-            label_set=event.label_set,
-            label=event.label,
-            source=event.source,
-            user_id=event.user_id,
-            event_id=event.id,
-            updated_at=event.created_at,
-        )
+        label = current_label(event, event.label)
         await self.db.labels.replace_one(key, {**key, **asdict(label)}, upsert=True, session=session)
 
     async def set_labels(self, events: list[LabelEvent]) -> list[LabelEvent]:

@@ -13,6 +13,7 @@ from backend.store.base import (
     LabelSet,
     ResultVector,
     check_undoable,
+    current_label,
     undo_of,
 )
 from backend.store.sqlite.codec import CLASSIFIERS, LABEL_EVENTS, LABEL_SETS, LABELS
@@ -101,16 +102,7 @@ class LabelsMixin(SQLiteConnection):
         if event.label is None:
             conn.execute("DELETE FROM labels WHERE image_id = ? AND label_set = ?", (event.image_id, event.label_set))
             return
-        label = CellLabel(
-            image_id=event.image_id,
-            project_id=event.project_id,
-            label_set=event.label_set,
-            label=event.label,
-            source=event.source,
-            user_id=event.user_id,
-            event_id=event.id,
-            updated_at=event.created_at,
-        )
+        label = current_label(event, event.label)
         LABELS.insert(conn, label, "INSERT OR REPLACE")
 
     async def undo_label_event(self, event_id: str, user_id: str) -> LabelEvent:
