@@ -226,7 +226,14 @@ class ModelBundle:
     def _encoder(self):
         """The encoder as one compiled graph function: eager Keras calls cost ~3x more per image."""
         if not hasattr(self, "_model"):
-            import tensorflow as tf
+            try:
+                import tensorflow as tf
+            except ModuleNotFoundError:
+                raise BundleError(
+                    f"Model {self.version} has no OpenVINO encoder and TensorFlow is not installed here: add the "
+                    "runtime with 'hemosight export-runtime', or install the training extra (pip install "
+                    "'hemosight[train]')."
+                ) from None
 
             from models.encoder import build_encoder
 
