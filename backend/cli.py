@@ -1,6 +1,6 @@
 """Service commands: `hemosight serve`, `hemosight create-admin`, `hemosight models ...`.
 
-Registered by models/cli.py. Importing this module costs only argparse and pathlib: the
+Registered by hemosight/cli.py. Importing this module costs only argparse and pathlib: the
 app, the store and uvicorn are imported when a command runs. The backend process never
 imports TensorFlow; `serve` runs the worker as a separate process (`hemosight worker`).
 """

@@ -1,6 +1,6 @@
 """Shared pieces of the pipeline benchmarks: a model bundle, distinct test images, worker processes, reporting.
 
-The benchmarks run real processes (`python -m models.cli worker` / `serve`) against a
+The benchmarks run real processes (`python -m hemosight.cli worker` / `serve`) against a
 fresh embedded store in a temporary folder, so they measure what a lab would see.
 """
 
@@ -128,7 +128,7 @@ class WorkerProcess:
 
     def __init__(self, data_dir: Path, *extra: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
-        self.command = [sys.executable, "-m", "models.cli", "worker", "--data-dir", str(data_dir), *extra]
+        self.command = [sys.executable, "-m", "hemosight.cli", "worker", "--data-dir", str(data_dir), *extra]
         self.process = subprocess.Popen(self.command, env=env, stderr=subprocess.PIPE, text=True, cwd=REPO)
         self.ready = threading.Event()
         self.lines: list[str] = []
@@ -196,7 +196,7 @@ def serve_session(
     asyncio.run(add_user(data_dir))
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", "HEMOSIGHT_LOG_FORMAT": "json"}
-    command = [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    command = [sys.executable, "-m", "hemosight.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
     output = log.open("wb") if log else subprocess.DEVNULL
     try:
         serve = subprocess.Popen(

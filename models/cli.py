@@ -1,9 +1,8 @@
-"""The `hemosight` command line.
+"""The ML commands of the `hemosight` command line: train, train-baseline, classify, evaluate, label-curve,
+simulate-al, export-runtime (the command line is composed in hemosight/cli.py).
 
-ML commands (train, classify, evaluate, label-curve, simulate-al, export-runtime) live here; service
-commands (serve, worker, create-admin, models) are registered by `backend.cli` and
-`worker.cli`. Heavy libraries (TensorFlow) are imported inside the commands that
-need them, so `hemosight --help` and the service commands start fast.
+Heavy libraries (TensorFlow) are imported inside the commands that need them, so `hemosight --help`
+and the service commands start fast.
 """
 
 from __future__ import annotations
@@ -22,25 +21,8 @@ DEFAULT_BUNDLE = Path(__file__).resolve().parent / "default" / "hemosight-defaul
 Handler = Callable[[argparse.Namespace], int]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.handler(args) or 0)
-    except KeyboardInterrupt:
-        return 130
-    except HemosightError as exc:
-        # Only errors meant for the user: anything else is a bug and keeps its traceback.
-        print(f"hemosight: {exc}", file=sys.stderr)
-        return 2
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hemosight", description="HemoSight: white blood cell classification.")
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ML commands to the `hemosight` command line (composed in hemosight/cli.py)."""
 
     train = sub.add_parser("train", help="train a model bundle on a labels CSV (self-supervised encoder + classifiers)")
     train.add_argument(
@@ -141,23 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=0)
     export.set_defaults(handler=_lazy("models.commands.export_runtime", "run"))
 
-    for register in _service_registrars():
-        register(sub)
-    return parser
-
-
-def _service_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
-    registrars = []
-    for module_name in ("backend.cli", "worker.cli"):
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name not in (module_name, module_name.split(".")[0]):
-                raise
-            continue
-        registrars.append(module.register)
-    return registrars
-
 
 def _lazy(module: str, function: str) -> Handler:
     def handler(args: argparse.Namespace) -> int:
@@ -184,7 +149,3 @@ def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:
     writer = csv.DictWriter(out, fieldnames=fieldnames + list(dict.fromkeys(extra)), restval="")
     writer.writeheader()
     writer.writerows(flat)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

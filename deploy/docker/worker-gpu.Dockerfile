@@ -11,6 +11,7 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY backend ./backend
 COPY worker ./worker
+COPY hemosight ./hemosight
 # The serving set plus the training extra (TensorFlow, Keras, NNCF); the `train` extra pins tensorflow-cpu on
 # x86_64, so the GPU build swaps it for the CUDA build of the same version.
 RUN /opt/hemosight/bin/pip install --no-compile ".[train,gpu]" \

@@ -12,7 +12,8 @@ from models.errors import HemosightError
 def run(args: argparse.Namespace) -> int:
     from models.bundle import ModelBundle
     from models.data import load_images, read_label_table
-    from models.evaluation import classification_report, plot_confusion_matrix
+    from models.evaluation import classification_report
+    from models.plots import plot_confusion_matrix
 
     bundle = ModelBundle.load(resolve_bundle(args.model))
     table = read_label_table(args.data, args.images)

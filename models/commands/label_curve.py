@@ -12,7 +12,8 @@ from models.errors import HemosightError
 def run(args: argparse.Namespace) -> int:
     from models.bundle import ModelBundle
     from models.data import load_images, read_label_table
-    from models.evaluation import label_curve, plot_label_curve
+    from models.evaluation import label_curve
+    from models.plots import plot_label_curve
 
     bundle = ModelBundle.load(resolve_bundle(args.model))
     table = read_label_table(args.data, args.images)

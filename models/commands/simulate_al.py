@@ -20,8 +20,9 @@ from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.active_learning import STRATEGIES, SimulationConfig, plot_learning_curves, simulate, summarise
+    from models.active_learning import STRATEGIES, SimulationConfig, simulate, summarise
     from models.data import read_label_table
+    from models.plots import plot_learning_curves
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]

@@ -17,7 +17,7 @@ from backend.logs import JsonFormatter, configure_logging
 from backend.model_registry import register_bundle
 from backend.store.base import Image, Project, User
 from backend.store.sqlite import SQLiteStore
-from models.cli import main as hemosight
+from hemosight.cli import main as hemosight
 from worker.probes import serve_probes
 from worker.runner import Worker, WorkerConfig
 

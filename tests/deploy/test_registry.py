@@ -13,7 +13,7 @@ from backend.model_registry import ModelRegistrationError, comparable_metrics, r
 from backend.settings import Settings
 from backend.store.base import Image, Project
 from backend.store.sqlite import SQLiteStore
-from models.cli import main as hemosight
+from hemosight.cli import main as hemosight
 from worker.runner import Worker, WorkerConfig
 
 REPO = Path(__file__).resolve().parents[2]

@@ -93,7 +93,7 @@ def test_wilcoxon_finds_the_faster_strategy() -> None:
 
 
 def test_simulate_al_runs_end_to_end_on_the_fixtures(small_bundle_path: Path, tmp_path: Path, capsys) -> None:
-    from models.cli import main
+    from hemosight.cli import main
 
     out = tmp_path / "al"
     code = main(
@@ -146,7 +146,7 @@ def test_labels_to_reach_is_the_first_count_at_or_above_the_target() -> None:
 
 
 def test_simulate_al_refuses_bad_input_in_words(tmp_path: Path, capsys) -> None:
-    from models.cli import main
+    from hemosight.cli import main
 
     embeddings = tmp_path / "e.npy"
     np.save(embeddings, np.zeros((3, 4), np.float32))

@@ -113,7 +113,7 @@ def test_runtime_inference_does_not_import_tensorflow(runtime_bundle_path: Path)
 
 
 def test_export_runtime_command(small_bundle_path: Path, tmp_path: Path, capsys) -> None:
-    from models.cli import main
+    from hemosight.cli import main
 
     out = tmp_path / "fp32.hsb"
     assert main(["export-runtime", str(small_bundle_path), "--out", str(out), "--variants", "fp32"]) == 0
