@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.cli import DEFAULT_BUNDLE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,7 +46,7 @@ class Settings(BaseSettings):
     max_image_pixels: int = 25_000_000
 
     #: The shipped model: `serve` registers it and activates it when no other model is active.
-    default_model: Path = REPO_ROOT / "models" / "default" / "hemosight-default.hsb"
+    default_model: Path = DEFAULT_BUNDLE
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
 
     job_max_attempts: int = 3
