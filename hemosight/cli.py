@@ -1,7 +1,7 @@
 """The `hemosight` command line, composed at the top: every layer registers its own commands.
 
-ML commands (train, classify, evaluate, ...) come from models/cli.py, service commands (serve,
-create-admin, models, backup, restore) from backend/cli.py and the worker from worker/cli.py.
+ML commands (train, classify, evaluate, ...) come from the ML core's `cli` module, service commands
+(serve, create-admin, models, backup, restore) from the API's and `worker` from the worker's.
 Registering imports only argparse, so `hemosight --help` is fast; each command imports what it
 needs when it runs (TensorFlow only for training and bundles without the OpenVINO encoder).
 

@@ -1,4 +1,4 @@
-"""Accounts, managed by administrators. The rules are in backend/accounts.py, shared with the command line."""
+"""Accounts, managed by administrators. The rules (the core's accounts module) are shared with the command line."""
 
 from __future__ import annotations
 
