@@ -25,13 +25,15 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from models.errors import HemosightError
+
 DATABASE = "hemosight.sqlite3"
 SECRET_KEY = "secret_key"
 #: How often a snapshot is retaken when files it names vanished during the copy.
 SNAPSHOT_ATTEMPTS = 5
 
 
-class BackupError(RuntimeError):
+class BackupError(HemosightError, RuntimeError):
     """The backup cannot be taken or restored; the message says what to do."""
 
 
@@ -170,7 +172,7 @@ def _unpack(archive: tarfile.TarFile, archive_path: Path, data_dir: Path) -> dic
             (staged / name).replace(target)
         if (data_dir / SECRET_KEY).exists():
             (data_dir / SECRET_KEY).chmod(0o600)
-    return manifest  # type: ignore[no-any-return]
+    return manifest
 
 
 def _existing_parent(path: Path) -> Path:

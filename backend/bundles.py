@@ -12,13 +12,15 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from backend.settings import DEFAULT_DATA_DIR, MODEL_CACHE
 from backend.store.base import ModelVersion, Store
+from models.errors import HemosightError
 
 if TYPE_CHECKING:
     from models.bundle import ModelBundle
 
 
-class BundleUnavailableError(RuntimeError):
+class BundleUnavailableError(HemosightError, RuntimeError):
     """The registered bundle file cannot be read; the message says what to do."""
 
 
@@ -28,7 +30,7 @@ class BundleCache:
         self._bundles: OrderedDict[tuple[str, str], ModelBundle] = OrderedDict()
         self._lock = asyncio.Lock()
         self._store: Store | None = None
-        self._cache_dir = Path("~/.hemosight/model-cache")
+        self._cache_dir = DEFAULT_DATA_DIR / MODEL_CACHE
 
     def attach(self, store: Store, cache_dir: Path) -> None:
         """The store that keeps uploaded bundles (GridFS), and where to download them."""

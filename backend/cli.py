@@ -1,6 +1,6 @@
 """Service commands: `hemosight serve`, `hemosight create-admin`, `hemosight models ...`.
 
-Registered by models/cli.py. Importing this module costs only argparse and pathlib: the
+Registered by hemosight/cli.py. Importing this module costs only argparse and pathlib: the
 app, the store and uvicorn are imported when a command runs. The backend process never
 imports TensorFlow; `serve` runs the worker as a separate process (`hemosight worker`).
 """
@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from backend.options import add_store_options
+from models.errors import HemosightError
 
-class CommandError(Exception):
-    """Printed as one line, without a traceback, and the command exits with status 2."""
+
+class CommandError(HemosightError):
+    """A service command cannot go on; like every HemosightError, printed as one line (exit status 2)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,27 +27,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Starts the REST API, the browser app (frontend/dist) and a classification worker. "
         "Ctrl-C stops everything cleanly; accepted uploads are already on disk.",
     )
-    _store_options(serve)
+    add_store_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 for the whole network)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--model", type=Path, help="model bundle to register and activate (default: the shipped model)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes to start (0: none)")
-    serve.set_defaults(handler=_guarded(_serve))
+    serve.set_defaults(handler=_serve)
 
     admin = subparsers.add_parser("create-admin", help="create an administrator account (the first one, or another)")
-    _store_options(admin)
+    add_store_options(admin)
     admin.add_argument("--username", default="admin")
     admin.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input instead of prompting"
     )
-    admin.set_defaults(handler=_guarded(_create_admin))
+    admin.set_defaults(handler=_create_admin)
 
     models = subparsers.add_parser("models", help="list, upload, activate and roll back model bundles")
     actions = models.add_subparsers(title="actions", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="registered model versions; * marks the active one")
     listing.add_argument("--metrics", action="store_true", help="also compare every numeric metric side by side")
-    _store_options(listing)
-    listing.set_defaults(handler=_guarded(_models_list))
+    add_store_options(listing)
+    listing.set_defaults(handler=_models_list)
     for name, upload, help_text in (
         ("upload", True, "copy a bundle file (.hsb) into the store (data folder or GridFS) and register it"),
         ("add", False, "register a bundle file (.hsb) where it lies (every worker must be able to read the path)"),
@@ -54,74 +56,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add.add_argument("path", type=Path)
         add.add_argument("--activate", action="store_true", help="make it the model the workers use (no restart)")
         add.add_argument("--created-by", default="", help="who registers it (shown by 'models list')")
-        _store_options(add)
-        add.set_defaults(handler=_guarded(_models_add), upload=upload)
+        add_store_options(add)
+        add.set_defaults(handler=_models_add, upload=upload)
     activate = actions.add_parser("activate", help="switch the workers to a registered version")
     activate.add_argument("version")
-    _store_options(activate)
-    activate.set_defaults(handler=_guarded(_models_activate))
+    add_store_options(activate)
+    activate.set_defaults(handler=_models_activate)
     rollback = actions.add_parser("rollback", help="re-activate the version that was active before the current one")
-    _store_options(rollback)
-    rollback.set_defaults(handler=_guarded(_models_rollback))
+    add_store_options(rollback)
+    rollback.set_defaults(handler=_models_rollback)
 
     backup = subparsers.add_parser(
         "backup", help="back up the embedded store (database, images, uploaded models) while it runs"
     )
     backup.add_argument("out", type=Path, help="the backup file to write (.tar.gz)")
-    backup.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    add_store_options(backup, mongo=False)
     backup.add_argument(
         "--include-secret-key",
         action="store_true",
         help="also store the token-signing key (sessions survive a restore; keep such a backup as safe as the key)",
     )
-    backup.set_defaults(handler=_guarded(_backup))
+    backup.set_defaults(handler=_backup)
     restore = subparsers.add_parser("restore", help="restore an embedded-store backup (stop HemoSight first)")
     restore.add_argument("archive", type=Path, help="a file written by 'hemosight backup'")
-    restore.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
+    add_store_options(restore, mongo=False)
     restore.add_argument("--force", action="store_true", help="replace the database already in --data-dir")
-    restore.set_defaults(handler=_guarded(_restore))
+    restore.set_defaults(handler=_restore)
 
 
-def _store_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
-    parser.add_argument("--mongo-uri", help="use MongoDB (a replica set) instead of the embedded store")
-
-
-def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except CommandError as exc:
-            print(f"hemosight: {exc}", file=sys.stderr)
-            return 2
-
-    return run
-
-
-def _settings(args: argparse.Namespace, **extra: object):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace, **extra: object):
     from backend.settings import settings_with
 
     return settings_with(data_dir=args.data_dir, mongo_uri=args.mongo_uri, **extra)
 
 
-def _with_store(args: argparse.Namespace, action):  # type: ignore[no-untyped-def]
-    """Run `action(store)` (a coroutine function) against the configured store; store errors become one line."""
+def _with_store(args: argparse.Namespace, action):
+    """Run `action(store)` (a coroutine function) against the configured store."""
     import asyncio
 
     from backend.store import open_store
-    from backend.store.base import StoreError
 
-    async def main():  # type: ignore[no-untyped-def]
+    async def main():
         store = await open_store(_settings(args))
         try:
             return await action(store)
         finally:
             await store.close()
 
-    try:
-        return asyncio.run(main())
-    except StoreError as exc:
-        raise CommandError(str(exc)) from None
+    return asyncio.run(main())
 
 
 # --- create-admin ------------------------------------------------------------------------
@@ -130,13 +112,7 @@ def _create_admin(args: argparse.Namespace) -> int:
 
     password = _read_password(args.password_stdin)
 
-    async def create(store):  # type: ignore[no-untyped-def]
-        try:
-            return await create_user(store, args.username, password, "admin")
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-
-    user = _with_store(args, create)
+    user = _with_store(args, lambda store: create_user(store, args.username, password, "admin"))
     print(f"Administrator {user.username!r} created. Sign in with it and add the other accounts under Users.")
     return 0
 
@@ -156,7 +132,7 @@ def _read_password(from_stdin: bool) -> str:
 def _models_list(args: argparse.Namespace) -> int:
     from backend.model_registry import comparable_metrics, headline_metrics
 
-    async def listing(store):  # type: ignore[no-untyped-def]
+    async def listing(store):
         return await store.list_model_versions()
 
     models = _with_store(args, listing)
@@ -182,16 +158,12 @@ def _models_list(args: argparse.Namespace) -> int:
 
 
 def _models_add(args: argparse.Namespace) -> int:
-    from backend.model_files import BundleFileError
-    from backend.model_registry import ModelRegistrationError, register_bundle
+    from backend.model_registry import register_bundle
 
-    async def add(store):  # type: ignore[no-untyped-def]
-        try:
-            return await register_bundle(
-                store, args.path, activate=args.activate, upload=args.upload, registered_by=args.created_by
-            )
-        except (ModelRegistrationError, BundleFileError) as exc:
-            raise CommandError(str(exc)) from None
+    async def add(store):
+        return await register_bundle(
+            store, args.path, activate=args.activate, upload=args.upload, registered_by=args.created_by
+        )
 
     model = _with_store(args, add)
     where = " into the store" if args.upload else ""
@@ -200,44 +172,29 @@ def _models_add(args: argparse.Namespace) -> int:
 
 
 def _models_activate(args: argparse.Namespace) -> int:
-    from backend.model_registry import ModelRegistrationError, activate_version
+    from backend.model_registry import activate_version
 
-    async def activate(store):  # type: ignore[no-untyped-def]
-        try:
-            return await activate_version(store, args.version)
-        except ModelRegistrationError as exc:
-            raise CommandError(str(exc)) from None
-
-    _with_store(args, activate)
+    _with_store(args, lambda store: activate_version(store, args.version))
     print(f"Model {args.version} is active; running workers switch to it before their next batch.")
     return 0
 
 
 def _models_rollback(args: argparse.Namespace) -> int:
-    from backend.model_registry import ModelRegistrationError, rollback
+    from backend.model_registry import rollback
 
-    async def back(store):  # type: ignore[no-untyped-def]
-        try:
-            return await rollback(store)
-        except ModelRegistrationError as exc:
-            raise CommandError(str(exc)) from None
-
-    model = _with_store(args, back)
+    model = _with_store(args, rollback)
     print(f"Rolled back: model {model.version} is active again; running workers switch before their next batch.")
     return 0
 
 
 # --- backup / restore ----------------------------------------------------------------------
 def _backup(args: argparse.Namespace) -> int:
-    from backend.backup import BackupError, backup
+    from backend.backup import backup
 
     settings = _settings(argparse.Namespace(data_dir=args.data_dir, mongo_uri=None))
     if settings.mongo_uri:
-        raise CommandError("HEMOSIGHT_MONGO_URI is set: back up MongoDB with mongodump (README, Deployment).")
-    try:
-        manifest = backup(settings.resolved_data_dir, args.out, include_secret_key=args.include_secret_key)
-    except BackupError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError("HEMOSIGHT_MONGO_URI is set: back up MongoDB with mongodump (docs/DEPLOYMENT.md).")
+    manifest = backup(settings.resolved_data_dir, args.out, include_secret_key=args.include_secret_key)
     counts = ", ".join(f"{n} {table}" for table, n in manifest["counts"].items())  # type: ignore[attr-defined]
     print(f"Backed up {settings.resolved_data_dir} to {args.out} (readable by you only): {counts}.")
     if not args.include_secret_key:
@@ -246,13 +203,10 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from backend.backup import BackupError, restore
+    from backend.backup import restore
 
     settings = _settings(argparse.Namespace(data_dir=args.data_dir, mongo_uri=None))
-    try:
-        manifest = restore(args.archive, settings.resolved_data_dir, force=args.force)
-    except BackupError as exc:
-        raise CommandError(str(exc)) from None
+    manifest = restore(args.archive, settings.resolved_data_dir, force=args.force)
     print(f"Restored the backup of {manifest['created']} into {settings.resolved_data_dir}; start HemoSight again.")
     return 0
 
@@ -305,16 +259,13 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
 
 
-async def _prepare_model(store, model_path: Path | None, default_model: Path):  # type: ignore[no-untyped-def]
+async def _prepare_model(store, model_path: Path | None, default_model: Path):
     """Register the bundle to serve: --model wins and is activated; the shipped model only if none is active."""
-    from backend.model_registry import ModelRegistrationError, register_bundle
+    from backend.model_registry import register_bundle
 
-    try:
-        if model_path is not None:
-            return await register_bundle(store, model_path, activate=True)
-        if default_model.is_file():
-            active = await store.active_model_version()
-            await register_bundle(store, default_model, activate=active is None)
-    except ModelRegistrationError as exc:
-        raise CommandError(str(exc)) from None
+    if model_path is not None:
+        return await register_bundle(store, model_path, activate=True)
+    if default_model.is_file():
+        active = await store.active_model_version()
+        await register_bundle(store, default_model, activate=active is None)
     return await store.active_model_version()

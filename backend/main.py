@@ -113,7 +113,7 @@ def _describe_errors_in_openapi(app: FastAPI) -> None:
     """Validation errors leave as `{"detail": "<sentence>"}`; say so in the schema the client is generated from."""
     build = app.openapi
 
-    def openapi() -> dict:  # type: ignore[type-arg]
+    def openapi() -> dict:
         if app.openapi_schema is None:
             schema = build()
             schemas = schema.get("components", {}).get("schemas", {})
@@ -162,7 +162,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _describe(error: dict) -> str:  # type: ignore[type-arg]
+def _describe(error: dict) -> str:
     where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
     message = str(error.get("msg", "invalid value"))
     if error.get("type") == "missing":

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from backend.store.base import ModelVersion, Store
+from models.errors import HemosightError
 
 #: Metric groups that describe how a model was trained, not how well it does: left out of comparisons.
 NOT_COMPARED = ("training", "split")
 
 
-class ModelRegistrationError(ValueError):
+class ModelRegistrationError(HemosightError, ValueError):
     """The bundle cannot be registered or activated; the message says why."""
 
 

@@ -21,12 +21,14 @@ from typing import Any
 
 from pwdlib import PasswordHash
 
+from models.errors import HemosightError
+
 _password_hash = PasswordHash.recommended()
 
 _HEADER = {"alg": "HS256", "typ": "JWT"}
 
 
-class TokenError(ValueError):
+class TokenError(HemosightError, ValueError):
     """The token cannot be used; the message is what the user should be told."""
 
 

@@ -13,13 +13,21 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.cli import DEFAULT_BUNDLE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+#: The embedded store's folder when neither HEMOSIGHT_DATA_DIR nor --data-dir says otherwise.
+DEFAULT_DATA_DIR = Path("~/.hemosight")
+#: Where a process keeps model bundles downloaded from the store (below the data folder).
+MODEL_CACHE = "model-cache"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMOSIGHT_", extra="ignore")
 
-    data_dir: Path = Path("~/.hemosight")
+    data_dir: Path = DEFAULT_DATA_DIR
     #: MongoDB replica-set URI; empty means the embedded store (SQLite + image folder in `data_dir`).
     mongo_uri: str | None = None
     mongo_database: str = "hemosight"
@@ -46,13 +54,18 @@ class Settings(BaseSettings):
     max_image_pixels: int = 25_000_000
 
     #: The shipped model: `serve` registers it and activates it when no other model is active.
-    default_model: Path = REPO_ROOT / "models" / "default" / "hemosight-default.hsb"
+    default_model: Path = DEFAULT_BUNDLE
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
 
     job_max_attempts: int = 3
     lease_seconds: float = 30.0
     batch_size: int = 32
     neighbours_k: int = 10
+    #: The encoder runtime a worker uses: "tensorflow", or an OpenVINO variant of the bundle ("fp32", "bf16",
+    #: "int8"); empty means the bundle's default. A variant the bundle lacks falls back to TensorFlow.
+    encoder_backend: str | None = None
+    #: CPU threads TensorFlow may use when training (`hemosight train`); empty means all cores.
+    threads: int | None = None
 
     #: "text" for people at a terminal, "json" (one object per line) for log collectors; containers use json.
     log_format: str = "text"
@@ -70,7 +83,7 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         """Where bundles kept in MongoDB (GridFS) are downloaded to before loading."""
-        return self.resolved_data_dir / "model-cache"
+        return self.resolved_data_dir / MODEL_CACHE
 
     @property
     def resolved_data_dir(self) -> Path:

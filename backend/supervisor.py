@@ -22,7 +22,7 @@ STOP_TIMEOUT_SECONDS = 30.0
 
 
 def worker_command(worker_args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "models.cli", "worker", *worker_args]
+    return [sys.executable, "-m", "hemosight.cli", "worker", *worker_args]
 
 
 def worker_env() -> dict[str, str]:

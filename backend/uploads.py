@@ -10,13 +10,14 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from models.errors import HemosightError
 from models.imageio import ImageDecodeError, decode_image, probe_image
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class UploadRejectedError(ValueError):
+class UploadRejectedError(HemosightError, ValueError):
     def __init__(self, status_code: int, message: str) -> None:
         super().__init__(message)
         self.status_code = status_code

@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--model", type=Path, default=ROOT / "models" / "default" / "hemosight-default.hsb")
-    source.add_argument("--embeddings", type=Path, help="rows follow ../shared/data/pbc/labels.csv")
+    source.add_argument("--embeddings", type=Path, help="rows follow the PBC labels.csv (benchmarks/datasets.py)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "attribute-efficiency.json")
     args = parser.parse_args()
     started = time.monotonic()

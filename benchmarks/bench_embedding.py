@@ -1,4 +1,4 @@
-"""Accuracy of an encoder's embedding on the PBC development data (../shared/data/pbc).
+"""Accuracy of an encoder's embedding on the PBC development data (benchmarks/datasets.py).
 
     python -m benchmarks.bench_embedding --run runs/default [--label-efficiency]
 
@@ -17,23 +17,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.datasets import PBC_DIR
 from models.classifiers import LabelSetClassifier
-from models.data import load_images, read_label_table
+from models.data import WBCATT_ATTRIBUTES, load_images, read_label_table
 from models.evaluation import cross_validate, label_curve, macro_f1
 from models.preprocessing import Preprocessing
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("HEMOSIGHT_PBC_DIR", ROOT.parent / "shared" / "data" / "pbc"))
-ATTRIBUTES = (
-    "cell_size", "cell_shape", "nucleus_shape", "nuclear_cytoplasmic_ratio", "chromatin_density",
-    "cytoplasm_vacuole", "cytoplasm_texture", "cytoplasm_colour", "granule_type", "granule_colour", "granularity",
-)  # fmt: skip
+DATA = PBC_DIR
+ATTRIBUTES = WBCATT_ATTRIBUTES
 
 
 def embed_run(run: Path, images: np.ndarray, input_size: int, architecture: str = "EfficientNetV2-B0") -> np.ndarray:

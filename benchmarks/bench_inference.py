@@ -3,7 +3,7 @@ latency percentiles, and where the time of one `analyse` call goes.
 
     python -m benchmarks.bench_inference [--model BUNDLE] [--images DIR] [--repeat 3]
 
-Uses the analyzer originals in ../shared/data/pbc-originals (or tests/fixtures/originals).
+Uses the analyzer originals (HEMOSIGHT_ORIGINALS_DIR, benchmarks/datasets.py; else tests/fixtures/originals).
 Writes benchmarks/results/inference.json.
 """
 
@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.datasets import ORIGINALS_DIR
 from models.bundle import ModelBundle
 from models.cli import DEFAULT_BUNDLE
 from models.imageio import decode_image
 
 ROOT = Path(__file__).resolve().parents[1]
-ORIGINALS = Path(os.environ.get("HEMOSIGHT_ORIGINALS_DIR", ROOT.parent / "shared" / "data" / "pbc-originals"))
+ORIGINALS = ORIGINALS_DIR
 if not ORIGINALS.is_dir():
     ORIGINALS = ROOT / "tests" / "fixtures" / "originals"
 

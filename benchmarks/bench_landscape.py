@@ -20,18 +20,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.datasets import PBC_DIR
 from models.data import read_label_table
 from models.landscape import Landscape
 from models.neighbours import Neighbours
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("HEMOSIGHT_PBC_DIR", ROOT.parent / "shared" / "data" / "pbc"))
+DATA = PBC_DIR
 
 SETTINGS: list[dict[str, float | int | str]] = [
     {"n_iter": 0, "k": 25},

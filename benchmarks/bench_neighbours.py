@@ -217,13 +217,13 @@ def main() -> None:
     for storage in args.configs.split(","):
         gc.collect()
         rss_before = rss_bytes()
-        index = NeighbourIndex(threshold=0, m=args.m, ef_construction=args.ef_construction, storage=storage)  # type: ignore[arg-type]
+        index = NeighbourIndex(threshold=0, m=args.m, ef_construction=args.ef_construction, storage=storage)
         built, build_seconds, per_size = 0, 0.0, []
         for size in sizes:
             if args.build == "bulk":  # a fresh graph from one `add` of the whole prefix
                 del index
                 gc.collect()
-                index = NeighbourIndex(threshold=0, m=args.m, ef_construction=args.ef_construction, storage=storage)  # type: ignore[arg-type]
+                index = NeighbourIndex(threshold=0, m=args.m, ef_construction=args.ef_construction, storage=storage)
                 built, build_seconds = size, 0.0
                 t = time.perf_counter()
                 index.add(refs[:size])

@@ -12,7 +12,7 @@ L2-normalised embeddings with class structure in a 96-d subspace (8 unbalanced, 
 classes). `--baseline` also fits scikit-learn's
 StandardScaler + LinearSVC (liblinear primal) + CalibratedClassifierCV(sigmoid, 3 folds),
 which the previous classifier reproduced, and compares time and held-out macro F1.
-Appends to benchmarks/RESULTS.md.
+Writes benchmarks/results/refit.md (the last run; history in git) and prints it.
 """
 
 from __future__ import annotations
@@ -57,8 +57,10 @@ def synthetic(n: int, seed: int, dim: int = 1280, classes: int = 8) -> tuple[np.
 
 def real_embeddings() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str] | None:
     """The trained model's PBC embeddings: (train x, train y, test x, test y) by runs/default/split.json."""
+    from benchmarks.datasets import PBC_DIR
+
     embeddings, split = RUN / "embeddings.npy", RUN / "split.json"
-    labels_csv = ROOT.parent / "shared" / "data" / "pbc" / "labels.csv"
+    labels_csv = PBC_DIR / "labels.csv"
     if not (embeddings.exists() and split.exists() and labels_csv.exists()):
         return None
     from models.data import read_label_table
@@ -224,15 +226,15 @@ def main() -> None:
             row["baseline"] = baseline(x, y, xt, yt)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    _append_results(rows, args)
+    _write_result(rows, args)
 
 
-def _append_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+def _write_result(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     load = os.getloadavg()[0]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python -m benchmarks.bench_refit" + (" --baseline" if args.baseline else "")
     lines = [
-        f"\n## Label-set refit + re-score after a correction ({stamp})",
+        f"## Label-set refit + re-score after a correction ({stamp})",
         f"Command: `{command}`",
         f"Machine: {platform.node() or 'vm'}, {os.cpu_count()} CPUs, load average {load:.1f} at start. "
         f"Support = reference cells + {LAB_LABELS} lab labels; {args.results} stored results re-scored; macro F1 on "
@@ -251,8 +253,9 @@ def _append_results(rows: list[dict[str, Any]], args: argparse.Namespace) -> Non
         if "baseline" in r:
             line += f" {r['baseline']['fit_seconds']:.1f} s, {r['baseline']['macro_f1']:.4f} |"
         lines.append(line)
-    with open(ROOT / "benchmarks" / "RESULTS.md", "a") as handle:
-        handle.write("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    (ROOT / "benchmarks" / "results" / "refit.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ split with the bundle's own classifier. Each backend runs in its own subprocess 
 runtime workers never import TensorFlow). If BUNDLE has no runtime members they are exported first, into a
 temporary copy, calibrating int8 on ``--calibration-size`` training-split images.
 
-Held-out data: the PBC labels (``$HEMOSIGHT_PBC_DIR``, default ../shared/data/pbc), the split in
+Held-out data: the PBC labels (``$HEMOSIGHT_PBC_DIR``, benchmarks/datasets.py), the split in
 runs/default/split.json and the prepared-image cache in .cache (made by scripts/train_default.py).
-Writes benchmarks/results/runtime-<date>.json and prints a Markdown summary for benchmarks/RESULTS.md.
+Writes benchmarks/results/runtime.json (the last run; history in git) and prints a Markdown summary
+for benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.datasets import PBC_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("HEMOSIGHT_PBC_DIR", ROOT.parent / "shared" / "data" / "pbc"))
+DATA = PBC_DIR
 SPLIT = ROOT / "runs" / "default" / "split.json"
 BACKENDS = ("keras_predict", "tf_function", "openvino_fp32", "openvino_bf16", "openvino_int8")
 
@@ -195,7 +198,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--calibration-size", type=int, default=300)
     parser.add_argument("--backends", default=",".join(BACKENDS))
-    parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/runtime-<date>.json)")
+    parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/runtime.json)")
     parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--embeddings-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -231,7 +234,7 @@ def main() -> None:
                     results[backend]["cosine_vs_keras"] = cosine_summary(keras_embeddings, np.load(path))
 
     report = summarise(args, model, export, results, started, load_before)
-    out = args.out or ROOT / "benchmarks" / "results" / f"runtime-{started:%Y%m%d-%H%M}.json"
+    out = args.out or ROOT / "benchmarks" / "results" / "runtime.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(markdown(report, out))

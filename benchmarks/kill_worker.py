@@ -21,13 +21,13 @@ from pathlib import Path
 from backend.store.sqlite import SQLiteStore
 from benchmarks.pipeline import (
     WorkerProcess,
-    append_results,
     benchmark_bundle,
     distinct_images,
     enqueue,
     machine,
     prepare_store,
     wait_all_finished,
+    write_result,
 )
 
 
@@ -86,7 +86,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path)
     args = parser.parse_args()
     lines = asyncio.run(run(args))
-    append_results(
+    write_result(
+        "kill-worker",
         "Worker killed with SIGKILL during a run",
         ["python", "-m", "benchmarks.kill_worker", *sys.argv[1:]],
         lines,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.pipeline import append_results, benchmark_bundle, distinct_images, machine, percentile, serve_session
+from benchmarks.pipeline import benchmark_bundle, distinct_images, machine, percentile, serve_session, write_result
 
 
 def upload_and_wait(client: httpx.Client, project: str, name: str, data: bytes, timeout: float = 120) -> float:
@@ -55,7 +55,9 @@ def main() -> int:
         f"- p50 **{percentile(latencies, 50) * 1000:.0f} ms**, p95 **{percentile(latencies, 95) * 1000:.0f} ms**, "
         f"max {max(latencies) * 1000:.0f} ms",
     ]
-    append_results("Upload → result latency, one image", ["python", "-m", "benchmarks.latency", *sys.argv[1:]], lines)
+    write_result(
+        "latency", "Upload → result latency, one image", ["python", "-m", "benchmarks.latency", *sys.argv[1:]], lines
+    )
     return 0
 
 

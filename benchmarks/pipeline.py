@@ -1,6 +1,6 @@
 """Shared pieces of the pipeline benchmarks: a model bundle, distinct test images, worker processes, reporting.
 
-The benchmarks run real processes (`python -m models.cli worker` / `serve`) against a
+The benchmarks run real processes (`python -m hemosight.cli worker` / `serve`) against a
 fresh embedded store in a temporary folder, so they measure what a lab would see.
 """
 
@@ -34,7 +34,7 @@ from backend.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
+RESULTS_DIR = REPO / "benchmarks" / "results"
 
 
 def benchmark_bundle(model: Path | None, cache_dir: Path) -> Path:
@@ -128,7 +128,7 @@ class WorkerProcess:
 
     def __init__(self, data_dir: Path, *extra: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
-        self.command = [sys.executable, "-m", "models.cli", "worker", "--data-dir", str(data_dir), *extra]
+        self.command = [sys.executable, "-m", "hemosight.cli", "worker", "--data-dir", str(data_dir), *extra]
         self.process = subprocess.Popen(self.command, env=env, stderr=subprocess.PIPE, text=True, cwd=REPO)
         self.ready = threading.Event()
         self.lines: list[str] = []
@@ -160,13 +160,13 @@ def machine() -> str:
     return f"{platform.node()}, {os.cpu_count()} CPUs, load average {load:.1f} at start"
 
 
-def append_results(title: str, command: list[str], lines: list[str]) -> None:
+def write_result(name: str, title: str, command: list[str], lines: list[str]) -> None:
+    """Write the run's summary to benchmarks/results/<name>.md, replacing the last one (history is in git), and
+    print it; benchmarks/RESULTS.md quotes the numbers by capability."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = [f"\n## {title} ({stamp})\n", f"Command: `{shlex.join(command)}`\n", *[f"{line}\n" for line in lines]]
-    with open(RESULTS, "a") as handle:
-        if handle.tell() == 0:
-            handle.write("# Pipeline benchmarks\n\nAppended by the scripts in benchmarks/; newest last.\n")
-        handle.writelines(text)
+    text = [f"## {title} ({stamp})\n\n", f"Command: `{shlex.join(command)}`\n\n", *[f"{line}\n" for line in lines]]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{name}.md").write_text("".join(text))
     print("".join(text))
 
 
@@ -196,7 +196,7 @@ def serve_session(
     asyncio.run(add_user(data_dir))
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", "HEMOSIGHT_LOG_FORMAT": "json"}
-    command = [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    command = [sys.executable, "-m", "hemosight.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
     output = log.open("wb") if log else subprocess.DEVNULL
     try:
         serve = subprocess.Popen(

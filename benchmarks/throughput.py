@@ -18,13 +18,13 @@ from pathlib import Path
 from backend.store.sqlite import SQLiteStore
 from benchmarks.pipeline import (
     WorkerProcess,
-    append_results,
     benchmark_bundle,
     distinct_images,
     enqueue,
     machine,
     prepare_store,
     wait_all_finished,
+    write_result,
 )
 
 
@@ -65,7 +65,7 @@ def main() -> int:
     for workers in args.workers:
         rate = asyncio.run(measure(workers, images, bundle, args.batch_size))
         lines.append(f"- {workers} worker(s): **{rate:.1f} images/s** (upload of all images included in the time)")
-    append_results("Sustained throughput", ["python", "-m", "benchmarks.throughput", *sys.argv[1:]], lines)
+    write_result("throughput", "Sustained throughput", ["python", "-m", "benchmarks.throughput", *sys.argv[1:]], lines)
     return 0
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.pipeline import REPO, append_results, benchmark_bundle, distinct_images, machine, serve_session
+from benchmarks.pipeline import REPO, benchmark_bundle, distinct_images, machine, serve_session, write_result
 
 UPLOAD_CHUNK = 10
 
@@ -120,16 +120,18 @@ def main() -> int:
     lines += ["| workers | all classified | upload requests | images/s | worker peak RSS | worker time by stage |"]
     lines += ["|---|---|---|---|---|---|"]
     for r in runs:
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r["stage_seconds"].items(), key=lambda kv: -kv[1]))  # type: ignore[union-attr]
-        rss = ", ".join(f"{m:.0f}" for m in r["worker_peak_rss_mb"])  # type: ignore[union-attr]
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r["stage_seconds"].items(), key=lambda kv: -kv[1]))
+        rss = ", ".join(f"{m:.0f}" for m in r["worker_peak_rss_mb"])
         lines.append(
             f"| {r['workers']} | **{r['seconds']:.1f} s** | {r['upload_seconds']:.1f} s | {r['images_per_s']:.1f} "
             f"| {rss} MB | {stages} |"
         )
-    append_results(
-        "Whole pipeline: a 200-image upload", ["python", "-m", "benchmarks.upload_batch", *sys.argv[1:]], lines
+    write_result(
+        "upload-batch",
+        "Whole pipeline: a 200-image upload",
+        ["python", "-m", "benchmarks.upload_batch", *sys.argv[1:]],
+        lines,
     )
-    print("\n".join(lines))
     return 0
 
 

@@ -27,6 +27,7 @@ from scipy.stats import wilcoxon
 from sklearn.model_selection import StratifiedKFold
 
 from models.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from models.errors import HemosightError
 from models.evaluation import macro_f1
 
 STRATEGIES = ("uncertainty", "margin", "entropy", "random")
@@ -35,7 +36,7 @@ MARGIN_THRESHOLD = 0.2
 CST_THRESHOLD = 0.99
 
 
-class UnknownStrategyError(ValueError):
+class UnknownStrategyError(HemosightError, ValueError):
     """The strategy name is not one of `STRATEGIES`."""
 
 
@@ -311,30 +312,3 @@ def labels_to_reach(sizes: Sequence[float], scores: Sequence[float], target: flo
         if score >= target:
             return {"labels": float(size), "fraction_of_pool": float(size) / pool}
     return {"labels": None, "fraction_of_pool": None}
-
-
-def plot_learning_curves(summary: dict[str, Any], path: Any, title: str = "") -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for strategy, s in summary["strategies"].items():
-        sizes = np.asarray(s["support_size"])
-        mean, std = np.asarray(s["macro_f1_mean"]), np.asarray(s["macro_f1_std"])
-        (line,) = ax.plot(sizes, mean, marker="o", markersize=3, label=strategy)
-        ax.fill_between(sizes, mean - std, mean + std, color=line.get_color(), alpha=0.15)
-        fit = s.get("power_law")
-        if fit:
-            grid = np.linspace(sizes.min(), sizes.max(), 100)
-            ax.plot(grid, power_law(grid, fit["p_max"], fit["k"], fit["n0"], fit["r"]), "--", color=line.get_color())
-    ax.set_xlabel("labelled cells")
-    ax.set_ylabel("macro F1")
-    ax.set_title(title or "active learning")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

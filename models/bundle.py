@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from models.classifiers import LabelSetClassifier
+from models.errors import HemosightError
 from models.landscape import Landscape
 from models.neighbours import NeighbourIndex
 from models.preprocessing import Preprocessing
@@ -60,7 +61,7 @@ PBC_CREDIT = (
 WBCATT_CREDIT = "Attribute labels from WBCAtt (Tsutsui, Pang, Wen, NeurIPS 2023), MIT licence."
 
 
-class BundleError(ValueError):
+class BundleError(HemosightError, ValueError):
     """The file is not a usable HemoSight model bundle; the message says why and what to do."""
 
 
@@ -224,10 +225,17 @@ class ModelBundle:
             self._rt = RuntimeEncoder.from_members(self.runtime_members, backend)
         return self._rt
 
-    def _encoder(self):  # type: ignore[no-untyped-def]
+    def _encoder(self):
         """The encoder as one compiled graph function: eager Keras calls cost ~3x more per image."""
         if not hasattr(self, "_model"):
-            import tensorflow as tf
+            try:
+                import tensorflow as tf
+            except ModuleNotFoundError:
+                raise BundleError(
+                    f"Model {self.version} has no OpenVINO encoder and TensorFlow is not installed here: add the "
+                    "runtime with 'hemosight export-runtime', or install the training extra (pip install "
+                    "'hemosight[train]')."
+                ) from None
 
             from models.encoder import build_encoder
 

@@ -38,9 +38,10 @@ from sklearn.utils.extmath import randomized_svd
 from threadpoolctl import threadpool_limits
 
 from models.calibration import fit_platt
+from models.errors import HemosightError
 
 
-class NotEnoughLabelsError(ValueError):
+class NotEnoughLabelsError(HemosightError, ValueError):
     """A label set needs at least two classes with labelled cells to get a classifier."""
 
 

@@ -1,9 +1,8 @@
-"""The `hemosight` command line.
+"""The ML commands of the `hemosight` command line: train, train-baseline, classify, evaluate, label-curve,
+simulate-al, export-runtime (the command line is composed in hemosight/cli.py).
 
-ML commands (train, classify, evaluate, label-curve, simulate-al, export-runtime) live here; service
-commands (serve, worker, create-admin, models) are registered by `backend.cli` and
-`worker.cli`. Heavy libraries (TensorFlow) are imported inside the commands that
-need them, so `hemosight --help` and the service commands start fast.
+Heavy libraries (TensorFlow) are imported inside the commands that need them, so `hemosight --help`
+and the service commands start fast.
 """
 
 from __future__ import annotations
@@ -15,37 +14,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from models.errors import HemosightError
+
 DEFAULT_BUNDLE = Path(__file__).resolve().parent / "default" / "hemosight-default.hsb"
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.handler(args) or 0)
-    except KeyboardInterrupt:
-        return 130
-    except UserFacingError as exc:
-        print(f"hemosight: {exc}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, ValueError) as exc:
-        # BundleError, ImageDecodeError and NotEnoughLabelsError are ValueErrors with user-facing messages.
-        print(f"hemosight: {exc}", file=sys.stderr)
-        return 2
-
-
-class UserFacingError(Exception):
-    """An error whose message is the whole story for the user (no traceback)."""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hemosight", description="HemoSight: white blood cell classification.")
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ML commands to the `hemosight` command line (composed in hemosight/cli.py)."""
 
     train = sub.add_parser("train", help="train a model bundle on a labels CSV (self-supervised encoder + classifiers)")
     train.add_argument(
@@ -64,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--references-per-class", type=int, default=400)
     train.add_argument("--version", help="model version name (default: derived from --out)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, help="CPU threads TensorFlow may use (default: all cores)")
     train.set_defaults(handler=_lazy("models.commands.train", "run"))
 
     baseline = sub.add_parser("train-baseline", help="train the supervised baseline (encoder + softmax, two stages)")
@@ -145,23 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, default=0)
     export.set_defaults(handler=_lazy("models.commands.export_runtime", "run"))
 
-    for register in _service_registrars():
-        register(sub)
-    return parser
-
-
-def _service_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
-    registrars = []
-    for module_name in ("backend.cli", "worker.cli"):
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name not in (module_name, module_name.split(".")[0]):
-                raise
-            continue
-        registrars.append(module.register)
-    return registrars
-
 
 def _lazy(module: str, function: str) -> Handler:
     def handler(args: argparse.Namespace) -> int:
@@ -173,11 +134,11 @@ def _lazy(module: str, function: str) -> Handler:
 def resolve_bundle(path: Path | None) -> Path:
     bundle = path or DEFAULT_BUNDLE
     if not bundle.is_file():
-        raise UserFacingError(f"model bundle {bundle} not found; pass --model or train one with 'hemosight train'.")
+        raise HemosightError(f"model bundle {bundle} not found; pass --model or train one with 'hemosight train'.")
     return bundle
 
 
-def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:
     if fmt == "json":
         json.dump(records, out, indent=2)
         out.write("\n")
@@ -188,7 +149,3 @@ def write_records(records: list[dict], fmt: str, out=sys.stdout) -> None:  # typ
     writer = csv.DictWriter(out, fieldnames=fieldnames + list(dict.fromkeys(extra)), restval="")
     writer.writeheader()
     writer.writerows(flat)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

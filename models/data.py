@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from models.errors import InputError
 from models.imageio import decode_image
 from models.preprocessing import Preprocessing
 
-#: Columns of ../shared/data/pbc/labels.csv that are not label sets (`subtype` holds the PBC file-name
+#: Columns of the PBC labels.csv (benchmarks/datasets.py) that are not label sets (`subtype` holds the PBC file-name
 #: codes; it becomes the `subtype` label set through SUBTYPE_NAMES).
 NON_LABEL_COLUMNS = {"path", "file", "subtype", "wbcatt_split"}
 SUBTYPE_COLUMN = "subtype"
@@ -36,6 +37,11 @@ SUBTYPE_NAMES = {
     "MY": "myelocyte",
     "MMY": "metamyelocyte",
 }
+#: The 11 morphological attributes of WBCAtt (Tsutsui et al., 2023), label sets of the PBC labels.csv.
+WBCATT_ATTRIBUTES = (
+    "cell_size", "cell_shape", "nucleus_shape", "nuclear_cytoplasmic_ratio", "chromatin_density",
+    "cytoplasm_vacuole", "cytoplasm_texture", "cytoplasm_colour", "granule_type", "granule_colour", "granularity",
+)  # fmt: skip
 
 
 @dataclass
@@ -58,12 +64,14 @@ def read_label_table(csv_path: Path, images_dir: Path | None = None) -> LabelTab
     """Read a labels CSV; `file` is accepted as a synonym of `path` (pbc-originals)."""
     csv_path = Path(csv_path)
     base = Path(images_dir) if images_dir else csv_path.parent
+    if not csv_path.is_file():
+        raise InputError(f"The labels file {csv_path} does not exist.")
     with csv_path.open(newline="") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         key = "path" if "path" in columns else "file" if "file" in columns else None
         if key is None:
-            raise ValueError(f"{csv_path} has no 'path' column (columns: {', '.join(columns)}).")
+            raise InputError(f"{csv_path} has no 'path' column (columns: {', '.join(columns)}).")
         rows = list(reader)
     label_columns = [c for c in columns if c not in NON_LABEL_COLUMNS]
     label_sets = {c: [(row[c] or "").strip() for row in rows] for c in label_columns}

@@ -12,6 +12,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
+from models.errors import InputError
+
 EMBEDDING_DIM = 1280
 V2_B0 = "EfficientNetV2-B0"
 LITE0 = "EfficientNet-Lite0"
@@ -50,7 +52,7 @@ def build_encoder(
     if weights not in (None, "imagenet"):
         path = Path(weights)
         if not path.is_file():
-            raise FileNotFoundError(f"Encoder weights file {path} does not exist.")
+            raise InputError(f"Encoder weights file {path} does not exist.")
         model.load_weights(path)
     if weights is not None:
         freeze_batch_norm(model)

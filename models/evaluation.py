@@ -5,7 +5,6 @@ matrices, cross-validation and label-efficiency curves on fixed embeddings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,59 +91,3 @@ def _stratified_fraction(rows: np.ndarray, y: np.ndarray, fraction: float, rng: 
         take = max(2, round(len(members) * fraction))
         chosen.append(rng.permutation(members)[:take])
     return np.sort(np.concatenate(chosen))
-
-
-def plot_confusion_matrix(report: dict[str, Any], path: Path, title: str = "") -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    matrix = np.asarray(report["confusion_matrix"])
-    classes = report["classes"]
-    fig, ax = plt.subplots(figsize=(1 + 0.6 * len(classes), 1 + 0.55 * len(classes)))
-    ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
-    ax.set_yticks(range(len(classes)), classes)
-    for i in range(len(classes)):
-        for j in range(len(classes)):
-            ax.text(
-                j,
-                i,
-                str(matrix[i, j]),
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if matrix[i, j] > matrix.max() / 2 else "black",
-            )
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title or f"macro F1 {report['macro_f1']:.3f}")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
-def plot_label_curve(curve: dict[str, Any], path: Path, title: str = "") -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sizes = [p["support_size"] for p in curve["points"]]
-    means = np.array([p["macro_f1_mean"] for p in curve["points"]])
-    stds = np.array([p["macro_f1_std"] for p in curve["points"]])
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.errorbar(sizes, means, yerr=stds, marker="o", capsize=3)
-    ax.set_xscale("log")
-    ax.set_xlabel("labelled support cells")
-    ax.set_ylabel("macro F1")
-    ax.set_title(title or "label efficiency")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

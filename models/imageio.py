@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from models.errors import HemosightError
+
 #: Largest image we decode (pixels). A WBC crop is ~360x363; anything above this
 #: is a decompression bomb or not a cell crop.
 MAX_PIXELS = 40_000_000
@@ -21,7 +23,7 @@ MAX_PIXELS = 40_000_000
 SUPPORTED_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "GIF", "WEBP")
 
 
-class ImageDecodeError(ValueError):
+class ImageDecodeError(HemosightError, ValueError):
     """The bytes are not an image HemoSight can read; the message says why."""
 
 

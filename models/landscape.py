@@ -81,7 +81,7 @@ class Landscape:
             self._affinities = QueryAffinities(self.references_, self._search)
         return self._affinities
 
-    def _tsne_embedding(self):  # type: ignore[no-untyped-def]
+    def _tsne_embedding(self):
         if self._embedding is None:
             import openTSNE
 
@@ -117,7 +117,7 @@ class QueryAffinities:
 
     def to_new(
         self, data: np.ndarray, perplexity: float = 5, return_distances: bool = False, k_neighbors: int | str = "auto"
-    ):  # type: ignore[no-untyped-def]
+    ):
         from openTSNE.affinity import joint_probabilities_nn
 
         # at least 25: openTSNE's `median`/`weighted` placement looks at up to 25 neighbours

@@ -1,6 +1,6 @@
 """Colour and geometry preprocessing shared by training and inference.
 
-The training crops in ../shared/data/pbc are the centre 288 px of each 360 px analyzer
+The PBC training crops (benchmarks/datasets.py) are the centre 288 px of each 360 px analyzer
 image, resized to 224 px; labs upload the full 360 px originals. `Preprocessing`
 records the field of view the encoder was trained on so that `prepare` makes an
 uploaded original look like a training crop: centre-crop to the field of view at
@@ -98,7 +98,7 @@ class ColourStyle:
     @classmethod
     def of(cls, images: list[np.ndarray]) -> ColourStyle:
         lab = np.concatenate([rgb_to_lab(im).reshape(-1, 3) for im in images])
-        return cls(tuple(lab.mean(axis=0)), tuple(lab.std(axis=0)))  # type: ignore[arg-type]
+        return cls(tuple(lab.mean(axis=0)), tuple(lab.std(axis=0)))
 
 
 def reinhard_transfer(image: np.ndarray, style: ColourStyle) -> np.ndarray:

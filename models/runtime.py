@@ -20,13 +20,14 @@ bundle's default, e.g. to compare the variants or to rule the runtime out.
 from __future__ import annotations
 
 import importlib.util
-import os
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from models.errors import InputError
 
 ENGINE = "openvino"
 #: variant → IR stored in the bundle (stem of the .xml/.bin members)
@@ -35,7 +36,6 @@ VARIANT_IR = {"fp32": "encoder-fp32", "bf16": "encoder-fp32", "int8": "encoder-i
 VARIANT_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
 RUNTIME_MEMBERS = tuple(f"{stem}{ext}" for stem in ("encoder-fp32", "encoder-int8") for ext in (".xml", ".bin"))
 TENSORFLOW = "tensorflow"
-BACKEND_ENV = "HEMOSIGHT_ENCODER_BACKEND"
 INPUT_NAME = "image"
 #: the encoder's last layer (models/encoder.py names it l2_normalise), kept in float by int8 quantisation
 HEAD_PATTERN = ".*l2_normalise.*"
@@ -47,8 +47,9 @@ def available() -> bool:
 
 
 def choose_backend(runtime: dict[str, Any], members: dict[str, bytes], requested: str | None = None) -> str:
-    """`tensorflow` or a runtime variant the bundle can run here, honouring `requested` / the env override."""
-    wanted = requested or os.environ.get(BACKEND_ENV) or runtime.get("default") or TENSORFLOW
+    """`tensorflow` or a runtime variant the bundle can run here, honouring `requested`
+    (the worker's HEMOSIGHT_ENCODER_BACKEND setting)."""
+    wanted = requested or runtime.get("default") or TENSORFLOW
     if wanted == TENSORFLOW or wanted not in VARIANT_IR:
         return TENSORFLOW
     stem = VARIANT_IR[wanted]
@@ -153,7 +154,7 @@ def runtime_members(
         members["encoder-fp32.xml"], members["encoder-fp32.bin"] = serialize(ov_model)
     if "int8" in variants:
         if calibration is None or len(calibration) == 0:
-            raise ValueError("int8 quantisation needs calibration images (prepared, uint8 or float32).")
+            raise InputError("int8 quantisation needs calibration images (prepared, uint8 or float32).")
         quantized = quantize_int8(ov_model, calibration)
         members["encoder-int8.xml"], members["encoder-int8.bin"] = serialize(quantized)
     return members
@@ -184,7 +185,7 @@ def export_runtime(
     members = runtime_members(bundle._model, calibration, variants)
     default = default or ("int8" if "int8" in variants else "fp32")
     if VARIANT_IR[default] + ".xml" not in members:
-        raise ValueError(f"Default variant {default!r} needs the {VARIANT_IR[default]} IR; export it too.")
+        raise InputError(f"Default variant {default!r} needs the {VARIANT_IR[default]} IR; export it too.")
     runtime: dict[str, Any] = {
         "engine": ENGINE,
         "openvino_version": openvino_version(),

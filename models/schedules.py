@@ -14,7 +14,7 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
     def __init__(self, peak: float, warmup_steps: int, total_steps: int) -> None:
         self.peak, self.warmup_steps, self.total_steps = peak, warmup_steps, max(total_steps, 1)
 
-    def __call__(self, step):  # type: ignore[no-untyped-def]
+    def __call__(self, step):
         step = tf.cast(step, tf.float32)
         warm = self.peak * step / max(self.warmup_steps, 1)
         progress = (step - self.warmup_steps) / max(self.total_steps - self.warmup_steps, 1)

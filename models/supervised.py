@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.errors import InputError
+
 
 @dataclass(frozen=True)
 class BaselineConfig:
@@ -80,7 +82,7 @@ def train_baseline(
     return model
 
 
-def save_baseline(model, classes: list[str], path: Path) -> Path:  # type: ignore[no-untyped-def]
+def save_baseline(model, classes: list[str], path: Path) -> Path:
     """A `.keras` file plus a sidecar with the class order."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,10 +97,10 @@ def load_baseline(path: Path):  # -> tuple[keras.Model, list[str]]
     path = Path(path)
     classes_file = path.with_suffix(".classes.txt")
     if not path.is_file() or not classes_file.is_file():
-        raise FileNotFoundError(f"Baseline model {path} (and {classes_file.name} beside it) not found.")
+        raise InputError(f"Baseline model {path} (and {classes_file.name} beside it) not found.")
     return keras.models.load_model(path), classes_file.read_text().split("\n")[:-1]
 
 
-def predict_baseline(model, classes: list[str], prepared: np.ndarray, batch_size: int = 64) -> list[str]:  # type: ignore[no-untyped-def]
+def predict_baseline(model, classes: list[str], prepared: np.ndarray, batch_size: int = 64) -> list[str]:
     probabilities = model.predict(np.asarray(prepared, np.float32), batch_size=batch_size, verbose=0)
     return [classes[i] for i in np.argmax(probabilities, axis=1)]

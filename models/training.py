@@ -13,12 +13,13 @@ active-learning measurements must use such an embedding.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from models.errors import InputError
 
 OBJECTIVES = ("ssl", "ssl+labels", "labels")
 AUGMENTATIONS = ("paper", "robust")
@@ -51,9 +52,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
+            raise InputError(f"objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
         if self.augmentation not in AUGMENTATIONS:
-            raise ValueError(f"augmentation must be one of {', '.join(AUGMENTATIONS)}, not {self.augmentation!r}")
+            raise InputError(f"augmentation must be one of {', '.join(AUGMENTATIONS)}, not {self.augmentation!r}")
 
 
 def train_encoder(
@@ -80,7 +81,7 @@ def train_encoder(
     from models.schedules import WarmupCosine
 
     if config.objective != "ssl" and labels is None:
-        raise ValueError(f"objective {config.objective!r} needs labels")
+        raise InputError(f"objective {config.objective!r} needs labels")
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -164,9 +165,8 @@ def train_encoder(
     return model
 
 
-def limit_threads() -> None:
-    """Respect HEMOSIGHT_THREADS so a background training run leaves a core for other work."""
-    threads = os.environ.get("HEMOSIGHT_THREADS")
+def limit_threads(threads: int | None) -> None:
+    """Use at most `threads` CPU threads (HEMOSIGHT_THREADS), so a background training run leaves a core free."""
     if threads:
         import tensorflow as tf
 

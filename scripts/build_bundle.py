@@ -17,7 +17,7 @@ import numpy as np
 
 from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, thumbnail
 from models.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
-from models.data import LabelTable
+from models.data import WBCATT_ATTRIBUTES, LabelTable
 from models.encoder import LITE0, V2_B0, build_encoder
 from models.evaluation import classification_report, cross_validate
 from models.imageio import decode_image
@@ -25,10 +25,6 @@ from models.preprocessing import Preprocessing
 from models.pretrained import LITE0_CREDIT
 
 REFERENCES_PER_CLASS = 400
-ATTRIBUTES = (
-    "cell_size", "cell_shape", "nucleus_shape", "nuclear_cytoplasmic_ratio", "chromatin_density",
-    "cytoplasm_vacuole", "cytoplasm_texture", "cytoplasm_colour", "granule_type", "granule_colour", "granularity",
-)  # fmt: skip
 
 
 def embed_all(
@@ -61,7 +57,7 @@ def held_out_scores(embeddings: np.ndarray, table: LabelTable, test: np.ndarray,
         if name == "cell_type":
             scores[name]["confusion_matrix"] = report["confusion_matrix"]
             scores[name]["classes"] = report["classes"]
-    attributes = [scores[a]["macro_f1"] for a in ATTRIBUTES if a in scores]
+    attributes = [scores[a]["macro_f1"] for a in WBCATT_ATTRIBUTES if a in scores]
     scores["attributes_mean_macro_f1"] = float(np.mean(attributes)) if attributes else None
     return scores
 

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
 
 echo "== lint and types (Python)"
-ruff check models backend worker scripts tests benchmarks
-ruff format --check models backend worker scripts tests benchmarks
+ruff check hemosight models backend worker scripts tests benchmarks
+ruff format --check hemosight models backend worker scripts tests benchmarks
 mypy
+lint-imports   # layer contracts in .importlinter
 
 echo "== Python tests"
 python -m pytest -q -p no:cacheprovider

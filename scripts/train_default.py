@@ -1,4 +1,4 @@
-"""Train the default model bundle that ships with HemoSight, resumably, on ../shared/data/pbc.
+"""Train the default model bundle that ships with HemoSight, resumably, on the PBC data (benchmarks/datasets.py).
 
 Phase `encoder` trains the encoder (call again to resume after an interruption);
 phase `bundle` embeds the data, fits the classifiers and the landscape, measures the
@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
+from backend.settings import Settings
+from benchmarks.datasets import PBC_DIR
 from models.data import load_images, read_label_table, stratified_split
 from models.preprocessing import Preprocessing
 
-DATA = Path(os.environ.get("HEMOSIGHT_PBC_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "pbc"))
+DATA = PBC_DIR
 TEST_FRACTION = 0.2
 
 
@@ -71,7 +72,7 @@ def main() -> None:
     if args.phase == "encoder":
         from models.training import TrainConfig, limit_threads, train_encoder
 
-        limit_threads()
+        limit_threads(Settings().threads)
         classes = table.classes("cell_type")
         labels = np.array([classes.index(v) for v in table.label_sets["cell_type"]])
         config = TrainConfig(

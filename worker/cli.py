@@ -7,7 +7,8 @@ the model bundle and (on first use) TensorFlow are loaded when the command runs.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from backend.options import add_store_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,8 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Runs until Ctrl-C or SIGTERM (the batch in progress is finished first). "
         "Several workers may run against one store; each job is completed once.",
     )
-    parser.add_argument("--data-dir", type=Path, help="embedded store folder (default: ~/.hemosight)")
-    parser.add_argument("--mongo-uri", help="use MongoDB (a replica set) instead of the embedded store")
+    add_store_options(parser)
     parser.add_argument("--batch-size", type=int, help="images per micro-batch (default 32)")
     parser.add_argument("--lease-seconds", type=float, help="how long a claimed job is reserved between heartbeats")
     parser.add_argument("--max-attempts", type=int, help="claims before a job is marked failed (default 3)")

@@ -31,6 +31,7 @@ import numpy as np
 
 from backend.metrics import WorkerMetrics
 from backend.model_files import bundle_file
+from backend.settings import DEFAULT_DATA_DIR, MODEL_CACHE
 from backend.store.base import Job, ModelVersion, NeighbourRecord, Result, Store
 from models.bundle import CellAnalysis, ModelBundle
 from models.classifiers import LabelSetClassifier
@@ -49,7 +50,9 @@ class WorkerConfig:
     idle_poll_seconds: float = 2.0
     neighbours_k: int = 10
     #: Where bundles kept in MongoDB (GridFS) are downloaded to before loading.
-    model_cache_dir: Path = Path("~/.hemosight/model-cache")
+    model_cache_dir: Path = DEFAULT_DATA_DIR / MODEL_CACHE
+    #: "tensorflow" or an OpenVINO variant ("fp32", "bf16", "int8"); None: the bundle's default.
+    encoder_backend: str | None = None
 
 
 def new_worker_id() -> str:
@@ -162,6 +165,8 @@ class Worker:
     def _load_and_warm_up(self, path: Path) -> ModelBundle:
         """Build the encoder now, so the first upload after a (re)load is not slowed by it."""
         bundle = self._load_bundle(path)
+        if self.config.encoder_backend:
+            bundle.encoder_backend = self.config.encoder_backend
         bundle.embed([np.zeros((64, 64, 3), np.uint8)])
         return bundle
 

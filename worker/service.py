@@ -18,6 +18,7 @@ def config_from(settings: Settings) -> WorkerConfig:
         max_attempts=settings.job_max_attempts,
         neighbours_k=settings.neighbours_k,
         model_cache_dir=settings.model_cache_dir,
+        encoder_backend=settings.encoder_backend,
     )
 
 

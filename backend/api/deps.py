@@ -23,19 +23,19 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=F
 
 
 def get_store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_bundles(request: Request) -> BundleCache:
-    return request.app.state.bundles  # type: ignore[no-any-return]
+    return request.app.state.bundles
 
 
 def get_thumbnails(request: Request) -> ThumbnailCache:
-    return request.app.state.thumbnails  # type: ignore[no-any-return]
+    return request.app.state.thumbnails
 
 
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -22,7 +22,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, Protocol
+
+from models.errors import HemosightError
 
 #: Bumped whenever the stored layout changes; each store refuses a database newer than this.
 SCHEMA_VERSION = 2
@@ -42,12 +45,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class StoreError(RuntimeError):
+class StoreError(HemosightError, RuntimeError):
     """The database cannot be used as it is; the message says what to do."""
 
 
-class ConflictError(ValueError):
+class ConflictError(HemosightError, ValueError):
     """A unique value (such as a username) is already taken."""
+
+
+class BundleFileError(HemosightError, RuntimeError):
+    """A model bundle's bytes cannot be found or are damaged; the message says what to do."""
+
+
+#: The registered `path` of a model bundle kept in MongoDB's GridFS: ``gridfs:<sha256>``.
+GRIDFS_SCHEME = "gridfs:"
 
 
 @dataclass
@@ -252,6 +263,20 @@ class ResultVector:
     labels: dict[str, str]
 
 
+def current_label(event: LabelEvent, label: str) -> CellLabel:
+    """The cell's current label after `event` set it to `label` (the event's own label, narrowed to not None)."""
+    return CellLabel(
+        image_id=event.image_id,
+        project_id=event.project_id,
+        label_set=event.label_set,
+        label=label,
+        source=event.source,
+        user_id=event.user_id,
+        event_id=event.id,
+        updated_at=event.created_at,
+    )
+
+
 def check_undoable(event: LabelEvent, latest_event_id: str) -> None:
     """Changes are undone newest first, each once: `latest_event_id` is the newest change of the cell's
     label in this label set that is neither an undo nor undone."""
@@ -368,6 +393,15 @@ class Store(Protocol):
         """Make this the only active version and wake the workers so they reload."""
 
     async def active_model_version(self) -> ModelVersion | None: ...
+
+    # model bundle files kept by the store (`hemosight models upload`, the admin API)
+    async def save_model_file(self, source: Path, checksum: str) -> str:
+        """Keep a copy of the bundle at `source`; returns the location to register as the version's `path`.
+        Raises BundleFileError if this store cannot keep bundles."""
+
+    async def model_file(self, model: ModelVersion, cache_dir: Path) -> Path:
+        """A local file with the bundle's bytes: its registered path, or a copy downloaded once into `cache_dir`
+        and checked against the checksum. Raises BundleFileError if the bytes are missing or damaged."""
 
     # label sets, labels and their audit trail
     async def create_label_set(self, label_set: LabelSet) -> LabelSet:

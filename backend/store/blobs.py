@@ -9,10 +9,10 @@ system, which rules out path traversal by construction.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from backend.store.files import write_atomically
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -36,17 +36,7 @@ class BlobStore:
         target = self.path(digest)
         if target.is_file() and target.stat().st_size == len(data):
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomically(target, lambda out: out.write(data))
         return digest
 
     def get(self, sha256: str) -> bytes | None:

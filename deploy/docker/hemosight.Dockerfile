@@ -12,6 +12,9 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY backend ./backend
 COPY worker ./worker
+COPY hemosight ./hemosight
+# The serving set only (no TensorFlow, NNCF or matplotlib): the API never imports TensorFlow, and CPU
+# workers run the bundle's OpenVINO encoder (`hemosight export-runtime`; the shipped model has one).
 RUN /opt/hemosight/bin/pip install --no-compile .
 
 FROM python:3.11.13-slim-bookworm AS runtime

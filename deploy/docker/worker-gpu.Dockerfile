@@ -11,8 +11,10 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY backend ./backend
 COPY worker ./worker
-# The project pins tensorflow-cpu on x86_64; the GPU build swaps it for the CUDA build of the same version.
-RUN /opt/hemosight/bin/pip install --no-compile ".[gpu]" \
+COPY hemosight ./hemosight
+# The serving set plus the training extra (TensorFlow, Keras, NNCF); the `train` extra pins tensorflow-cpu on
+# x86_64, so the GPU build swaps it for the CUDA build of the same version.
+RUN /opt/hemosight/bin/pip install --no-compile ".[train,gpu]" \
     && /opt/hemosight/bin/pip uninstall --yes tensorflow-cpu \
     && /opt/hemosight/bin/pip install --no-compile --force-reinstall --no-deps "tensorflow==2.21.0"
 

@@ -12,7 +12,7 @@ function hemosightCommand() {
   const installed = join(repo, ".venv", "bin", "hemosight");
   if (existsSync(installed)) return [installed];
   const python = join(repo, ".venv", "bin", "python");
-  return [existsSync(python) ? python : "python3", "-m", "models.cli"];
+  return [existsSync(python) ? python : "python3", "-m", "hemosight.cli"];
 }
 
 function freePort() {

@@ -5,25 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 
-from models.cli import UserFacingError, resolve_bundle
+from models.cli import resolve_bundle
+from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
     from models.bundle import ModelBundle
     from models.data import load_images, read_label_table
-    from models.evaluation import classification_report, plot_confusion_matrix
+    from models.evaluation import classification_report
+    from models.plots import plot_confusion_matrix
 
     bundle = ModelBundle.load(resolve_bundle(args.model))
     table = read_label_table(args.data, args.images)
     if args.label_set not in table.label_sets:
-        raise UserFacingError(f"{args.data} has no column {args.label_set!r}.")
+        raise HemosightError(f"{args.data} has no column {args.label_set!r}.")
     if args.label_set not in bundle.classifiers:
-        raise UserFacingError(
+        raise HemosightError(
             f"model {bundle.version} has no classifier for {args.label_set!r}; it has {', '.join(bundle.classifiers)}."
         )
     rows = table.labelled(args.label_set)
     if len(rows) == 0:
-        raise UserFacingError(f"no row of {args.data} has a {args.label_set!r} label.")
+        raise HemosightError(f"no row of {args.data} has a {args.label_set!r} label.")
     subset = table.subset(rows)
     images = load_images(subset.paths, bundle.preprocessing)
     embeddings = bundle.embed_prepared(images)
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _baseline_preprocessing(preprocessing, model):  # type: ignore[no-untyped-def]
+def _baseline_preprocessing(preprocessing, model):
     """The bundle's preprocessing at the baseline's own input size."""
     from dataclasses import replace
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 
-from models.cli import UserFacingError, resolve_bundle
+from models.cli import resolve_bundle
+from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
     from models.bundle import ModelBundle
     from models.data import load_images, read_label_table
-    from models.evaluation import label_curve, plot_label_curve
+    from models.evaluation import label_curve
+    from models.plots import plot_label_curve
 
     bundle = ModelBundle.load(resolve_bundle(args.model))
     table = read_label_table(args.data, args.images)
     if args.label_set not in table.label_sets:
-        raise UserFacingError(f"{args.data} has no column {args.label_set!r}.")
+        raise HemosightError(f"{args.data} has no column {args.label_set!r}.")
     subset = table.subset(table.labelled(args.label_set))
     embeddings = bundle.embed_prepared(load_images(subset.paths, bundle.preprocessing))
     fractions = [float(f) for f in args.fractions.split(",")]

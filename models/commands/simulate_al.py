@@ -15,26 +15,28 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cli import UserFacingError, resolve_bundle
+from models.cli import resolve_bundle
+from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.active_learning import STRATEGIES, SimulationConfig, plot_learning_curves, simulate, summarise
+    from models.active_learning import STRATEGIES, SimulationConfig, simulate, summarise
     from models.data import read_label_table
+    from models.plots import plot_learning_curves
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or not strategies:
-        raise UserFacingError(f"unknown strategy {', '.join(unknown) or '(none)'}; use {', '.join(STRATEGIES)}.")
+        raise HemosightError(f"unknown strategy {', '.join(unknown) or '(none)'}; use {', '.join(STRATEGIES)}.")
     table = read_label_table(args.data, args.images)
     if args.label_set not in table.label_sets:
-        raise UserFacingError(f"{args.data} has no column {args.label_set!r}.")
+        raise HemosightError(f"{args.data} has no column {args.label_set!r}.")
     rows = table.labelled(args.label_set)
     labels = np.asarray(table.label_sets[args.label_set])[rows]
     embeddings, source = _embeddings(args, table, rows)
     smallest = int(np.unique(labels, return_counts=True)[1].min()) if len(labels) else 0
     if smallest < args.folds:
-        raise UserFacingError(
+        raise HemosightError(
             f"every class needs at least --folds ({args.folds}) labelled cells; the smallest has {smallest}."
         )
     config = SimulationConfig(
@@ -71,11 +73,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _embeddings(args: argparse.Namespace, table, rows: np.ndarray) -> tuple[np.ndarray, str]:  # type: ignore[no-untyped-def]
+def _embeddings(args: argparse.Namespace, table, rows: np.ndarray) -> tuple[np.ndarray, str]:
     if args.embeddings is not None:
         matrix = np.load(args.embeddings, mmap_mode="r")
         if len(matrix) != len(table.paths):
-            raise UserFacingError(
+            raise HemosightError(
                 f"{args.embeddings} has {len(matrix)} rows but {args.data} has {len(table.paths)}; "
                 "the rows must correspond one to one."
             )

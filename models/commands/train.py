@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cli import UserFacingError
+from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,13 +19,13 @@ def run(args: argparse.Namespace) -> int:
 
     table = read_label_table(args.data, args.images)
     if args.label_set not in table.label_sets:
-        raise UserFacingError(
+        raise HemosightError(
             f"{args.data} has no column {args.label_set!r} (the label set for the default classifier)."
         )
     missing = [str(p) for p in table.paths if not Path(p).is_file()]
     if missing:
-        raise UserFacingError(f"{len(missing)} image files listed in {args.data} do not exist, e.g. {missing[0]}.")
-    limit_threads()
+        raise HemosightError(f"{len(missing)} image files listed in {args.data} do not exist, e.g. {missing[0]}.")
+    limit_threads(args.threads)
     preprocessing = Preprocessing(input_size=args.input_size)
     print(f"preparing {len(table.paths)} images at {args.input_size} px …")
     images = np.asarray(load_images(table.paths, preprocessing, cache_dir=Path(".cache")))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cli import UserFacingError
+from models.errors import HemosightError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,11 +17,11 @@ def run(args: argparse.Namespace) -> int:
 
     table = read_label_table(args.data, args.images)
     if args.label_set not in table.label_sets:
-        raise UserFacingError(f"{args.data} has no column {args.label_set!r}.")
+        raise HemosightError(f"{args.data} has no column {args.label_set!r}.")
     subset = table.subset(table.labelled(args.label_set))
     classes = subset.classes(args.label_set)
     if len(classes) < 2:
-        raise UserFacingError(f"{args.label_set!r} needs labelled cells of at least two classes.")
+        raise HemosightError(f"{args.label_set!r} needs labelled cells of at least two classes.")
     labels = np.array([classes.index(v) for v in subset.label_sets[args.label_set]])
     images = np.asarray(load_images(subset.paths, Preprocessing(input_size=args.input_size), cache_dir=Path(".cache")))
     config = BaselineConfig(

@@ -76,20 +76,20 @@ class Api:
         self.client = client
         self.headers = {"Authorization": f"Bearer {token}"}
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: object):
         headers = {**self.headers, **(headers or {})}
         return self.client.request(method, f"/api/v1/{path.lstrip('/')}", headers=headers, **kwargs)  # type: ignore[arg-type]
 
-    def get(self, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def get(self, path: str, **kwargs: object):
         return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def post(self, path: str, **kwargs: object):
         return self.request("POST", path, **kwargs)
 
-    def patch(self, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def patch(self, path: str, **kwargs: object):
         return self.request("PATCH", path, **kwargs)
 
-    def delete(self, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def delete(self, path: str, **kwargs: object):
         return self.request("DELETE", path, **kwargs)
 
 

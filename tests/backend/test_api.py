@@ -138,7 +138,7 @@ def test_a_password_change_signs_out_the_sessions_of_the_old_password(
     assert fresh.status_code == 200 and fresh.json()["username"] == "alice"
 
 
-def test_secret_is_generated_once_and_kept_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_secret_is_generated_once_and_kept_private(tmp_path) -> None:
     from backend.settings import Settings
 
     settings = Settings(data_dir=tmp_path / "d")
@@ -243,7 +243,7 @@ def test_model_versions_list_is_empty_without_models(alice: Api) -> None:
     assert alice.get("projects").json() == []
 
 
-def test_unexpected_errors_become_clean_json(settings) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_errors_become_clean_json(settings) -> None:
     from backend.main import create_app
 
     app = create_app(settings)

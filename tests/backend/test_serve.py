@@ -26,7 +26,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def with_store(data_dir: Path, action):  # type: ignore[no-untyped-def]
+async def with_store(data_dir: Path, action):
     store = SQLiteStore(data_dir)
     await store.open()
     try:
@@ -41,7 +41,7 @@ def test_serve_without_model_accepts_uploads_and_keeps_them_after_ctrl_c(tmp_pat
     port = free_port()
     env = {**os.environ, "HEMOSIGHT_DEFAULT_MODEL": str(tmp_path / "no-model.hsb"), "TF_CPP_MIN_LOG_LEVEL": "2"}
     serve = subprocess.Popen(
-        [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+        [sys.executable, "-m", "hemosight.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

@@ -62,7 +62,12 @@ def test_without_a_built_frontend_only_the_api_is_served(tmp_path: Path) -> None
 
 def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "models.cli", *args], input=stdin, capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-m", "hemosight.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
 
 
@@ -70,8 +75,8 @@ def test_backend_never_imports_tensorflow(tmp_path: Path) -> None:
     """Importing the app and the CLI, and reading a bundle's references, must leave TensorFlow out."""
     code = """
 import sys
-import backend.cli, backend.main, models.cli
-models.cli.build_parser()
+import hemosight.cli
+hemosight.cli.build_parser()
 from backend.main import create_app
 from backend.settings import Settings
 create_app(Settings(data_dir=sys.argv[1], secret_key="x" * 40))

@@ -404,3 +404,18 @@ async def test_a_label_change_wakes_waiting_workers(store: Store, store_settings
         assert time.monotonic() - started < 3
     finally:
         await other.close()
+
+
+async def test_a_model_file_kept_by_the_store_reads_back_byte_for_byte(store: Store, tmp_path) -> None:
+    import hashlib
+
+    source = tmp_path / "bundle.hsb"
+    source.write_bytes(b"bundle bytes " * 1000)
+    checksum = hashlib.sha256(source.read_bytes()).hexdigest()
+    location = await store.save_model_file(source, checksum)
+    assert await store.save_model_file(source, checksum) == location  # keeping it twice changes nothing
+    model = ModelVersion(
+        version="m-file", path=location, checksum=checksum, default_label_set="cell_type", label_sets={}
+    )
+    local = await store.model_file(model, tmp_path / "cache")
+    assert local.read_bytes() == source.read_bytes()

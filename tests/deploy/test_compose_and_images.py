@@ -113,7 +113,11 @@ def test_there_are_backend_cpu_worker_gpu_worker_and_frontend_images() -> None:
     names = {p.name for p in DOCKERFILES}
     assert names == {"hemosight.Dockerfile", "worker-gpu.Dockerfile", "frontend.Dockerfile"}
     assert "tensorflow[and-cuda]" in (REPO / "pyproject.toml").read_text()
-    assert '".[gpu]"' in (REPO / "deploy/docker/worker-gpu.Dockerfile").read_text()
+    assert '".[train,gpu]"' in (REPO / "deploy/docker/worker-gpu.Dockerfile").read_text()
+    # the backend and CPU worker image installs the serving set only: no TensorFlow
+    assert re.search(
+        r"pip install --no-compile \.\s*$", (REPO / "deploy/docker/hemosight.Dockerfile").read_text(), re.M
+    )
 
 
 @pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name)

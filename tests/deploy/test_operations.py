@@ -18,7 +18,7 @@ from backend.logs import JsonFormatter, configure_logging
 from backend.model_registry import register_bundle
 from backend.store.base import Image, Project, User
 from backend.store.sqlite import SQLiteStore
-from models.cli import main as hemosight
+from hemosight.cli import main as hemosight
 from worker.probes import serve_probes
 from worker.runner import Worker, WorkerConfig
 
@@ -126,7 +126,7 @@ async def test_backup_while_open_then_restore_round_trip(tmp_path: Path, bundles
         manifest = backup(tmp_path / "data", tmp_path / "backups/hemosight.tar.gz", include_secret_key=True)
     finally:
         await store.close()
-    assert manifest["counts"] == {  # type: ignore[comparison-overlap]
+    assert manifest["counts"] == {
         "users": 1,
         "projects": 1,
         "images": 3,

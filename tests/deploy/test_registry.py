@@ -13,7 +13,7 @@ from backend.model_registry import ModelRegistrationError, comparable_metrics, r
 from backend.settings import Settings
 from backend.store.base import Image, Project
 from backend.store.sqlite import SQLiteStore
-from models.cli import main as hemosight
+from hemosight.cli import main as hemosight
 from worker.runner import Worker, WorkerConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,7 +164,7 @@ def test_admin_api_upload_activate_rollback_rescore_and_metrics(tmp_path: Path, 
         admin = sign_in(client, "admin", "admin")
         alice = sign_in(client, "alice", "pathologist")
 
-        def upload(name: str, headers: dict[str, str], activate: bool = False):  # type: ignore[no-untyped-def]
+        def upload(name: str, headers: dict[str, str], activate: bool = False):
             with open(bundles[name], "rb") as handle:
                 return client.post(
                     "/api/v1/model-versions",

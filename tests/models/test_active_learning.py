@@ -92,8 +92,8 @@ def test_wilcoxon_finds_the_faster_strategy() -> None:
     )
 
 
-def test_simulate_al_runs_end_to_end_on_the_fixtures(small_bundle_path: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from models.cli import main
+def test_simulate_al_runs_end_to_end_on_the_fixtures(small_bundle_path: Path, tmp_path: Path, capsys) -> None:
+    from hemosight.cli import main
 
     out = tmp_path / "al"
     code = main(
@@ -145,8 +145,8 @@ def test_labels_to_reach_is_the_first_count_at_or_above_the_target() -> None:
     assert labels_to_reach(sizes, scores, 0.95, pool=1000) == {"labels": None, "fraction_of_pool": None}
 
 
-def test_simulate_al_refuses_bad_input_in_words(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from models.cli import main
+def test_simulate_al_refuses_bad_input_in_words(tmp_path: Path, capsys) -> None:
+    from hemosight.cli import main
 
     embeddings = tmp_path / "e.npy"
     np.save(embeddings, np.zeros((3, 4), np.float32))

@@ -57,7 +57,7 @@ def test_truncated_bundle_is_refused(small_bundle_path: Path, tmp_path: Path) ->
         ModelBundle.load(broken)
 
 
-def rewrite(source: Path, target: Path, change) -> None:  # type: ignore[no-untyped-def]
+def rewrite(source: Path, target: Path, change) -> None:
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
         for item in src.infolist():
             dst.writestr(item.filename, change(item.filename, src.read(item.filename)))

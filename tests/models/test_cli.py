@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hemosight.cli import main
 from models.bundle import ModelBundle
-from models.cli import main
 from tests.conftest import ORIGINALS, PBC_LABELS
 
 

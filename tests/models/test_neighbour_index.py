@@ -14,7 +14,7 @@ DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "default" / "h
 
 
 @pytest.fixture(autouse=True)
-def one_faiss_thread():  # type: ignore[no-untyped-def]
+def one_faiss_thread():
     """Graphs this small build faster on one thread than through OpenMP barriers on a busy 2-core machine."""
     import faiss
 

@@ -123,7 +123,6 @@ def test_round_trip_keeps_the_runtime_members(runtime_bundle_path: Path, tmp_pat
 
 
 def test_bundle_without_runtime_uses_tensorflow(small_bundle_path: Path, monkeypatch) -> None:
-    monkeypatch.delenv("HEMOSIGHT_ENCODER_BACKEND", raising=False)
     bundle = ModelBundle.load(small_bundle_path)
     assert bundle.runtime_members == {} and bundle.backend == "tensorflow"
     bundle.encoder_backend = "int8"  # asked for, but not in the bundle
@@ -134,9 +133,9 @@ def test_bundle_without_runtime_uses_tensorflow(small_bundle_path: Path, monkeyp
 
 def test_fallback_when_openvino_is_missing_or_overridden(runtime_bundle_path: Path, monkeypatch) -> None:
     bundle = ModelBundle.load(runtime_bundle_path)
-    monkeypatch.setenv("HEMOSIGHT_ENCODER_BACKEND", "tensorflow")
+    bundle.encoder_backend = "tensorflow"  # what a worker with HEMOSIGHT_ENCODER_BACKEND=tensorflow sets
     assert bundle.backend == "tensorflow"
-    monkeypatch.setenv("HEMOSIGHT_ENCODER_BACKEND", "fp32")
+    bundle.encoder_backend = "fp32"
     assert bundle.backend == "fp32"
     monkeypatch.setattr("models.runtime.available", lambda: False)
     assert bundle.backend == "tensorflow"
@@ -166,7 +165,7 @@ def test_runtime_inference_does_not_import_tensorflow(runtime_bundle_path: Path)
 
 
 def test_export_runtime_command(small_bundle_path: Path, tmp_path: Path, capsys) -> None:
-    from models.cli import main
+    from hemosight.cli import main
 
     out = tmp_path / "fp32.hsb"
     assert main(["export-runtime", str(small_bundle_path), "--out", str(out), "--variants", "fp32"]) == 0

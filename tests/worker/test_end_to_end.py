@@ -26,7 +26,7 @@ def test_upload_classify_and_review_a_project(settings: Settings, originals: lis
         token = client.post("/api/v1/auth/login", data={"username": "alice", "password": "correct horse"})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
 
-        def api(method: str, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        def api(method: str, path: str, **kwargs: object):
             response = client.request(method, f"/api/v1/{path}", headers=headers, **kwargs)  # type: ignore[arg-type]
             assert response.status_code < 300, (path, response.status_code, response.text)
             return response

@@ -30,7 +30,7 @@ def lab(settings: Settings, originals: list[Path], bundle_path: Path) -> Iterato
     """A classified project of the fixture cells, a worker, and signed-in callers per role."""
     with TestClient(create_app(settings)) as client:
         store = client.app.state.store  # type: ignore[attr-defined]
-        portal = client.portal  # type: ignore[union-attr]
+        portal = client.portal
         portal.call(register_bundle, store, bundle_path, True)
         callers = {}
         for username, role in (("ann", "admin"), ("pat", "pathologist"), ("rev", "reviewer")):

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def hemosight(*args: str) -> list[str]:
-    return [sys.executable, "-m", "models.cli", *args]
+    return [sys.executable, "-m", "hemosight.cli", *args]
 
 
 def test_models_commands_register_and_activate(settings: Settings, bundle_path: Path, second_bundle_path: Path) -> None:

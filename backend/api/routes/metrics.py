@@ -17,7 +17,7 @@ def _collector(request: Request) -> tuple[CollectorRegistry, StoreCollector]:
         registry, collector = CollectorRegistry(), StoreCollector()
         registry.register(collector)
         state.metrics = (registry, collector)
-    return state.metrics  # type: ignore[no-any-return]
+    return state.metrics
 
 
 @router.get("/metrics")

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 
 from backend.api.deps import AdminUser, CurrentUser, StoreDep
-from backend.model_files import GRIDFS_SCHEME, BundleFileError
+from backend.model_files import BundleFileError, is_kept_in_store
 from backend.model_registry import (
     ModelRegistrationError,
     activate_version,
@@ -37,7 +37,7 @@ def model_version_public(m: ModelVersion) -> ModelVersionPublic:
         registered_at=m.registered_at,
         registered_by=m.registered_by,
         activated_at=m.activated_at,
-        stored=m.path.startswith(GRIDFS_SCHEME) or Path(m.path).name == f"{m.checksum}.hsb",
+        stored=is_kept_in_store(m),
     )
 
 

@@ -1,19 +1,32 @@
-"""Accounts, managed by administrators."""
+"""Accounts, managed by administrators. The rules (the core's accounts module) are shared with the command line."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from backend.accounts import normalise_username
+from backend import accounts
 from backend.api.convert import user_public
 from backend.api.deps import AdminUser, StoreDep
 from backend.schemas import UserCreate, UserPublic, UserUpdate
-from backend.security import hash_password
-from backend.store.base import ConflictError, User
+from backend.store.base import ConflictError
 
 router = APIRouter(prefix="/users", tags=["users"])
+
+
+@contextmanager
+def _account_errors() -> Iterator[None]:
+    """The account rules' errors as HTTP answers: 400 bad input, 404 no such user, 409 username taken."""
+    try:
+        yield
+    except accounts.AccountError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except ConflictError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
 
 @router.get("", response_model=list[UserPublic])
@@ -23,46 +36,20 @@ async def list_users(store: StoreDep, _: AdminUser) -> list[UserPublic]:
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 async def create_user(body: UserCreate, store: StoreDep, _: AdminUser) -> UserPublic:
-    user = User(
-        username=normalise_username(body.username),
-        password_hash=await asyncio.to_thread(hash_password, body.password),
-        role=body.role,
-    )
-    try:
-        await store.create_user(user)
-    except ConflictError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    with _account_errors():
+        user = await accounts.create_user(store, body.username, body.password, body.role)
     return user_public(user)
-
-
-async def _user_or_404(store: StoreDep, user_id: str) -> User:
-    user = await store.get_user(user_id)
-    if user is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"User {user_id} does not exist.")
-    return user
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
 async def update_user(user_id: str, body: UserUpdate, store: StoreDep, admin: AdminUser) -> UserPublic:
-    user = await _user_or_404(store, user_id)
-    if body.role is not None:
-        if user.id == admin.id and body.role != "admin":
-            raise HTTPException(
-                status.HTTP_400_BAD_REQUEST, "You cannot take away your own admin role; ask another administrator."
-            )
-        user.role = body.role
-    if body.password is not None:
-        user.password_hash = await asyncio.to_thread(hash_password, body.password)
-    await store.update_user(user)
+    with _account_errors():
+        user = await accounts.update_user(store, user_id, admin, role=body.role, password=body.password)
     return user_public(user)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_user(user_id: str, store: StoreDep, admin: AdminUser) -> Response:
-    if user_id == admin.id:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, "You cannot delete your own account; ask another administrator."
-        )
-    await _user_or_404(store, user_id)
-    await store.delete_user(user_id)
+    with _account_errors():
+        await accounts.delete_user(store, user_id, admin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,79 @@
+"""The embedded store's tables, and the migrations that bring an older database up to date.
+
+A new column is appended by a migration here (``ALTER TABLE … ADD COLUMN``) and in SCHEMA;
+inserts name their columns (codec.py), so the column order never matters.
+"""
+
+from __future__ import annotations
+
+#: Label sets, the lab's labels with their audit trail, and classifiers refitted by the workers (schema 2).
+LABEL_TABLES = """
+CREATE TABLE IF NOT EXISTS label_sets (
+    name TEXT PRIMARY KEY, classes TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL,
+    created_by TEXT NOT NULL, labels_version INTEGER NOT NULL DEFAULT 0,
+    fitted_labels_version INTEGER NOT NULL DEFAULT 0, fitted_model_version TEXT, status TEXT NOT NULL,
+    message TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS labels (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, label_set TEXT NOT NULL,
+    project_id TEXT NOT NULL, label TEXT NOT NULL, source TEXT NOT NULL, user_id TEXT NOT NULL,
+    event_id TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (image_id, label_set));
+CREATE INDEX IF NOT EXISTS labels_label_set ON labels(label_set, project_id);
+CREATE TABLE IF NOT EXISTS label_events (
+    id TEXT PRIMARY KEY, image_id TEXT NOT NULL, project_id TEXT NOT NULL, label_set TEXT NOT NULL,
+    label TEXT, previous_label TEXT, source TEXT NOT NULL, user_id TEXT NOT NULL, action TEXT NOT NULL,
+    undoes TEXT, undone_by TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS label_events_cell ON label_events(image_id, label_set);
+CREATE TABLE IF NOT EXISTS classifiers (
+    label_set TEXT NOT NULL, version INTEGER NOT NULL, model_version TEXT NOT NULL,
+    labels_version INTEGER NOT NULL, classes TEXT NOT NULL, arrays BLOB NOT NULL, support_size INTEGER NOT NULL,
+    metrics TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (label_set, version));
+"""
+
+SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+    role TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_id TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS project_members (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, user_id TEXT NOT NULL,
+    PRIMARY KEY (project_id, user_id));
+CREATE INDEX IF NOT EXISTS project_members_user ON project_members(user_id);
+CREATE TABLE IF NOT EXISTS images (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    filename TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, format TEXT NOT NULL,
+    width INTEGER NOT NULL, height INTEGER NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at TEXT NOT NULL,
+    UNIQUE (project_id, sha256));
+CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, image_id TEXT NOT NULL UNIQUE REFERENCES images(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,
+    worker_id TEXT, lease_expires_at REAL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
+CREATE TABLE IF NOT EXISTS results (
+    image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
+    job_id TEXT NOT NULL, model_version TEXT NOT NULL, default_label_set TEXT NOT NULL,
+    labels TEXT NOT NULL, probabilities TEXT NOT NULL, neighbours TEXT NOT NULL,
+    landscape_x REAL, landscape_y REAL, created_at TEXT NOT NULL, embedding BLOB);
+CREATE INDEX IF NOT EXISTS results_project ON results(project_id);
+CREATE INDEX IF NOT EXISTS results_model ON results(model_version);
+CREATE TABLE IF NOT EXISTS model_versions (
+    version TEXT PRIMARY KEY, path TEXT NOT NULL, checksum TEXT NOT NULL, default_label_set TEXT NOT NULL,
+    label_sets TEXT NOT NULL, metrics TEXT NOT NULL, created TEXT NOT NULL, reference_count INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0, registered_at TEXT NOT NULL, registered_by TEXT NOT NULL DEFAULT '',
+    activated_at TEXT);
+"""
+    + LABEL_TABLES
+)
+
+#: Migrations from version n to n+1, applied in order at open.
+MIGRATIONS: dict[int, str] = {
+    # 1 → 2: results keep their embedding; label sets, labels, their audit trail and refitted classifiers.
+    # Model versions record who registered them and when they were last activated (rollback).
+    1: "ALTER TABLE model_versions ADD COLUMN registered_by TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE model_versions ADD COLUMN activated_at TEXT;"
+    "ALTER TABLE results ADD COLUMN embedding BLOB;"
+    "CREATE INDEX IF NOT EXISTS results_model ON results(model_version);" + LABEL_TABLES,
+}
