@@ -60,12 +60,12 @@ def saturation_factor(multiplier: float) -> float:
 class StainMix(layers.Layer):
     """Multiply each image's RGB by its own random near-identity 3×3 matrix (stain and lamp re-mix)."""
 
-    def __init__(self, strength: float, seed: int = 0, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, strength: float, seed: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.strength, self.seed = strength, seed
         self.generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=None):  # type: ignore[no-untyped-def]
+    def call(self, images, training=None):
         if not training:
             return images
         batch = keras.ops.shape(images)[0]
@@ -77,12 +77,12 @@ class StainMix(layers.Layer):
 class RandomBlur(layers.Layer):
     """Gaussian defocus with a per-image sigma in [0, max_sigma] px (separable 5-tap kernel)."""
 
-    def __init__(self, max_sigma: float, seed: int = 0, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, max_sigma: float, seed: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_sigma = max_sigma
         self.generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=None):  # type: ignore[no-untyped-def]
+    def call(self, images, training=None):
         if not training:
             return images
         import tensorflow as tf
@@ -101,12 +101,12 @@ class RandomBlur(layers.Layer):
 class GaussianNoiseViews(layers.Layer):
     """Sensor noise with a per-image standard deviation in [0, max_std] grey levels."""
 
-    def __init__(self, max_std: float, seed: int = 0, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, max_std: float, seed: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_std = max_std
         self.generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=None):  # type: ignore[no-untyped-def]
+    def call(self, images, training=None):
         if not training:
             return images
         batch = keras.ops.shape(images)[0]

@@ -78,7 +78,7 @@ def start_serve(data_dir: Path, tmp_path: Path, *extra: str, env: dict[str, str]
     port = free_port()
     environment = {**os.environ, "HEMOSIGHT_DEFAULT_MODEL": str(tmp_path / "no-model.hsb"), **(env or {})}
     serve = subprocess.Popen(
-        [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(data_dir), "--port", str(port), *extra],
+        [sys.executable, "-m", "hemosight.cli", "serve", "--data-dir", str(data_dir), "--port", str(port), *extra],
         cwd=REPO,
         env=environment,
         stdout=subprocess.PIPE,
