@@ -324,3 +324,23 @@ def test_an_empty_label_queue_is_an_empty_answer(client: TestClient, alice: Api,
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["review"] == [] and body["confirm"] == [] and body["candidates"] == 0
+
+
+def test_openapi_declares_the_error_responses_with_their_body(client: TestClient) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    error = {"$ref": "#/components/schemas/ErrorPublic"}
+    assert schema["components"]["schemas"]["ErrorPublic"]["properties"]["detail"]["type"] == "string"
+    open_paths = {"/api/v1/healthz", "/api/v1/readyz", "/api/v1/auth/login"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            errors = {code: r for code, r in operation["responses"].items() if code[0] in "45" and code != "422"}
+            if path not in open_paths:
+                assert "401" in errors, (method, path)
+            for code, response in errors.items():
+                if path == "/api/v1/readyz":
+                    continue  # 503 carries the readiness body
+                assert response["content"]["application/json"]["schema"] == error, (method, path, code)
+    login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert {"401", "429"} <= set(login)
+    upload = schema["paths"]["/api/v1/projects/{project_id}/images"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "413", "415"} <= set(upload)

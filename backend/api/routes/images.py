@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile,
 
 from backend.api.convert import image_public, image_summary, neighbours_public, result_public
 from backend.api.deps import EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
+from backend.api.errors import error_responses
 from backend.reports import results_csv
 from backend.schemas import FileOutcome, ImagePublic, ImageResultPublic, ImageSummary, NeighbourPublic, UploadPublic
 from backend.settings import Settings
@@ -20,7 +21,7 @@ from backend.store.base import Image, Project, Store, User
 from backend.thumbnails import make_thumbnail
 from backend.uploads import UploadRejectedError, check_upload
 
-router = APIRouter(tags=["images"])
+router = APIRouter(tags=["images"], responses=error_responses(400, 401, 403, 404, 409, 413, 415))
 
 SortKey = Literal["uploaded_at", "filename", "label", "confidence", "status"]
 

@@ -13,6 +13,7 @@ import numpy as np
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 
 from backend.api.deps import AdminUser, CurrentUser, EditorUser, StoreDep, can_see, project_not_found
+from backend.api.errors import error_responses
 from backend.labelling import (
     available_label_sets,
     cell_label_public,
@@ -37,7 +38,7 @@ from backend.schemas import (
 )
 from backend.store.base import ConflictError, ImageEntry, LabelEvent, LabelSet, Store, User
 
-router = APIRouter(prefix="/label-sets", tags=["label-sets"])
+router = APIRouter(prefix="/label-sets", tags=["label-sets"], responses=error_responses(400, 401, 403, 404, 409, 413))
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 

@@ -9,11 +9,12 @@ from fastapi import APIRouter, HTTPException, Response, status
 from backend.accounts import normalise_username
 from backend.api.convert import user_public
 from backend.api.deps import AdminUser, StoreDep
+from backend.api.errors import error_responses
 from backend.schemas import UserCreate, UserPublic, UserUpdate
 from backend.security import hash_password
 from backend.store.base import ConflictError, User
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(400, 401, 403, 404, 409))
 
 
 @router.get("", response_model=list[UserPublic])
