@@ -20,6 +20,7 @@ from backend.settings import Settings
 from backend.store.base import Image, Project, Store, User
 from backend.thumbnails import make_thumbnail
 from backend.uploads import UploadRejectedError, check_upload
+from models.imageio import formats_in_words
 
 router = APIRouter(tags=["images"], responses=error_responses(400, 401, 403, 404, 409, 413, 415))
 
@@ -36,7 +37,7 @@ async def _store_upload(
 ) -> tuple[Image, bool]:
     data = await _read_limited(upload, settings.max_upload_bytes)
     checked = await asyncio.to_thread(
-        check_upload, upload.filename, data, settings.max_upload_bytes, settings.max_image_pixels
+        check_upload, upload.filename, data, settings.max_upload_bytes, settings.max_image_pixels, upload.size
     )
     image = Image(
         project_id=project.id,
@@ -58,7 +59,7 @@ async def _store_upload(
 @router.post("/projects/{project_id}/images", response_model=UploadPublic)
 async def upload_images(
     project: ProjectDep,
-    files: Annotated[list[UploadFile], File(description="cell images (JPEG, PNG, BMP, TIFF, GIF, WEBP)")],
+    files: Annotated[list[UploadFile], File(description=f"cell images ({formats_in_words()})")],
     store: StoreDep,
     settings: SettingsDep,
     user: EditorUser,
