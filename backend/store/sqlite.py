@@ -192,6 +192,7 @@ class SQLiteStore:
         self._transaction(self._migrate)
         if not self.wakeup_path.exists():
             self.wakeup_path.touch()
+        self.blobs.sweep_temporary()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 
 from backend.security import create_access_token
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 if TYPE_CHECKING:
     from tests.backend.conftest import Api
@@ -344,3 +347,30 @@ def test_openapi_declares_the_error_responses_with_their_body(client: TestClient
     assert {"401", "429"} <= set(login)
     upload = schema["paths"]["/api/v1/projects/{project_id}/images"]["post"]["responses"]
     assert {"400", "401", "403", "404", "413", "415"} <= set(upload)
+
+
+def test_label_set_totals_count_only_labels_the_user_can_see(
+    client: TestClient, alice: Api, bob: Api, admin: Api, small_bundle_path
+) -> None:
+    from backend.labelling import stored_label_set
+    from backend.model_registry import register_bundle
+    from backend.store.base import Image, LabelEvent
+
+    store = client.app.state.store  # type: ignore[attr-defined]
+    client.portal.call(register_bundle, store, small_bundle_path, True)  # type: ignore[union-attr]
+    client.portal.call(stored_label_set, store, "cell_type")  # type: ignore[union-attr]
+    jpeg = sorted((FIXTURES / "originals").glob("*.jpg"))
+    events = []
+    for api, count in ((alice, 1), (bob, 3)):
+        project = api.post("projects", json={"name": "Mine"}).json()["id"]
+        user_id = api.get("auth/me").json()["id"]
+        for path in jpeg[:count] if api is alice else jpeg[1 : 1 + count]:
+            image = Image(project, path.name, "", 0, "jpeg", 360, 363, user_id)
+            stored, _, _ = client.portal.call(store.add_image, image, path.read_bytes())  # type: ignore[union-attr]
+            events.append(LabelEvent(stored.id, project, "cell_type", "neutrophil", "manual", user_id))
+    client.portal.call(store.set_labels, events)  # type: ignore[union-attr]
+
+    def total(api: Api) -> int:
+        return next(s["lab_labels"] for s in api.get("label-sets").json() if s["name"] == "cell_type")
+
+    assert (total(alice), total(bob), total(admin)) == (1, 3, 4)

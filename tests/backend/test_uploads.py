@@ -271,3 +271,37 @@ def test_an_over_long_filename_is_named_as_the_reason(client: TestClient, alice:
     long_but_readable = [("files", ("b" * 3000 + ".jpg", JPEG, "image/jpeg"))]
     accepted = alice.post(f"projects/{project}/images", files=long_but_readable).json()["files"][0]
     assert accepted["status"] == "accepted"
+
+
+def test_thumbnails_follow_the_exif_orientation(client: TestClient, alice: Api, project: str) -> None:
+    pixels = np.zeros((20, 60, 3), np.uint8)  # stored 60 wide x 20 high, red on the left
+    pixels[:, :20] = (255, 0, 0)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display": shown 20 wide x 60 high, red on top
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", exif=exif, quality=95)
+    image_id = alice.post(
+        f"projects/{project}/images/single", files={"file": ("rotated.jpg", buffer.getvalue(), "image/jpeg")}
+    ).json()["id"]
+    thumbnail = Image.open(io.BytesIO(alice.get(f"images/{image_id}/thumbnail").content))
+    assert thumbnail.size[0] < thumbnail.size[1]  # portrait, as any viewer shows it
+    top = np.asarray(thumbnail.convert("RGB"))[:5].mean(axis=(0, 1))
+    assert top[0] > 200 and top[1] < 60
+
+
+def test_temporary_files_of_crashed_uploads_are_swept_on_start(tmp_path: Path) -> None:
+    import os
+    import time
+
+    settings = Settings(data_dir=tmp_path / "d", secret_key="s" * 40, frontend_dist=tmp_path)
+    folder = tmp_path / "d" / "images" / "ab" / "cd"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ".upload-x1.tmp", folder / ".upload-x2.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"half an image")
+    hours_ago = time.time() - 3 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    with TestClient(create_app(settings)):
+        pass
+    assert not stale.exists()  # left by a process that died mid-write
+    assert fresh.exists()  # may be an upload in progress in another process
