@@ -73,7 +73,10 @@ def check_class(label_set: LabelSet, label: str) -> None:
         )
 
 
-async def label_set_public(store: Store, label_set: LabelSet, model: ModelVersion | None) -> LabelSetPublic:
+async def label_set_public(
+    store: Store, label_set: LabelSet, model: ModelVersion | None, visible: set[str] | None = None
+) -> LabelSetPublic:
+    """`visible`: the projects the caller may see (None: all, for administrators); `lab_labels` counts only theirs."""
     versions = await store.list_classifier_versions(label_set.name) if label_set.labels_version else []
     current = [v for v in versions if model is not None and v.model_version == model.version]
     model_version = model.version if model else None
@@ -89,7 +92,11 @@ async def label_set_public(store: Store, label_set: LabelSet, model: ModelVersio
         labels_version=label_set.labels_version,
         fitted_labels_version=label_set.fitted_labels_version,
         updating=model_version is not None and label_set.needs_refit(model_version),
-        lab_labels=len(await store.list_labels(label_set.name)) if label_set.labels_version else 0,
+        lab_labels=(
+            sum(1 for c in await store.list_labels(label_set.name) if visible is None or c.project_id in visible)
+            if label_set.labels_version
+            else 0
+        ),
     )
 
 

@@ -138,6 +138,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             detail = f"There is no {request.method} {request.url.path}; the API is described at {OPENAPI_PATH}."
         elif exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
             detail = f"{request.method} is not allowed on {request.url.path}; see {OPENAPI_PATH}."
+        elif exc.status_code == status.HTTP_400_BAD_REQUEST and isinstance(detail, str):
+            code, detail = _multipart_error(request, exc, detail)
+            return JSONResponse({"detail": detail}, status_code=code, headers=exc.headers)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -160,6 +163,29 @@ def _add_error_handlers(app: FastAPI) -> None:
             {"detail": "Something went wrong on the server. Try again; if it happens again, tell your administrator."},
             status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
+
+
+def _multipart_error(request: Request, exc: StarletteHTTPException, detail: str) -> tuple[int, str]:
+    """The form parser's refusals (raised before any route code runs) in the words and status of the upload routes."""
+    if detail.startswith("Too many files."):  # the parser's own cap (1,000): the same 413 as our lower limit
+        limit = request.app.state.settings.max_files_per_request
+        return (
+            413,
+            f"You sent too many files; at most {limit} are accepted per request. Upload them in smaller batches.",
+        )
+    if detail == "Invalid multipart data.":
+        causes = []
+        cause = exc.__cause__ or exc.__context__
+        while cause is not None:
+            causes.append(str(cause))
+            cause = cause.__cause__ or cause.__context__
+        if any("header size" in c for c in causes):
+            return 400, (
+                "A file's name is too long (a part header over 4 KB); the request was not read and nothing was "
+                "stored. Rename the file to a shorter name and upload again."
+            )
+        return 400, "The upload is not valid multipart form data; nothing was stored. Send the files again."
+    return 400, detail
 
 
 def _describe(error: dict) -> str:

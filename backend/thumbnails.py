@@ -12,8 +12,27 @@ from models.imageio import decode_image
 THUMBNAIL_SIZE = 128
 
 
+#: EXIF orientation → the transpose that shows the image the way cameras and viewers do.
+ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def make_thumbnail(data: bytes, size: int = THUMBNAIL_SIZE) -> bytes:
+    """A JPEG preview, turned upright by the file's EXIF orientation (decode_image gives the stored pixels)."""
     image = Image.fromarray(decode_image(data))
+    try:
+        orientation = Image.open(io.BytesIO(data)).getexif().get(0x0112, 1)
+    except Exception:  # unreadable EXIF: show the pixels as stored
+        orientation = 1
+    if orientation in ORIENTATION:
+        image = image.transpose(ORIENTATION[orientation])
     image.thumbnail((size, size), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)

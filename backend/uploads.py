@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from models.errors import HemosightError
-from models.imageio import ImageDecodeError, decode_image, probe_image
+from models.imageio import ImageDecodeError, ImageTooLargeError, ImageTooSmallError, decode_image, probe_image
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -55,22 +55,31 @@ def clean_filename(raw: str | None) -> str:
     return base[:255]
 
 
-def check_upload(raw_filename: str | None, data: bytes, max_bytes: int, max_pixels: int) -> CheckedUpload:
-    """Validate name, size and content (fully decoded, so truncated files are caught here, not in the worker)."""
+def check_upload(
+    raw_filename: str | None, data: bytes, max_bytes: int, max_pixels: int, size: int | None = None
+) -> CheckedUpload:
+    """Validate name, size and content (fully decoded, so truncated files are caught here, not in the worker).
+
+    `size`: the file's whole size when known (the caller reads at most `max_bytes` + 1 of it), for the message.
+    """
     filename = clean_filename(raw_filename)
     if not data:
         raise UploadRejectedError(400, f"{filename}: the file is empty (0 bytes); export the image again.")
     if len(data) > max_bytes:
+        size = max(size or 0, len(data))
         raise UploadRejectedError(
             413,
-            f"{filename}: the file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit; "
-            "upload single-cell crops.",
+            f"{filename}: the file is {size:,} bytes ({size / 1e6:.2f} MB), over the {max_bytes:,}-byte "
+            f"limit ({max_bytes / 1e6:.2f} MB); upload single-cell crops.",
         )
     try:
         info = probe_image(data, max_pixels)
+    except ImageTooLargeError as exc:
+        raise UploadRejectedError(413, f"{filename}: {exc}") from None
+    except ImageTooSmallError as exc:
+        raise UploadRejectedError(400, f"{filename}: {exc}") from None
     except ImageDecodeError as exc:
-        status = 413 if "pixel" in str(exc) else 415
-        raise UploadRejectedError(status, f"{filename}: {exc}") from None
+        raise UploadRejectedError(415, f"{filename}: {exc}") from None
     try:
         decode_image(data, max_pixels)
     except ImageDecodeError as exc:

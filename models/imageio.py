@@ -27,6 +27,19 @@ class ImageDecodeError(HemosightError, ValueError):
     """The bytes are not an image HemoSight can read; the message says why."""
 
 
+class ImageTooLargeError(ImageDecodeError):
+    """More pixels than the limit (a whole slide, or a decompression bomb)."""
+
+
+class ImageTooSmallError(ImageDecodeError):
+    """Fewer pixels than a cell crop can have."""
+
+
+def formats_in_words() -> str:
+    """The supported formats as a user reads them (one list for every message)."""
+    return ", ".join(SUPPORTED_FORMATS[:-1]) + " or " + SUPPORTED_FORMATS[-1]
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     format: str
@@ -44,22 +57,21 @@ def probe_image(data: bytes, max_pixels: int = MAX_PIXELS) -> ImageInfo:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageDecodeError(_describe_unreadable(data, exc)) from None
+        error = ImageTooLargeError if not isinstance(exc, UnidentifiedImageError) else ImageDecodeError
+        raise error(_describe_unreadable(data, exc)) from None
     except Exception as exc:  # Pillow raises many types for malformed headers
         raise ImageDecodeError(f"The file is not a readable image ({type(exc).__name__}).") from None
     fmt = (image.format or "").upper()
     if fmt not in SUPPORTED_FORMATS:
-        raise ImageDecodeError(
-            f"Unsupported image format {fmt or 'unknown'}; use one of {', '.join(SUPPORTED_FORMATS)}."
-        )
+        raise ImageDecodeError(f"Unsupported image format {fmt or 'unknown'}; upload {formats_in_words()} cell crops.")
     width, height = image.size
     if width * height > max_pixels:
-        raise ImageDecodeError(
+        raise ImageTooLargeError(
             f"The image is {width}x{height} pixels, larger than the {max_pixels:,}-pixel limit; "
             "upload single-cell crops, not whole slides."
         )
     if width < 8 or height < 8:
-        raise ImageDecodeError(f"The image is only {width}x{height} pixels; a cell crop needs at least 8x8.")
+        raise ImageTooSmallError(f"The image is only {width}x{height} pixels; a cell crop needs at least 8x8.")
     return ImageInfo(format=fmt, width=width, height=height, mode=image.mode)
 
 
@@ -103,7 +115,7 @@ def _describe_unreadable(data: bytes, exc: Exception) -> str:
         return "The image has too many pixels (possible decompression bomb); upload single-cell crops."
     head = data[:8]
     if head.startswith(b"%PDF"):
-        return "The file is a PDF, not an image; export the cell crops as JPEG, PNG or TIFF."
+        return f"The file is a PDF, not an image; export the cell crops as {formats_in_words()}."
     if all(32 <= b < 127 or b in (9, 10, 13) for b in data[:512]):
-        return "The file is text, not an image; upload JPEG, PNG, BMP or TIFF cell crops."
-    return "The file is not a recognised image format; upload JPEG, PNG, BMP or TIFF cell crops."
+        return f"The file is text, not an image; upload {formats_in_words()} cell crops."
+    return f"The file is not a recognised image format; upload {formats_in_words()} cell crops."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 from backend.store.files import write_atomically
@@ -50,3 +51,19 @@ class BlobStore:
 
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
+
+    def sweep_temporary(self, older_than_seconds: float = 3600.0) -> int:
+        """Remove `.upload-*.tmp` files a crashed process left behind; returns how many.
+
+        Only old ones: a younger file may be an upload another process (a second backend) is writing now.
+        """
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.root.glob("*/*/.upload-*.tmp") if self.root.is_dir() else []:
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # finished (renamed) or swept by another process meanwhile
+        return removed

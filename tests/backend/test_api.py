@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 
 from backend.security import create_access_token
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 if TYPE_CHECKING:
     from tests.backend.conftest import Api
@@ -324,3 +327,50 @@ def test_an_empty_label_queue_is_an_empty_answer(client: TestClient, alice: Api,
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["review"] == [] and body["confirm"] == [] and body["candidates"] == 0
+
+
+def test_openapi_declares_the_error_responses_with_their_body(client: TestClient) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    error = {"$ref": "#/components/schemas/ErrorPublic"}
+    assert schema["components"]["schemas"]["ErrorPublic"]["properties"]["detail"]["type"] == "string"
+    open_paths = {"/api/v1/healthz", "/api/v1/readyz", "/api/v1/auth/login"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            errors = {code: r for code, r in operation["responses"].items() if code[0] in "45" and code != "422"}
+            if path not in open_paths:
+                assert "401" in errors, (method, path)
+            for code, response in errors.items():
+                if path == "/api/v1/readyz":
+                    continue  # 503 carries the readiness body
+                assert response["content"]["application/json"]["schema"] == error, (method, path, code)
+    login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert {"401", "429"} <= set(login)
+    upload = schema["paths"]["/api/v1/projects/{project_id}/images"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "413", "415"} <= set(upload)
+
+
+def test_label_set_totals_count_only_labels_the_user_can_see(
+    client: TestClient, alice: Api, bob: Api, admin: Api, small_bundle_path
+) -> None:
+    from backend.labelling import stored_label_set
+    from backend.model_registry import register_bundle
+    from backend.store.base import Image, LabelEvent
+
+    store = client.app.state.store  # type: ignore[attr-defined]
+    client.portal.call(register_bundle, store, small_bundle_path, True)  # type: ignore[union-attr]
+    client.portal.call(stored_label_set, store, "cell_type")  # type: ignore[union-attr]
+    jpeg = sorted((FIXTURES / "originals").glob("*.jpg"))
+    events = []
+    for api, count in ((alice, 1), (bob, 3)):
+        project = api.post("projects", json={"name": "Mine"}).json()["id"]
+        user_id = api.get("auth/me").json()["id"]
+        for path in jpeg[:count] if api is alice else jpeg[1 : 1 + count]:
+            image = Image(project, path.name, "", 0, "jpeg", 360, 363, user_id)
+            stored, _, _ = client.portal.call(store.add_image, image, path.read_bytes())  # type: ignore[union-attr]
+            events.append(LabelEvent(stored.id, project, "cell_type", "neutrophil", "manual", user_id))
+    client.portal.call(store.set_labels, events)  # type: ignore[union-attr]
+
+    def total(api: Api) -> int:
+        return next(s["lab_labels"] for s in api.get("label-sets").json() if s["name"] == "cell_type")
+
+    assert (total(alice), total(bob), total(admin)) == (1, 3, 4)

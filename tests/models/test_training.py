@@ -20,13 +20,24 @@ def history(run: Path) -> list[dict]:
     return [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
 
 
-def test_training_stops_on_time_limit_and_resumes(tiny_images: np.ndarray, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def first_round(tiny_images: np.ndarray, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A run stopped by its time limit after one step, then resumed to the end: (run folder, history, encoder).
+
+    Shared by the tests below: each `train_encoder` call compiles a training step for the whole encoder,
+    the slowest thing in the suite, so the second-round test starts from this run instead of its own.
+    """
     config = TrainConfig(input_size=32, epochs=2, batch_images=8, learning_rate=1e-3)
-    run = tmp_path / "run"
+    run = tmp_path_factory.mktemp("run")
     train_encoder(tiny_images, config, run, max_minutes=0, progress=False)
-    first = history(run)
-    assert [h["step"] for h in first] == [1]
+    stopped = history(run)
     model = train_encoder(tiny_images, config, run, progress=False)
+    return run, stopped, model
+
+
+def test_training_stops_on_time_limit_and_resumes(first_round, tiny_images: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    run, stopped, model = first_round
+    assert [h["step"] for h in stopped] == [1]
     steps = [h["step"] for h in history(run)]
     assert steps == [1, 2, 3, 4]  # resumed at step 2, not from scratch
     assert all(np.isfinite(h["loss"]) for h in history(run))
@@ -35,11 +46,9 @@ def test_training_stops_on_time_limit_and_resumes(tiny_images: np.ndarray, tmp_p
 
 
 def test_a_second_round_starts_from_the_first_rounds_weights_at_another_resolution(
-    tiny_images: np.ndarray, tmp_path: Path
-) -> None:
-    first = train_encoder(
-        tiny_images, TrainConfig(input_size=32, epochs=1, batch_images=8), tmp_path / "a", progress=False
-    )
+    first_round, tiny_images: np.ndarray, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    first = first_round[2]
     weights = tmp_path / "first.weights.h5"
     first.save_weights(weights)
     larger = np.stack([Preprocessing(input_size=48).prepare(im) for im in tiny_images])

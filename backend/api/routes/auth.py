@@ -11,11 +11,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 from backend.accounts import normalise_username
 from backend.api.convert import user_public
 from backend.api.deps import CurrentUser, SettingsDep, StoreDep
+from backend.api.errors import error_responses
 from backend.schemas import TokenPublic, UserPublic
 from backend.security import create_access_token, verify_password
 from backend.sign_in_throttle import SignInThrottle
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=error_responses(401, 429))
 
 
 @router.post("/login", response_model=TokenPublic)

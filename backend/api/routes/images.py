@@ -13,14 +13,16 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile,
 
 from backend.api.convert import image_public, image_summary, neighbours_public, result_public
 from backend.api.deps import EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
+from backend.api.errors import error_responses
 from backend.reports import results_csv
 from backend.schemas import FileOutcome, ImagePublic, ImageResultPublic, ImageSummary, NeighbourPublic, UploadPublic
 from backend.settings import Settings
 from backend.store.base import Image, Project, Store, User
 from backend.thumbnails import make_thumbnail
 from backend.uploads import UploadRejectedError, check_upload
+from models.imageio import formats_in_words
 
-router = APIRouter(tags=["images"])
+router = APIRouter(tags=["images"], responses=error_responses(400, 401, 403, 404, 409, 413, 415))
 
 SortKey = Literal["uploaded_at", "filename", "label", "confidence", "status"]
 
@@ -35,7 +37,7 @@ async def _store_upload(
 ) -> tuple[Image, bool]:
     data = await _read_limited(upload, settings.max_upload_bytes)
     checked = await asyncio.to_thread(
-        check_upload, upload.filename, data, settings.max_upload_bytes, settings.max_image_pixels
+        check_upload, upload.filename, data, settings.max_upload_bytes, settings.max_image_pixels, upload.size
     )
     image = Image(
         project_id=project.id,
@@ -57,7 +59,7 @@ async def _store_upload(
 @router.post("/projects/{project_id}/images", response_model=UploadPublic)
 async def upload_images(
     project: ProjectDep,
-    files: Annotated[list[UploadFile], File(description="cell images (JPEG, PNG, BMP, TIFF, GIF, WEBP)")],
+    files: Annotated[list[UploadFile], File(description=f"cell images ({formats_in_words()})")],
     store: StoreDep,
     settings: SettingsDep,
     user: EditorUser,

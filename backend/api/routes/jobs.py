@@ -6,9 +6,10 @@ from fastapi import APIRouter, HTTPException, status
 
 from backend.api.convert import job_public
 from backend.api.deps import CurrentUser, StoreDep, can_see
+from backend.api.errors import error_responses
 from backend.schemas import JobPublic
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses=error_responses(401, 404))
 
 
 @router.get("/{job_id}", response_model=JobPublic)

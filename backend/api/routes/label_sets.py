@@ -13,6 +13,7 @@ import numpy as np
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 
 from backend.api.deps import AdminUser, CurrentUser, EditorUser, StoreDep, can_see, project_not_found
+from backend.api.errors import error_responses
 from backend.labelling import (
     available_label_sets,
     cell_label_public,
@@ -37,7 +38,7 @@ from backend.schemas import (
 )
 from backend.store.base import ConflictError, ImageEntry, LabelEvent, LabelSet, Store, User
 
-router = APIRouter(prefix="/label-sets", tags=["label-sets"])
+router = APIRouter(prefix="/label-sets", tags=["label-sets"], responses=error_responses(400, 401, 403, 404, 409, 413))
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -52,9 +53,10 @@ def _clean_classes(classes: list[str]) -> list[str]:
 
 
 @router.get("", response_model=list[LabelSetPublic])
-async def list_label_sets(store: StoreDep, _: CurrentUser) -> list[LabelSetPublic]:
+async def list_label_sets(store: StoreDep, user: CurrentUser) -> list[LabelSetPublic]:
     sets, model = await available_label_sets(store)
-    return [await label_set_public(store, s, model) for s in sets.values()]
+    visible = await _counted_projects(store, user)
+    return [await label_set_public(store, s, model, visible) for s in sets.values()]
 
 
 @router.post("", response_model=LabelSetPublic, status_code=status.HTTP_201_CREATED)
@@ -80,15 +82,15 @@ async def create_label_set(body: LabelSetCreate, store: StoreDep, user: EditorUs
         created = await store.create_label_set(label_set)
     except ConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return await label_set_public(store, created, model)
+    return await label_set_public(store, created, model, await _counted_projects(store, user))
 
 
 @router.get("/{name}", response_model=LabelSetPublic)
-async def read_label_set(name: str, store: StoreDep, _: CurrentUser) -> LabelSetPublic:
+async def read_label_set(name: str, store: StoreDep, user: CurrentUser) -> LabelSetPublic:
     """Poll this after labelling: when `updating` turns false and `classifier_version` went up,
     the label set's predictions in every result have been re-scored."""
     label_set, model = await resolve_label_set(store, name)
-    return await label_set_public(store, label_set, model)
+    return await label_set_public(store, label_set, model, await _counted_projects(store, user))
 
 
 @router.patch("/{name}", response_model=LabelSetPublic)
@@ -98,7 +100,12 @@ async def update_label_set(name: str, body: LabelSetUpdate, store: StoreDep, use
     updated = await store.update_label_set_classes(name, label_set.classes + added) if added else label_set
     assert updated is not None
     _, model = await available_label_sets(store)
-    return await label_set_public(store, updated, model)
+    return await label_set_public(store, updated, model, await _counted_projects(store, user))
+
+
+async def _counted_projects(store: Store, user: User) -> set[str] | None:
+    """Whose labels a label set's totals count for `user`: every project for an admin, else the user's own."""
+    return None if user.role == "admin" else await _visible_project_ids(store, user, None)
 
 
 async def _visible_project_ids(store: Store, user: User, project_id: str | None) -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 
 from backend.api.deps import AdminUser, CurrentUser, ImageEntryDep, StoreDep, can_see
+from backend.api.errors import error_responses
 from backend.labelling import (
     cell_label_public,
     check_class,
@@ -21,7 +22,7 @@ from backend.labelling import (
 from backend.schemas import BulkLabelCreate, ImageLabelsPublic, LabelCreate, LabelEventPublic
 from backend.store.base import ConflictError, ImageEntry, LabelEvent, LabelSet, Store, User
 
-router = APIRouter(tags=["labels"])
+router = APIRouter(tags=["labels"], responses=error_responses(400, 401, 403, 404, 409))
 
 
 def _label_event(entry: ImageEntry, label_set: LabelSet, label: str | None, action: str, user: User) -> LabelEvent:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 
 from backend.api.deps import AdminUser, CurrentUser, StoreDep
+from backend.api.errors import error_responses
 from backend.model_files import BundleFileError, is_kept_in_store
 from backend.model_registry import (
     ModelRegistrationError,
@@ -21,7 +22,9 @@ from backend.model_registry import (
 from backend.schemas import ModelVersionPublic
 from backend.store.base import ModelVersion
 
-router = APIRouter(prefix="/model-versions", tags=["model-versions"])
+router = APIRouter(
+    prefix="/model-versions", tags=["model-versions"], responses=error_responses(400, 401, 403, 404, 409, 503)
+)
 
 
 def model_version_public(m: ModelVersion) -> ModelVersionPublic:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from backend.api.convert import project_public
 from backend.api.deps import BundlesDep, CurrentUser, EditorUser, ProjectDep, StoreDep
+from backend.api.errors import error_responses
 from backend.bundles import BundleUnavailableError
 from backend.reports import differential_count, differential_count_csv
 from backend.schemas import (
@@ -23,7 +24,7 @@ from backend.schemas import (
 )
 from backend.store.base import Project
 
-router = APIRouter(prefix="/projects", tags=["projects"])
+router = APIRouter(prefix="/projects", tags=["projects"], responses=error_responses(400, 401, 403, 404, 503))
 
 
 @router.get("", response_model=list[ProjectPublic])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from backend.api.deps import BundlesDep, CurrentUser, StoreDep
+from backend.api.errors import error_responses
 from backend.bundles import BundleUnavailableError
 
-router = APIRouter(prefix="/references", tags=["references"])
+router = APIRouter(prefix="/references", tags=["references"], responses=error_responses(401, 404, 503))
 
 
 @router.get("/{reference_id}/thumbnail", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 
 from backend.api.deps import EditorUser, ProjectDep, StoreDep
+from backend.api.errors import error_responses
 from backend.schemas import RescorePublic
 
-router = APIRouter(prefix="/projects", tags=["projects"])
+router = APIRouter(prefix="/projects", tags=["projects"], responses=error_responses(401, 403, 404, 409))
 
 
 @router.post("/{project_id}/rescore", response_model=RescorePublic, status_code=status.HTTP_202_ACCEPTED)

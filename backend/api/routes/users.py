@@ -10,10 +10,11 @@ from fastapi import APIRouter, HTTPException, Response, status
 from backend import accounts
 from backend.api.convert import user_public
 from backend.api.deps import AdminUser, StoreDep
+from backend.api.errors import error_responses
 from backend.schemas import UserCreate, UserPublic, UserUpdate
 from backend.store.base import ConflictError
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(400, 401, 403, 404, 409))
 
 
 @contextmanager

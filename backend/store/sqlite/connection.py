@@ -83,6 +83,7 @@ class SQLiteConnection:
         self._transaction(self._migrate)
         if not self.wakeup_path.exists():
             self.wakeup_path.touch()
+        self.blobs.sweep_temporary()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
