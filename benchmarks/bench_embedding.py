@@ -81,7 +81,8 @@ def main() -> None:
         fractions = [0.006, 0.012, 0.025, 0.054, 0.1, 0.2, 0.5, 1.0]
         result["label_curve"] = label_curve(embeddings, cell_type, fractions, folds=5)
     result["seconds"] = time.monotonic() - started
-    out = ROOT / "benchmarks" / "results" / f"embedding-{args.run.name}-{size}.json"
+    suffix = f"-{size}" if args.input_size else ""
+    out = ROOT / "benchmarks" / "results" / f"embedding-{args.run.name}{suffix}.json"
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "training"}, indent=2))
 
