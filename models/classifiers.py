@@ -23,16 +23,23 @@ the probabilities are divided by the support set's class frequencies raised to a
 (0, ½ or 1) chosen on the same cross-validated decision values the calibration uses —
 the power that gives the best macro F1 there, so no labels beyond the support set are
 looked at — and renormalised.
+
+Stable folds: a cell's calibration fold is a hash of its key (a reference id or an image id),
+not a shuffle of the rows, so adding a few lab labels leaves every other cell in its fold.
+The fit keeps each support cell's cross-validated verdict (`cv_correct_`), which lets the
+worker compare a refit with the classifier in use on the cells both rest on
+(`compare_on_common_cells`) and keep the refit only when it is not worse there.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import randomized_svd
 from threadpoolctl import threadpool_limits
@@ -57,14 +64,25 @@ class LabelSetClassifier:
     #: Choose a class-frequency correction of the probabilities by cross-validated macro F1 (module docstring).
     class_balance: bool = True
 
-    def fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
+    def fit(
+        self, embeddings: np.ndarray, labels: np.ndarray | list[str], keys: Sequence[str] | None = None
+    ) -> LabelSetClassifier:
+        """`keys` name the support cells (reference or image ids): they fix each cell's calibration fold.
+
+        Without keys the row numbers are used, so fits on the same rows in the same order agree.
+        """
         # Hundreds of small solves: one BLAS thread is many times faster than a pool fighting
         # the worker's other threads for a loaded CPU.
         with threadpool_limits(1, user_api="blas"):
-            return self._fit(embeddings, labels)
+            return self._fit(embeddings, labels, keys)
 
-    def _fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
+    def _fit(
+        self, embeddings: np.ndarray, labels: np.ndarray | list[str], keys: Sequence[str] | None
+    ) -> LabelSetClassifier:
         labels = np.asarray(labels)
+        keys = [str(i) for i in range(len(labels))] if keys is None else [str(k) for k in keys]
+        if len(keys) != len(labels):
+            raise ValueError(f"{len(keys)} keys for {len(labels)} labelled cells.")
         classes, counts = np.unique(labels, return_counts=True)
         if len(classes) < 2:
             raise NotEnoughLabelsError(
@@ -79,18 +97,23 @@ class LabelSetClassifier:
         targets = self._targets(labels, classes)
         weights = self._fit_svm(z, targets, gram, None)
         folds = int(min(self.calibration_folds, counts.min()))
+        cv_correct = np.zeros(len(labels), bool)
         if folds >= 2:
             scores = np.empty_like(targets)
-            for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(z, labels):
-                if len(np.unique(labels[train])) < len(classes):
-                    raise NotEnoughLabelsError("Every class needs labelled cells in each calibration fold.")
+            fold_of = stable_folds(keys, folds)
+            for fold in range(folds):
+                test, train = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
+                if len(test) == 0 or len(train) == 0:
+                    continue
                 fold_gram = gram - (z[test].T @ z[test]).astype(np.float64)
                 # Warm start from the full fit: a fold's optimum is close, so a few Newton steps reach it.
                 scores[test] = z[test] @ self._fit_svm(z[train], targets[train], fold_gram, weights).T
             calibration = [fit_platt(scores[:, j], targets[:, j] > 0) for j in range(targets.shape[1])]
             slopes = np.array([a for a, _ in calibration])
             offsets = np.array([b for _, b in calibration])
-            balance = self._choose_balance(_calibrated(scores, slopes, offsets), labels, classes, counts)
+            cv_probabilities = _calibrated(scores, slopes, offsets)
+            balance = self._choose_balance(cv_probabilities, labels, classes, counts)
+            cv_correct = classes[(cv_probabilities * balance).argmax(axis=1)] == labels
         else:  # too few labels per class to cross-validate: an uncalibrated logistic link
             slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
             balance = np.ones(len(classes))
@@ -104,7 +127,17 @@ class LabelSetClassifier:
         self.calibration_slope_ = slopes.astype(np.float32)
         self.calibration_offset_ = offsets.astype(np.float32)
         self.balance_ = balance.astype(np.float32)
+        self.support_keys_ = np.asarray(keys, str)
+        self.support_labels_ = labels.astype(str)
+        self.cv_correct_ = cv_correct if folds >= 2 else np.zeros(0, bool)
+        if folds < 2:
+            self.support_keys_, self.support_labels_ = np.zeros(0, str), np.zeros(0, str)
         return self
+
+    @property
+    def cv_accuracy(self) -> float | None:
+        """Share of the support cells the fit predicted right when they were held out (None: too few labels)."""
+        return float(self.cv_correct_.mean()) if len(self.cv_correct_) else None
 
     def _choose_balance(
         self, probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray, counts: np.ndarray
@@ -187,6 +220,9 @@ class LabelSetClassifier:
             f"{prefix}/calibration_offset": self.calibration_offset_,
             f"{prefix}/C": np.asarray(self.C),
             f"{prefix}/balance": self.balance_,
+            f"{prefix}/support_keys": self.support_keys_,
+            f"{prefix}/support_labels": self.support_labels_,
+            f"{prefix}/cv_correct": self.cv_correct_,
         }
 
     @classmethod
@@ -197,7 +233,49 @@ class LabelSetClassifier:
             setattr(model, f"{name}_", np.asarray(arrays[f"{prefix}/{name}"], np.float32))
         balance = arrays.get(f"{prefix}/balance")  # classifiers stored before class balance have none
         model.balance_ = np.asarray(np.ones(len(model.classes_)) if balance is None else balance, np.float32)
+        # Classifiers stored before stable folds have no cross-validated verdicts: nothing to compare a refit with.
+        model.support_keys_ = np.asarray(arrays.get(f"{prefix}/support_keys", np.zeros(0, str)), str)
+        model.support_labels_ = np.asarray(arrays.get(f"{prefix}/support_labels", np.zeros(0, str)), str)
+        model.cv_correct_ = np.asarray(arrays.get(f"{prefix}/cv_correct", np.zeros(0, bool)), bool)
         return model
+
+
+def stable_folds(keys: Sequence[str], folds: int) -> np.ndarray:
+    """Each cell's calibration fold from a hash of its key: adding or removing other cells never moves it."""
+    return np.array([zlib.crc32(k.encode()) % folds for k in keys], np.int64)
+
+
+@dataclass
+class Comparison:
+    """Cross-validated verdicts of two classifiers on the support cells both rest on with the same label."""
+
+    common_cells: int
+    current_correct: int
+    candidate_correct: int
+
+    @property
+    def candidate_not_worse(self) -> bool:
+        return self.candidate_correct >= self.current_correct
+
+
+def compare_on_common_cells(current: LabelSetClassifier, candidate: LabelSetClassifier) -> Comparison | None:
+    """None when either classifier has no cross-validated verdicts (too few labels, or stored before them)."""
+    if not len(current.cv_correct_) or not len(candidate.cv_correct_):
+        return None
+    before = {
+        (k, y): bool(c)
+        for k, y, c in zip(current.support_keys_, current.support_labels_, current.cv_correct_, strict=True)
+    }
+    pairs = [
+        (before[(k, y)], bool(c))
+        for k, y, c in zip(candidate.support_keys_, candidate.support_labels_, candidate.cv_correct_, strict=True)
+        if (k, y) in before
+    ]
+    return Comparison(
+        common_cells=len(pairs),
+        current_correct=sum(1 for old, _ in pairs if old),
+        candidate_correct=sum(1 for _, new in pairs if new),
+    )
 
 
 def _calibrated(scores: np.ndarray, slopes: np.ndarray, offsets: np.ndarray) -> np.ndarray:

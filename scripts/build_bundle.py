@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, thumbnail
+from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, support_of, thumbnail
 from models.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
 from models.data import LabelTable
 from models.encoder import build_encoder
@@ -142,7 +142,10 @@ def refit_bundle_classifiers(
     bundle = ModelBundle.load(bundle_path)
     images = load_images(table.paths, bundle.preprocessing, cache_dir=Path(".cache"))
     embeddings = bundle.embed_prepared(np.asarray(images))
-    bundle.classifiers = fit_classifiers(embeddings, training_labels(table, train_rows, bundle.classifiers))
+    ids = [p.name for p in table.paths]
+    train_labels = training_labels(table, train_rows, bundle.classifiers)
+    bundle.classifiers = fit_classifiers(embeddings, train_labels, ids)
+    _, bundle.support = support_of(embeddings, train_labels, ids)  # the worker's refits start from these cells
     held_out = held_out_scores(embeddings, table, test_rows, bundle)
     cell_type = np.asarray(table.label_sets["cell_type"])
     previous = bundle.version

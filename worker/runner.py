@@ -50,6 +50,8 @@ class WorkerConfig:
     neighbours_k: int = 10
     #: Where bundles kept in MongoDB (GridFS) are downloaded to before loading.
     model_cache_dir: Path = Path("~/.hemosight/model-cache")
+    #: Keep a refit only when it is not worse than the classifier in use (worker/refit.py).
+    refit_score_gate: bool = True
 
 
 def new_worker_id() -> str:
@@ -73,7 +75,7 @@ class Worker:
         self._failed_model: tuple[str, str] | None = None
         self._warned_no_model = False
         self.metrics = WorkerMetrics()
-        self.refitter = Refitter(store)
+        self.refitter = Refitter(store, self.config.refit_score_gate)
         self.completed = 0
         #: Times the loop found nothing to do and waited: shows that an idle worker does not spin.
         self.idle_waits = 0

@@ -1,0 +1,144 @@
+"""Refits never make things worse: same recipe as the bundle, a score gate, reviewed cells kept, changes listed.
+
+Real SQLite store, real worker, a real small bundle built from the fixture cells.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backend.model_registry import register_bundle
+from backend.store.base import LabelEvent, LabelSet
+from backend.store.sqlite import SQLiteStore
+from models.bundle import ModelBundle
+from models.classifiers import LabelSetClassifier
+from worker.refit import Refitter, support_set
+from worker.runner import Worker, WorkerConfig
+
+from .test_runner import add_images
+
+pytestmark = pytest.mark.anyio
+
+
+def test_the_recipe_on_the_bundles_support_set_reproduces_its_classifier(bundle_path: Path) -> None:
+    bundle = ModelBundle.load(bundle_path)
+    support = support_set(bundle, "cell_type", {}, {})
+    refit = LabelSetClassifier().fit(support.embeddings, support.labels, support.keys)
+    shipped = bundle.classifiers["cell_type"]
+    probe = bundle.references.embeddings
+    np.testing.assert_array_equal(refit.predict_proba(probe), shipped.predict_proba(probe))
+    assert refit.cv_accuracy is not None and list(refit.support_keys_) == list(shipped.support_keys_)
+
+
+async def classified(store: SQLiteStore, originals: list[Path], bundle_path: Path) -> tuple[Worker, str, dict]:
+    await register_bundle(store, bundle_path, activate=True)
+    project, _ = await add_images(store, originals)
+    worker = Worker(store, WorkerConfig(batch_size=40))
+    await worker.run_until_idle()
+    results = {e.image.id: e.result for e in await store.list_image_entries(project.id)}
+    model = await store.active_model_version()
+    assert model is not None
+    # As the API does on the first label of a model label set.
+    await store.ensure_label_set(
+        LabelSet(name="cell_type", classes=model.label_sets["cell_type"], kind="model", status="model")
+    )
+    return worker, project.id, results
+
+
+def label(image_id: str, project_id: str, value: str, label_set: str = "cell_type") -> LabelEvent:
+    return LabelEvent(
+        image_id=image_id, project_id=project_id, label_set=label_set, label=value, source="reviewer", user_id="u1"
+    )
+
+
+async def test_a_refit_without_lab_labels_changes_no_prediction(
+    store: SQLiteStore, originals: list[Path], bundle_path: Path
+) -> None:
+    worker, project_id, before = await classified(store, originals, bundle_path)
+    image_id = next(iter(before))
+    other = next(c for c in before[image_id].probabilities["cell_type"] if c != before[image_id].label)
+    [event] = await store.set_labels([label(image_id, project_id, other)])
+    await store.undo_label_event(event.id, "u1")  # labels_version moved on; no lab label is left
+    await worker.run_until_idle()
+    label_set = await store.get_label_set("cell_type")
+    assert label_set is not None and label_set.fitted_labels_version == label_set.labels_version
+    after = {e.image.id: e.result for e in await store.list_image_entries(project_id)}
+    for key, result in before.items():
+        assert after[key].probabilities["cell_type"] == result.probabilities["cell_type"]
+    [version] = await store.list_classifier_versions("cell_type")
+    assert version.metrics["changed_image_ids"] == []
+
+
+def truth(originals: list[Path]) -> dict[str, str]:
+    with open(originals[0].parent / "labels.csv", newline="") as handle:
+        return {row["file"]: row["cell_type"] for row in csv.DictReader(handle)}
+
+
+async def test_reviewed_cells_keep_their_prediction_and_changed_cells_are_recorded(
+    store: SQLiteStore, originals: list[Path], bundle_path: Path
+) -> None:
+    worker, project_id, before = await classified(store, originals, bundle_path)
+    filenames = {e.image.id: e.image.filename for e in await store.list_image_entries(project_id)}
+    classes, truths = set(before[next(iter(before))].probabilities["cell_type"]), truth(originals)
+    # The lab labels half the slide with the truth (corrections and confirmations alike).
+    events = [label(i, project_id, truths[filenames[i]]) for i in list(before)[::2] if truths[filenames[i]] in classes]
+    await store.set_labels(events)
+    await worker.run_until_idle()
+    after = {e.image.id: e.result for e in await store.list_image_entries(project_id)}
+    for event in events:  # reviewed cells: the prediction the reviewer saw stays
+        assert after[event.image_id].probabilities["cell_type"] == before[event.image_id].probabilities["cell_type"]
+    label_set = await store.get_label_set("cell_type")
+    versions = await store.list_classifier_versions("cell_type")
+    assert label_set is not None and label_set.fitted_labels_version == label_set.labels_version
+    if versions:  # the refit was used: exactly the cells whose class moved are listed
+        moved = sorted(i for i in before if after[i].label != before[i].label)
+        assert sorted(versions[-1].metrics["changed_image_ids"]) == moved
+        assert not set(moved) & {e.image_id for e in events}
+        assert versions[-1].metrics["cv_correct"] >= versions[-1].metrics["previous_cv_correct"]
+    else:  # refused by the score gate: the label set says why, nothing changed
+        assert label_set.message is not None and "not put into use" in label_set.message
+        assert all(after[i].label == before[i].label for i in before)
+
+
+async def test_a_refit_that_is_worse_on_held_out_cells_is_not_used(
+    store: SQLiteStore, originals: list[Path], bundle_path: Path
+) -> None:
+    """Mislabel the bundle's support cells' look-alikes wholesale: the gate must keep the classifier in use."""
+    _, project_id, before = await classified(store, originals, bundle_path)
+    bundle = ModelBundle.load(bundle_path)
+    classes = bundle.classifiers["cell_type"].classes_
+    shifted = {c: classes[(k + 1) % len(classes)] for k, c in enumerate(classes)}
+    await store.set_labels([label(i, project_id, shifted[r.label]) for i, r in before.items()])
+    refitter = Refitter(store)
+    model = await store.active_model_version()
+    assert model is not None
+    stored = await store.get_label_set("cell_type")
+    assert stored is not None
+    vectors = await store.list_result_vectors(model.version)
+    version = await refitter.refit(stored, bundle, model, vectors)
+    after = await store.get_label_set("cell_type")
+    assert after is not None
+    if version is None:
+        assert after.status == "model" and after.message is not None and "not put into use" in after.message
+        assert await store.list_classifier_versions("cell_type") == []
+    else:  # the gate let it through: then it was not worse on the cells both rest on
+        assert version.metrics["cv_correct"] >= version.metrics["previous_cv_correct"]
+
+
+async def test_a_custom_label_set_needs_labels_of_every_class(
+    store: SQLiteStore, originals: list[Path], bundle_path: Path
+) -> None:
+    worker, project_id, before = await classified(store, originals, bundle_path)
+    await store.create_label_set(LabelSet(name="reactive", classes=["yes", "no", "unsure"], status="needs_labels"))
+    ids = list(before)
+    await store.set_labels([label(i, project_id, "yes" if n % 2 else "no", "reactive") for n, i in enumerate(ids[:8])])
+    await worker.run_until_idle()
+    stored = await store.get_label_set("reactive")
+    assert stored is not None and stored.status == "needs_labels"
+    assert stored.message is not None and "unsure (0)" in stored.message
+    [version] = await store.list_classifier_versions("reactive")
+    assert version.metrics["class_counts"] == {"yes": 4, "no": 4, "unsure": 0}
