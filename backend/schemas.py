@@ -109,6 +109,8 @@ class ImageSummary(BaseModel):
     label_set: str | None
     #: The lab's own label for the cell in that label set (a correction or a confirmation), if any.
     reviewed_label: str | None = None
+    #: True when the last refit of `label_set` changed this cell's predicted class.
+    changed: bool = False
     confidence: float | None
     error: str | None
     uploaded_at: datetime
@@ -242,6 +244,14 @@ class LabelSetPublic(BaseModel):
     #: True while the label set waits for a refit (poll `GET /label-sets/{name}` until it is false).
     updating: bool
     lab_labels: int
+    #: Labelled cells the classifier in use rests on (null while the bundle's classifier is used).
+    support_size: int | None = None
+    #: Labelled cells per class in that support set (custom label sets: the lab's labels, always known).
+    class_counts: dict[str, int] | None = None
+    #: Classes with fewer labelled cells than a classifier needs (custom label sets): label these next.
+    classes_needing_labels: list[str] = []
+    #: Cells whose predicted class changed at the last refit (reviewed cells never change).
+    changed_image_ids: list[str] = []
 
 
 class LabelCreate(BaseModel):

@@ -229,3 +229,28 @@ def test_bad_review_input_is_a_clear_4xx(lab: dict[str, Any]) -> None:
     ok(pat("POST", "label-sets", json={"name": "fresh", "classes": ["a", "b"]}), 201)
     no_queue = rev("GET", "label-sets/fresh/queue")
     assert no_queue.status_code == 409 and "two classes" in no_queue.json()["detail"]
+
+
+def test_cells_whose_class_changed_are_listed_and_filterable(lab: dict[str, Any]) -> None:
+    rev, images, project = lab["rev"], lab["images"], lab["project"]
+    classes = ok(rev("GET", "label-sets/cell_type"))["classes"]
+    items = [
+        {"image_id": cell["id"], "label": classes[(classes.index(cell["label"]) + 1) % len(classes)]}
+        for cell in images[:12]
+    ]
+    ok(rev("POST", "labels/bulk", json={"label_set": "cell_type", "items": items}), 201)
+    lab["work"]()
+    label_set = ok(rev("GET", "label-sets/cell_type"))
+    assert label_set["classifier_version"] == 1 and label_set["support_size"] == 32 + 12
+    assert sum(label_set["class_counts"].values()) == label_set["support_size"]
+    grid = ok(rev("GET", f"projects/{project}/images"))
+    before = {cell["id"]: cell["label"] for cell in images}
+    moved = {cell["id"] for cell in grid if cell["label"] != before[cell["id"]]}
+    assert moved, "twelve wrong labels move some prediction of this untrained encoder"
+    assert set(label_set["changed_image_ids"]) == moved == {cell["id"] for cell in grid if cell["changed"]}
+    assert not moved & {item["image_id"] for item in items}, "reviewed cells never change"
+    only_changed = ok(rev("GET", f"projects/{project}/images", params={"changed": "true"}))
+    assert {cell["id"] for cell in only_changed} == moved
+    unchanged = ok(rev("GET", f"projects/{project}/images", params={"changed": "false"}))
+    assert len(unchanged) + len(only_changed) == len(grid)
+    assert rev("GET", f"projects/{project}/images", params={"changed": "maybe"}).status_code == 422

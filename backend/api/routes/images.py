@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile,
 
 from backend.api.convert import image_public, image_summary, neighbours_public, result_public
 from backend.api.deps import EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
+from backend.labelling import changed_image_ids
 from backend.reports import results_csv
 from backend.schemas import FileOutcome, ImagePublic, ImageResultPublic, ImageSummary, NeighbourPublic, UploadPublic
 from backend.settings import Settings
@@ -127,15 +128,25 @@ async def list_images(
     store: StoreDep,
     label: str | None = Query(default=None, description="only cells predicted as this class"),
     status_filter: Literal["pending", "running", "done", "failed"] | None = Query(default=None, alias="status"),
+    changed: bool | None = Query(default=None, description="only cells whose class changed at the last refit (true)"),
     sort: SortKey = "uploaded_at",
     order: Literal["asc", "desc"] = "asc",
 ) -> list[ImageSummary]:
-    summaries = [image_summary(e) for e in await store.list_image_entries(project.id)]
+    entries = await store.list_image_entries(project.id)
+    summaries = [image_summary(e) for e in entries]
+    model_of = {e.image.id: e.result.model_version for e in entries if e.result is not None}
     for label_set in {s.label_set for s in summaries if s.label_set}:
         reviewed = {c.image_id: c.label for c in await store.list_labels(label_set, project_id=project.id)}
+        moved = {
+            version: await changed_image_ids(store, label_set, version)
+            for version in {model_of[s.id] for s in summaries if s.label_set == label_set}
+        }
         for summary in summaries:
             if summary.label_set == label_set:
                 summary.reviewed_label = reviewed.get(summary.id)
+                summary.changed = summary.id in moved[model_of[summary.id]]
+    if changed is not None:
+        summaries = [s for s in summaries if s.changed == changed]
     if label is not None:
         summaries = [s for s in summaries if s.label == label]
     if status_filter is not None:

@@ -886,6 +886,11 @@ export interface components {
             label_set: string | null;
             /** Reviewed Label */
             reviewed_label?: string | null;
+            /**
+             * Changed
+             * @default false
+             */
+            changed: boolean;
             /** Confidence */
             confidence: number | null;
             /** Error */
@@ -1024,6 +1029,22 @@ export interface components {
             updating: boolean;
             /** Lab Labels */
             lab_labels: number;
+            /** Support Size */
+            support_size?: number | null;
+            /** Class Counts */
+            class_counts?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Classes Needing Labels
+             * @default []
+             */
+            classes_needing_labels: string[];
+            /**
+             * Changed Image Ids
+             * @default []
+             */
+            changed_image_ids: string[];
         };
         /** LabelSetUpdate */
         LabelSetUpdate: {
@@ -1819,6 +1840,8 @@ export interface operations {
                 /** @description only cells predicted as this class */
                 label?: string | null;
                 status?: ("pending" | "running" | "done" | "failed") | null;
+                /** @description only cells whose class changed at the last refit (true) */
+                changed?: boolean | null;
                 sort?: "uploaded_at" | "filename" | "label" | "confidence" | "status";
                 order?: "asc" | "desc";
                 /** @description The bearer token, for <img> tags that cannot send headers. */

@@ -25,6 +25,7 @@ function useResultsView(): [ResultsView, (change: Partial<ResultsView>) => void]
   const view: ResultsView = {
     label: params.get("class") ?? DEFAULT_VIEW.label,
     lowConfidenceOnly: params.get("low") === "1",
+    changedOnly: params.get("changed") === "1",
     sort: (params.get("sort") as SortKey | null) ?? DEFAULT_VIEW.sort,
     order: params.get("order") === "desc" ? "desc" : "asc",
   };
@@ -33,6 +34,7 @@ function useResultsView(): [ResultsView, (change: Partial<ResultsView>) => void]
     const search = new URLSearchParams();
     if (next.label) search.set("class", next.label);
     if (next.lowConfidenceOnly) search.set("low", "1");
+    if (next.changedOnly) search.set("changed", "1");
     if (next.sort !== DEFAULT_VIEW.sort) search.set("sort", next.sort);
     if (next.order !== DEFAULT_VIEW.order) search.set("order", next.order);
     setParams(search, { replace: true });
@@ -107,6 +109,11 @@ function CellRow({
       </td>
       <td data-testid="predicted-class">
         <ClassLabel label={image.label} />
+        {image.changed && (
+          <div className="small text-info" data-testid="changed-class">
+            ↻ class changed at the last refit
+          </div>
+        )}
         {image.reviewed_label && (
           <div className="small text-success" data-testid="reviewed-label">
             ✓{" "}
@@ -173,6 +180,7 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
     });
   const labelSet = images.find((image) => image.label_set)?.label_set ?? null;
   const counts = countByStatus(images);
+  const changed = images.filter((image) => image.changed).length;
   const waiting = images.filter((image) => isWaiting(image.status)).length;
 
   const sortBy = (key: SortKey) =>
@@ -219,6 +227,18 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
           </div>
           <div className="form-check mb-1">
             <input
+              id="changed-only"
+              type="checkbox"
+              className="form-check-input"
+              checked={view.changedOnly}
+              onChange={(event) => setView({ changedOnly: event.target.checked })}
+            />
+            <label htmlFor="changed-only" className="form-check-label small">
+              Only cells that changed class
+            </label>
+          </div>
+          <div className="form-check mb-1">
+            <input
               id="low-confidence"
               type="checkbox"
               className="form-check-input"
@@ -231,6 +251,24 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
           </div>
         </div>
       </div>
+      {changed > 0 && (
+        <div
+          className="alert alert-info py-2 d-flex align-items-center gap-2"
+          role="status"
+          data-testid="changed-notice"
+        >
+          {changed} {changed === 1 ? "cell" : "cells"} changed class since your last correction.
+          {!view.changedOnly && (
+            <button
+              type="button"
+              className="btn btn-sm btn-outline-primary"
+              onClick={() => setView({ changedOnly: true })}
+            >
+              Show {changed === 1 ? "it" : "them"}
+            </button>
+          )}
+        </div>
+      )}
       {labelSet && (
         <BulkReview labelSet={labelSet} selected={selectedShown} onDone={() => setSelected(new Set())} />
       )}
