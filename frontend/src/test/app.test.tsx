@@ -29,6 +29,7 @@ const summary = (
   label,
   label_set: label ? "cell_type" : null,
   reviewed_label: null,
+  changed: false,
   confidence,
   error: null,
   uploaded_at: "2026-11-23T10:00:00Z",
@@ -139,7 +140,11 @@ describe("results", () => {
       summary("c", null, null, "pending"),
     ]);
     api.on("GET", "/label-sets", () => []);
-    api.on("GET", "/label-sets/cell_type", () => ({ name: "cell_type", updating: false }));
+    api.on("GET", "/label-sets/cell_type", () => ({
+      name: "cell_type",
+      updating: false,
+      changed_image_ids: [],
+    }));
     api.on("POST", "/labels/bulk", async (request) => {
       const body = await request.json();
       return json(
