@@ -98,6 +98,9 @@ class ResultPublic(BaseModel):
     probabilities: dict[str, dict[str, float]]
     neighbours: list[NeighbourPublic]
     landscape: LandscapePosition | None
+    #: Why the image is not a usable cell (blank, greyscale, a strip, far from every reference cell…); null
+    #: when it is. An unusable cell is left out of the differential count until a person confirms it.
+    unusable: str | None = None
 
 
 class ImageSummary(BaseModel):
@@ -111,6 +114,10 @@ class ImageSummary(BaseModel):
     reviewed_label: str | None = None
     #: True when the last refit of `label_set` changed this cell's predicted class.
     changed: bool = False
+    #: Why the image is not a usable cell, or null (see `ResultPublic.unusable`).
+    unusable: str | None = None
+    #: A person confirmed the flagged cell counts (`POST /images/{id}/confirm-usable`).
+    usable_confirmed: bool = False
     confidence: float | None
     error: str | None
     uploaded_at: datetime
@@ -132,6 +139,8 @@ class ImagePublic(BaseModel):
     job_id: str
     error: str | None
     result: ResultPublic | None
+    #: A person confirmed that the cell counts although the usable-cell check flagged it.
+    usable_confirmed: bool = False
 
 
 class ImageResultPublic(BaseModel):
@@ -183,6 +192,8 @@ class DifferentialCountPublic(BaseModel):
     label_set: str
     total: int
     classes: list[ClassCount]
+    #: Cells left out because the usable-cell check flagged them and nobody confirmed them yet.
+    unusable: int = 0
 
 
 class ModelVersionPublic(BaseModel):

@@ -15,6 +15,7 @@ from models.classifiers import LabelSetClassifier, NotEnoughLabelsError
 from models.imageio import encode_jpeg
 from models.landscape import Landscape
 from models.preprocessing import Preprocessing, resize
+from models.quality import gate_for
 
 THUMBNAIL_SIZE = 64
 
@@ -107,6 +108,8 @@ def assemble_bundle(
         metrics=metrics or {},
         credits=credits or [PBC_CREDIT],
         support=None if same_as_references else support,
+        # The usable-cell check's thresholds, the distance calibrated on these reference cells.
+        quality=gate_for(references.embeddings.astype(np.float32), None).to_dict(),
     )
 
 

@@ -50,6 +50,7 @@ from models.classifiers import LabelSetClassifier
 from models.landscape import Landscape
 from models.neighbours import NeighbourIndex
 from models.preprocessing import Preprocessing
+from models.quality import QualityGate, gate_for
 from models.runtime import RUNTIME_MEMBERS, TENSORFLOW, RuntimeEncoder, choose_backend
 
 FORMAT = "hemosight-bundle"
@@ -140,6 +141,8 @@ class ModelBundle:
     runtime: dict[str, Any] = field(default_factory=dict)
     #: None: the bundle's default runtime variant (or $HEMOSIGHT_ENCODER_BACKEND); 'tensorflow', 'fp32', 'bf16', 'int8'.
     encoder_backend: str | None = field(default=None, compare=False)
+    #: Thresholds of the usable-cell check (models/quality.py); empty: defaults, the distance from the references.
+    quality: dict[str, Any] = field(default_factory=dict)
     #: The classifiers' support set when it is not the reference cells (see the module docstring).
     support: SupportSet | None = field(default=None, repr=False, compare=False)
     #: Seconds per stage of the last `analyse` call (preprocess, embed, classify, neighbours, landscape): the
@@ -213,6 +216,12 @@ class ModelBundle:
                 )
             )
         return results
+
+    def quality_gate(self) -> QualityGate:
+        """The usable-cell check of this bundle; a bundle stored without thresholds gets computed defaults."""
+        if not hasattr(self, "_gate"):
+            self._gate = gate_for(self.references.embeddings, self.quality)
+        return self._gate
 
     def support_set(self) -> SupportSet:
         """The cells the bundle's classifiers were fitted on: the support member, else the reference cells."""
@@ -311,6 +320,7 @@ class ModelBundle:
             "reference_count": len(self.references),
             "metrics": self.metrics,
             "credits": self.credits,
+            **({"quality": self.quality} if self.quality else {}),
             **({"runtime": self.runtime} if self.runtime_members else {}),
             "checksums": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
         }
@@ -354,6 +364,7 @@ class ModelBundle:
             references=references,
             metrics=manifest.get("metrics", {}),
             credits=manifest.get("credits", []),
+            quality=manifest.get("quality", {}),
             created=manifest["created"],
             dropout=manifest["encoder"]["dropout"],
             neighbour_index=neighbour_index,

@@ -22,6 +22,7 @@ from models.encoder import build_encoder
 from models.evaluation import classification_report, cross_validate
 from models.imageio import decode_image
 from models.preprocessing import Preprocessing
+from models.quality import gate_for
 
 REFERENCES_PER_CLASS = 400
 ATTRIBUTES = (
@@ -146,6 +147,7 @@ def refit_bundle_classifiers(
     train_labels = training_labels(table, train_rows, bundle.classifiers)
     bundle.classifiers = fit_classifiers(embeddings, train_labels, ids)
     _, bundle.support = support_of(embeddings, train_labels, ids)  # the worker's refits start from these cells
+    bundle.quality = gate_for(bundle.references.embeddings, None).to_dict()  # usable-cell check thresholds
     held_out = held_out_scores(embeddings, table, test_rows, bundle)
     cell_type = np.asarray(table.label_sets["cell_type"])
     previous = bundle.version

@@ -165,6 +165,7 @@ class Worker:
         """Build the encoder now, so the first upload after a (re)load is not slowed by it."""
         bundle = self._load_bundle(path)
         bundle.embed([np.zeros((64, 64, 3), np.uint8)])
+        bundle.quality_gate()  # a bundle without stored thresholds computes them from its reference cells now
         return bundle
 
     # --- one batch ---------------------------------------------------------------------
@@ -214,8 +215,12 @@ class Worker:
                 self.metrics.job_failed("model")
             return
         tick = time.perf_counter()
-        for (job, _), analysis in zip(decoded, analyses, strict=True):
-            if await self.store.complete_job(self.worker_id, job.id, to_result(job, analysis, model, bundle)):
+        gate = bundle.quality_gate()
+        for (job, image), analysis in zip(decoded, analyses, strict=True):
+            nearest = analysis.neighbours[0].distance if analysis.neighbours else None
+            result = to_result(job, analysis, model, bundle)
+            result.unusable = gate.check(image, nearest)
+            if await self.store.complete_job(self.worker_id, job.id, result):
                 self.completed += 1
                 self.metrics.job_done(job.created_at.timestamp())
         seconds["write_results"] = time.perf_counter() - tick

@@ -61,6 +61,7 @@ def result_public(result: Result) -> ResultPublic:
         probabilities=result.probabilities,
         neighbours=neighbours_public(result),
         landscape=LandscapePosition(x=result.landscape[0], y=result.landscape[1]) if result.landscape else None,
+        unusable=result.unusable,
     )
 
 
@@ -73,13 +74,14 @@ def image_summary(entry: ImageEntry) -> ImageSummary:
         label=result.label if result else None,
         label_set=result.default_label_set if result else None,
         confidence=result.confidence if result else None,
+        unusable=result.unusable if result else None,
         error=entry.job.error,
         uploaded_at=entry.image.uploaded_at,
         job_id=entry.job.id,
     )
 
 
-def image_public(entry: ImageEntry) -> ImagePublic:
+def image_public(entry: ImageEntry, usable_confirmed: bool = False) -> ImagePublic:
     image = entry.image
     return ImagePublic(
         id=image.id,
@@ -96,6 +98,7 @@ def image_public(entry: ImageEntry) -> ImagePublic:
         job_id=entry.job.id,
         error=entry.job.error,
         result=result_public(entry.result) if entry.result else None,
+        usable_confirmed=usable_confirmed,
     )
 
 

@@ -55,7 +55,12 @@ async def _add_label_collections(db: Any) -> None:
 
 
 #: Migrations from version n to n+1 (async functions of the database).
-MIGRATIONS: dict[int, Any] = {1: _add_label_collections}
+async def _add_usable_confirmations(db: Any) -> None:
+    """2 → 3: results gain `unusable` (absent reads as None); confirmations get their own collection."""
+    await db.usable_confirmations.create_index("project_id")
+
+
+MIGRATIONS: dict[int, Any] = {1: _add_label_collections, 2: _add_usable_confirmations}
 
 
 def _doc(record: Any) -> dict[str, Any]:
@@ -110,6 +115,7 @@ class MongoStore:
         await self.db.labels.create_index([("label_set", ASCENDING), ("project_id", ASCENDING)])
         await self.db.label_events.create_index([("image_id", ASCENDING), ("label_set", ASCENDING)])
         await self.db.classifiers.create_index([("label_set", ASCENDING), ("version", ASCENDING)], unique=True)
+        await self.db.usable_confirmations.create_index("project_id")
         while version is not None and version < SCHEMA_VERSION:
             await MIGRATIONS[version](self.db)
             version += 1
@@ -196,7 +202,13 @@ class MongoStore:
     async def delete_project(self, project_id: str) -> bool:
         hashes = {d["sha256"] async for d in self.db.images.find({"project_id": project_id}, {"sha256": 1})}
         deleted = (await self.db.projects.delete_one({"_id": project_id})).deleted_count == 1
-        for collection in (self.db.results, self.db.jobs, self.db.images, self.db.labels):
+        for collection in (
+            self.db.results,
+            self.db.jobs,
+            self.db.images,
+            self.db.labels,
+            self.db.usable_confirmations,
+        ):
             await collection.delete_many({"project_id": project_id})
         for digest in hashes:
             if await self.db.images.find_one({"sha256": digest}, {"_id": 1}) is None:
@@ -415,6 +427,21 @@ class MongoStore:
     async def get_result(self, image_id: str) -> Result | None:
         doc = await self.db.results.find_one({"_id": image_id})
         return _result(doc) if doc else None
+
+    async def confirm_usable(self, image_id: str, user_id: str) -> bool:
+        image = await self.db.images.find_one({"_id": image_id}, {"project_id": 1})
+        if image is None:
+            return False
+        await self.db.usable_confirmations.replace_one(
+            {"_id": image_id},
+            {"_id": image_id, "project_id": image["project_id"], "user_id": user_id, "confirmed_at": utcnow()},
+            upsert=True,
+        )
+        return True
+
+    async def list_usable_confirmations(self, project_id: str) -> dict[str, str]:
+        cursor = self.db.usable_confirmations.find({"project_id": project_id}, {"user_id": 1})
+        return {d["_id"]: d["user_id"] async for d in cursor}
 
     # --- model versions ----------------------------------------------------------------
     async def register_model_version(self, model: ModelVersion) -> ModelVersion:

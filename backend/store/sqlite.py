@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS results (
     image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
     job_id TEXT NOT NULL, model_version TEXT NOT NULL, default_label_set TEXT NOT NULL,
     labels TEXT NOT NULL, probabilities TEXT NOT NULL, neighbours TEXT NOT NULL,
-    landscape_x REAL, landscape_y REAL, created_at TEXT NOT NULL, embedding BLOB);
+    landscape_x REAL, landscape_y REAL, created_at TEXT NOT NULL, embedding BLOB, unusable TEXT);
 CREATE INDEX IF NOT EXISTS results_project ON results(project_id);
 CREATE INDEX IF NOT EXISTS results_model ON results(model_version);
 CREATE TABLE IF NOT EXISTS model_versions (
@@ -113,6 +113,12 @@ CREATE TABLE IF NOT EXISTS model_versions (
     activated_at TEXT);
 """
     + LABEL_TABLES
+    + """
+CREATE TABLE IF NOT EXISTS usable_confirmations (
+    image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, confirmed_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS usable_confirmations_project ON usable_confirmations(project_id);
+"""
 )
 
 #: Migrations from version n to n+1, applied in order at open.
@@ -123,6 +129,12 @@ MIGRATIONS: dict[int, str] = {
     "ALTER TABLE model_versions ADD COLUMN activated_at TEXT;"
     "ALTER TABLE results ADD COLUMN embedding BLOB;"
     "CREATE INDEX IF NOT EXISTS results_model ON results(model_version);" + LABEL_TABLES,
+    # 2 → 3: the usable-cell check's verdict per result, and people's confirmations of flagged cells.
+    2: "ALTER TABLE results ADD COLUMN unusable TEXT;"
+    "CREATE TABLE IF NOT EXISTS usable_confirmations ("
+    " image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,"
+    " user_id TEXT NOT NULL, confirmed_at TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS usable_confirmations_project ON usable_confirmations(project_id);",
 }
 
 WAKE_CHECK_SECONDS = 0.05
@@ -507,8 +519,8 @@ class SQLiteStore:
             x, y = result.landscape if result.landscape else (None, None)
             conn.execute(
                 "INSERT OR REPLACE INTO results (image_id, project_id, job_id, model_version, default_label_set,"
-                " labels, probabilities, neighbours, landscape_x, landscape_y, created_at, embedding)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " labels, probabilities, neighbours, landscape_x, landscape_y, created_at, embedding, unusable)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.image_id,
                     result.project_id,
@@ -522,6 +534,7 @@ class SQLiteStore:
                     y,
                     result.created_at.isoformat(),
                     result.embedding,
+                    result.unusable,
                 ),
             )
             return True
@@ -584,6 +597,28 @@ class SQLiteStore:
             lambda: self.conn.execute("SELECT * FROM results WHERE image_id = ?", (image_id,)).fetchone()
         )
         return _result(row) if row else None
+
+    async def confirm_usable(self, image_id: str, user_id: str) -> bool:
+        def confirm(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT project_id FROM images WHERE id = ?", (image_id,)).fetchone()
+            if row is None:
+                return False
+            conn.execute(
+                "INSERT OR REPLACE INTO usable_confirmations (image_id, project_id, user_id, confirmed_at)"
+                " VALUES (?, ?, ?, ?)",
+                (image_id, row["project_id"], user_id, utcnow().isoformat()),
+            )
+            return True
+
+        return await self._run(self._transaction, confirm)
+
+    async def list_usable_confirmations(self, project_id: str) -> dict[str, str]:
+        rows = await self._run(
+            lambda: self.conn.execute(
+                "SELECT image_id, user_id FROM usable_confirmations WHERE project_id = ?", (project_id,)
+            ).fetchall()
+        )
+        return {r["image_id"]: r["user_id"] for r in rows}
 
     # --- model versions ----------------------------------------------------------------
     async def register_model_version(self, model: ModelVersion) -> ModelVersion:
@@ -960,6 +995,7 @@ def _result(row: sqlite3.Row) -> Result:
         landscape=landscape,
         created_at=datetime.fromisoformat(row["created_at"]),
         embedding=row["embedding"],
+        unusable=row["unusable"],
     )
 
 

@@ -254,3 +254,33 @@ def test_cells_whose_class_changed_are_listed_and_filterable(lab: dict[str, Any]
     unchanged = ok(rev("GET", f"projects/{project}/images", params={"changed": "false"}))
     assert len(unchanged) + len(only_changed) == len(grid)
     assert rev("GET", f"projects/{project}/images", params={"changed": "maybe"}).status_code == 422
+
+
+def test_an_unusable_upload_is_marked_left_out_of_the_count_until_confirmed(lab: dict[str, Any]) -> None:
+    import numpy as np
+    from PIL import Image
+
+    pat, rev, project = lab["pat"], lab["rev"], lab["project"]
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((360, 360, 3), 255, np.uint8)).save(buffer, "PNG")
+    blank = ok(pat("POST", f"projects/{project}/images/single", files={"file": ("white.png", buffer.getvalue())}), 201)
+    lab["work"]()
+
+    def count() -> dict[str, Any]:
+        return ok(rev("GET", f"projects/{project}/differential-count"))
+
+    cell = ok(rev("GET", f"images/{blank['id']}"))
+    assert cell["result"]["unusable"].startswith("Blank or uniform image") and not cell["usable_confirmed"]
+    grid = {s["id"]: s for s in ok(rev("GET", f"projects/{project}/images"))}
+    assert grid[blank["id"]]["unusable"] == cell["result"]["unusable"]
+    assert sum(1 for s in grid.values() if s["unusable"]) == 1, "the fixture cells are usable"
+    before = count()
+    assert before["unusable"] == 1 and before["total"] == len(lab["images"])
+
+    not_flagged = rev("POST", f"images/{lab['images'][0]['id']}/confirm-usable")
+    assert not_flagged.status_code == 409 and "not flagged" in not_flagged.json()["detail"]
+    confirmed = ok(rev("POST", f"images/{blank['id']}/confirm-usable"))
+    assert confirmed["usable_confirmed"] and ok(rev("GET", f"images/{blank['id']}"))["usable_confirmed"]
+    after = count()
+    assert after["unusable"] == 0 and after["total"] == before["total"] + 1
+    assert rev("POST", "images/no-such-image/confirm-usable").status_code == 404

@@ -260,6 +260,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images/{image_id}/confirm-usable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Usable
+         * @description Count a cell the usable-cell check flagged: a person looked at it and says it is a usable cell.
+         *
+         *     Anyone who can see the project may, as with labelling; a cell that was not flagged → 409.
+         */
+        post: operations["confirm_usable_api_v1_images__image_id__confirm_usable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images/{image_id}/file": {
         parameters: {
             query?: never;
@@ -778,6 +800,11 @@ export interface components {
             total: number;
             /** Classes */
             classes: components["schemas"]["ClassCount"][];
+            /**
+             * Unusable
+             * @default 0
+             */
+            unusable: number;
         };
         /** FileOutcome */
         FileOutcome: {
@@ -853,6 +880,11 @@ export interface components {
             /** Error */
             error: string | null;
             result: components["schemas"]["ResultPublic"] | null;
+            /**
+             * Usable Confirmed
+             * @default false
+             */
+            usable_confirmed: boolean;
         };
         /** ImageResultPublic */
         ImageResultPublic: {
@@ -891,6 +923,13 @@ export interface components {
              * @default false
              */
             changed: boolean;
+            /** Unusable */
+            unusable?: string | null;
+            /**
+             * Usable Confirmed
+             * @default false
+             */
+            usable_confirmed: boolean;
             /** Confidence */
             confidence: number | null;
             /** Error */
@@ -1274,6 +1313,8 @@ export interface components {
             /** Neighbours */
             neighbours: components["schemas"]["NeighbourPublic"][];
             landscape: components["schemas"]["LandscapePosition"] | null;
+            /** Unusable */
+            unusable?: string | null;
         };
         /** TokenPublic */
         TokenPublic: {
@@ -1997,6 +2038,40 @@ export interface operations {
         };
     };
     read_image_api_v1_images__image_id__get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImagePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_usable_api_v1_images__image_id__confirm_usable_post: {
         parameters: {
             query?: {
                 /** @description The bearer token, for <img> tags that cannot send headers. */

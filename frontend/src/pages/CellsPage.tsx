@@ -2,7 +2,7 @@ import { useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { download, exportName } from "../api/download";
 import { errorMessage } from "../api/errors";
-import { isWaiting, useImages, useProject } from "../api/queries";
+import { isWaiting, useConfirmUsable, useImages, useProject } from "../api/queries";
 import type { ImageSummary } from "../api/types";
 import { className, isLowConfidence, LOW_CONFIDENCE } from "../classes";
 import { AuthImage } from "../components/AuthImage";
@@ -69,6 +69,33 @@ function reviewable(image: ImageSummary): boolean {
   return image.status === "done" && !!image.label;
 }
 
+/** "Not a usable cell" with the reason, and the button that lets it count in the differential. */
+function UnusableNote({ image }: { image: ImageSummary }) {
+  const confirm = useConfirmUsable();
+  if (!image.unusable) return null;
+  if (image.usable_confirmed) {
+    return (
+      <div className="small text-secondary" data-testid="usable-confirmed">
+        flagged as unusable, confirmed as a cell: counted
+      </div>
+    );
+  }
+  return (
+    <div className="small text-danger" data-testid="unusable">
+      ⚠ Not a usable cell, not counted: {image.unusable}{" "}
+      <button
+        type="button"
+        className="btn btn-sm btn-outline-secondary py-0"
+        disabled={confirm.isPending}
+        onClick={() => confirm.mutate(image.id)}
+      >
+        It is a cell: count it
+      </button>
+      {confirm.isError && <div role="alert">{errorMessage(confirm.error)}</div>}
+    </div>
+  );
+}
+
 function CellRow({
   image,
   projectId,
@@ -82,7 +109,16 @@ function CellRow({
 }) {
   const to = `/projects/${projectId}/cells/${image.id}`;
   return (
-    <tr className={isLowConfidence(image.confidence) ? "table-warning" : undefined} data-testid="cell-row">
+    <tr
+      className={
+        image.unusable && !image.usable_confirmed
+          ? "table-danger"
+          : isLowConfidence(image.confidence)
+            ? "table-warning"
+            : undefined
+      }
+      data-testid="cell-row"
+    >
       <td>
         <input
           type="checkbox"
@@ -109,6 +145,7 @@ function CellRow({
       </td>
       <td data-testid="predicted-class">
         <ClassLabel label={image.label} />
+        <UnusableNote image={image} />
         {image.changed && (
           <div className="small text-info" data-testid="changed-class">
             ↻ class changed at the last refit

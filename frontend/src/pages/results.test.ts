@@ -10,6 +10,8 @@ const cell = (id: string, label: string | null, confidence: number | null): Imag
   label_set: label ? "cell_type" : null,
   reviewed_label: null,
   changed: id === "4",
+  unusable: null,
+  usable_confirmed: false,
   confidence,
   error: null,
   uploaded_at: `2026-01-01T00:00:0${id}Z`,
