@@ -114,6 +114,11 @@ class ImageSummary(BaseModel):
     reviewed_label: str | None = None
     #: True when the last refit of `label_set` changed this cell's predicted class.
     changed: bool = False
+    #: Share of the 10 nearest reference cells labelled as the prediction (null before classification).
+    neighbours_agree: float | None = None
+    #: Send to a person: confidence below 0.7, or fewer than 8 of the 10 nearest reference cells agree
+    #: (benchmarks/RESULTS.md, "Calibrated confidence": the two rules catch different errors).
+    needs_review: bool = False
     #: Why the image is not a usable cell, or null (see `ResultPublic.unusable`).
     unusable: str | None = None
     #: A person confirmed the flagged cell counts (`POST /images/{id}/confirm-usable`).

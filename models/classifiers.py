@@ -24,6 +24,11 @@ the probabilities are divided by the support set's class frequencies raised to a
 the power that gives the best macro F1 there, so no labels beyond the support set are
 looked at — and renormalised.
 
+Temperature: one-vs-rest Platt probabilities normalised across classes are not calibrated as a
+whole (the normalisation pulls confident cells down, class balance pushes others up), so a
+final temperature T, p ∝ p^(1/T), is fitted by log loss on the same cross-validated
+probabilities, per label set. Classifiers stored before it have T = 1 (the old probabilities).
+
 Stable folds: a cell's calibration fold is a hash of its key (a reference id or an image id),
 not a shuffle of the rows, so adding a few lab labels leaves every other cell in its fold.
 The fit keeps each support cell's cross-validated verdict (`cv_correct_`), which lets the
@@ -114,9 +119,11 @@ class LabelSetClassifier:
             cv_probabilities = _calibrated(scores, slopes, offsets)
             balance = self._choose_balance(cv_probabilities, labels, classes, counts)
             cv_correct = classes[(cv_probabilities * balance).argmax(axis=1)] == labels
+            temperature = fit_temperature(_balanced(cv_probabilities, balance / balance.max()), labels, classes)
         else:  # too few labels per class to cross-validate: an uncalibrated logistic link
             slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
             balance = np.ones(len(classes))
+            temperature = 1.0
         coef = weights[:, :-1] @ projection if projection is not None else weights[:, :-1]
         intercept = weights[:, -1]
         self.classes_ = [str(c) for c in classes]
@@ -127,6 +134,7 @@ class LabelSetClassifier:
         self.calibration_slope_ = slopes.astype(np.float32)
         self.calibration_offset_ = offsets.astype(np.float32)
         self.balance_ = balance.astype(np.float32)
+        self.temperature_ = float(temperature)
         self.support_keys_ = np.asarray(keys, str)
         self.support_labels_ = labels.astype(str)
         self.cv_correct_ = cv_correct if folds >= 2 else np.zeros(0, bool)
@@ -200,11 +208,8 @@ class LabelSetClassifier:
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         """Per-class probabilities (rows sum to 1), as scikit-learn's one-vs-rest calibration."""
         scores = self.decision_function(embeddings)
-        probabilities = _calibrated(scores, self.calibration_slope_, self.calibration_offset_)
-        if np.all(self.balance_ == 1.0):
-            return probabilities
-        weighted = probabilities * self.balance_
-        return weighted / weighted.sum(axis=1, keepdims=True)
+        probabilities = _balanced(_calibrated(scores, self.calibration_slope_, self.calibration_offset_), self.balance_)
+        return _tempered(probabilities, self.temperature_)
 
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
         return np.asarray(self.classes_)[self.predict_proba(embeddings).argmax(axis=1)]
@@ -220,6 +225,7 @@ class LabelSetClassifier:
             f"{prefix}/calibration_offset": self.calibration_offset_,
             f"{prefix}/C": np.asarray(self.C),
             f"{prefix}/balance": self.balance_,
+            f"{prefix}/temperature": np.asarray(self.temperature_, np.float64),
             f"{prefix}/support_keys": self.support_keys_,
             f"{prefix}/support_labels": self.support_labels_,
             f"{prefix}/cv_correct": self.cv_correct_,
@@ -233,6 +239,8 @@ class LabelSetClassifier:
             setattr(model, f"{name}_", np.asarray(arrays[f"{prefix}/{name}"], np.float32))
         balance = arrays.get(f"{prefix}/balance")  # classifiers stored before class balance have none
         model.balance_ = np.asarray(np.ones(len(model.classes_)) if balance is None else balance, np.float32)
+        temperature = arrays.get(f"{prefix}/temperature")  # stored before the temperature: T = 1
+        model.temperature_ = 1.0 if temperature is None else float(temperature)
         # Classifiers stored before stable folds have no cross-validated verdicts: nothing to compare a refit with.
         model.support_keys_ = np.asarray(arrays.get(f"{prefix}/support_keys", np.zeros(0, str)), str)
         model.support_labels_ = np.asarray(arrays.get(f"{prefix}/support_labels", np.zeros(0, str)), str)
@@ -276,6 +284,37 @@ def compare_on_common_cells(current: LabelSetClassifier, candidate: LabelSetClas
         current_correct=sum(1 for old, _ in pairs if old),
         candidate_correct=sum(1 for _, new in pairs if new),
     )
+
+
+def _balanced(probabilities: np.ndarray, balance: np.ndarray) -> np.ndarray:
+    if np.all(balance == 1.0):
+        return probabilities
+    weighted = probabilities * balance
+    return weighted / weighted.sum(axis=1, keepdims=True)
+
+
+def _tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """p^(1/T), renormalised: T > 1 softens, T < 1 sharpens; the winning class never changes."""
+    if temperature == 1.0:
+        return probabilities
+    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    tempered = np.exp(logits)
+    return tempered / tempered.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> float:
+    """The temperature minimising the log loss of held-out probabilities (bounded search on log T)."""
+    from scipy.optimize import minimize_scalar
+
+    truth = np.searchsorted(classes, labels)
+
+    def loss(log_t: float) -> float:
+        tempered = _tempered(probabilities, float(np.exp(log_t)))
+        return float(-np.log(np.clip(tempered[np.arange(len(truth)), truth], 1e-12, 1.0)).mean())
+
+    result = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-3})
+    return float(np.exp(result.x)) if loss(float(result.x)) < loss(0.0) else 1.0
 
 
 def _calibrated(scores: np.ndarray, slopes: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -17,6 +17,17 @@ from backend.schemas import (
 from backend.store.base import ImageEntry, Job, Project, Result, Store, User
 
 API_PREFIX = "/api/v1"
+#: Review rules (benchmarks/bench_calibration.py): a cell goes to a person when its confidence is below
+#: LOW_CONFIDENCE or fewer than NEIGHBOUR_AGREEMENT of its nearest reference cells share its predicted class.
+LOW_CONFIDENCE = 0.7
+NEIGHBOUR_AGREEMENT = 0.8
+
+
+def neighbours_agree(result: Result) -> float | None:
+    """Share of the nearest reference cells labelled as the prediction (their labels are of the default label set)."""
+    if not result.neighbours:
+        return None
+    return sum(1 for n in result.neighbours if n.label == result.label) / len(result.neighbours)
 
 
 def user_public(user: User) -> UserPublic:
@@ -67,6 +78,7 @@ def result_public(result: Result) -> ResultPublic:
 
 def image_summary(entry: ImageEntry) -> ImageSummary:
     result = entry.result
+    agree = neighbours_agree(result) if result else None
     return ImageSummary(
         id=entry.image.id,
         filename=entry.image.filename,
@@ -75,6 +87,9 @@ def image_summary(entry: ImageEntry) -> ImageSummary:
         label_set=result.default_label_set if result else None,
         confidence=result.confidence if result else None,
         unusable=result.unusable if result else None,
+        neighbours_agree=agree,
+        needs_review=result is not None
+        and (result.confidence < LOW_CONFIDENCE or (agree is not None and agree < NEIGHBOUR_AGREEMENT)),
         error=entry.job.error,
         uploaded_at=entry.image.uploaded_at,
         job_id=entry.job.id,

@@ -284,3 +284,15 @@ def test_an_unusable_upload_is_marked_left_out_of_the_count_until_confirmed(lab:
     after = count()
     assert after["unusable"] == 0 and after["total"] == before["total"] + 1
     assert rev("POST", "images/no-such-image/confirm-usable").status_code == 404
+
+
+def test_cells_go_to_review_when_confidence_is_low_or_neighbours_disagree(lab: dict[str, Any]) -> None:
+    rev, project = lab["rev"], lab["project"]
+    grid = ok(rev("GET", f"projects/{project}/images"))
+    for cell in grid:
+        assert 0.0 <= cell["neighbours_agree"] <= 1.0
+        assert cell["needs_review"] == (cell["confidence"] < 0.7 or cell["neighbours_agree"] < 0.8)
+    flagged = next(cell for cell in grid if cell["needs_review"])
+    ok(rev("POST", f"images/{flagged['id']}/labels", json={"label_set": "cell_type", "action": "confirm"}), 201)
+    after = {cell["id"]: cell for cell in ok(rev("GET", f"projects/{project}/images"))}
+    assert not after[flagged["id"]]["needs_review"], "a reviewed cell is not sent to review again"

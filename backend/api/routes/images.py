@@ -147,6 +147,7 @@ async def list_images(
         for summary in summaries:
             if summary.label_set == label_set:
                 summary.reviewed_label = reviewed.get(summary.id)
+                summary.needs_review = summary.needs_review and summary.reviewed_label is None
                 summary.changed = summary.id in moved[model_of[summary.id]]
     if changed is not None:
         summaries = [s for s in summaries if s.changed == changed]

@@ -923,6 +923,13 @@ export interface components {
              * @default false
              */
             changed: boolean;
+            /** Neighbours Agree */
+            neighbours_agree?: number | null;
+            /**
+             * Needs Review
+             * @default false
+             */
+            needs_review: boolean;
             /** Unusable */
             unusable?: string | null;
             /**

@@ -113,7 +113,7 @@ function CellRow({
       className={
         image.unusable && !image.usable_confirmed
           ? "table-danger"
-          : isLowConfidence(image.confidence)
+          : image.needs_review || isLowConfidence(image.confidence)
             ? "table-warning"
             : undefined
       }
@@ -146,6 +146,13 @@ function CellRow({
       <td data-testid="predicted-class">
         <ClassLabel label={image.label} />
         <UnusableNote image={image} />
+        {typeof image.neighbours_agree === "number" &&
+          image.neighbours_agree < 0.8 &&
+          !image.reviewed_label && (
+            <div className="small text-warning-emphasis" data-testid="neighbours-disagree">
+              only {Math.round(image.neighbours_agree * 10)} of its 10 nearest reference cells agree
+            </div>
+          )}
         {image.changed && (
           <div className="small text-info" data-testid="changed-class">
             ↻ class changed at the last refit
@@ -283,7 +290,8 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
               onChange={(event) => setView({ lowConfidenceOnly: event.target.checked })}
             />
             <label htmlFor="low-confidence" className="form-check-label small">
-              Only low confidence (below {Math.round(LOW_CONFIDENCE * 100)}%)
+              Only cells to review (confidence below {Math.round(LOW_CONFIDENCE * 100)}% or nearest reference
+              cells disagree)
             </label>
           </div>
         </div>
@@ -315,8 +323,9 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
         <div className="table-responsive">
           <table className="table table-sm align-middle results-table">
             <caption className="small">
-              Rows highlighted in yellow have a confidence below {Math.round(LOW_CONFIDENCE * 100)}%: check
-              them against their neighbours.
+              Rows highlighted in yellow have a confidence below {Math.round(LOW_CONFIDENCE * 100)}% or fewer
+              than 8 of their 10 nearest reference cells agree with the prediction: check them against their
+              neighbours.
             </caption>
             <thead>
               <tr>

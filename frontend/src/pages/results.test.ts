@@ -12,6 +12,8 @@ const cell = (id: string, label: string | null, confidence: number | null): Imag
   changed: id === "4",
   unusable: null,
   usable_confirmed: false,
+  neighbours_agree: null,
+  needs_review: false,
   confidence,
   error: null,
   uploaded_at: `2026-01-01T00:00:0${id}Z`,

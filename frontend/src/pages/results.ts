@@ -34,7 +34,7 @@ export function applyView(images: readonly ImageSummary[], view: ResultsView): I
   const shown = images.filter(
     (image) =>
       (!view.label || image.label === view.label) &&
-      (!view.lowConfidenceOnly || isLowConfidence(image.confidence)) &&
+      (!view.lowConfidenceOnly || image.needs_review || isLowConfidence(image.confidence)) &&
       (!view.changedOnly || image.changed),
   );
   const direction = view.order === "asc" ? 1 : -1;

@@ -32,6 +32,8 @@ const summary = (
   changed: false,
   unusable: null,
   usable_confirmed: false,
+  neighbours_agree: null,
+  needs_review: false,
   confidence,
   error: null,
   uploaded_at: "2026-11-23T10:00:00Z",
