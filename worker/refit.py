@@ -16,7 +16,7 @@ Refits never make things worse:
   member, else its reference cells), with the same recipe and the same fold keys, so a refit
   with no lab labels reproduces the bundle's predictions exactly (it is the bundle's classifier);
 - a refit is put into use only if its cross-validated verdicts on the support cells it shares
-  with the classifier in use are not worse (`compare_on_common_cells`); otherwise the label
+  with the classifier in use are not worse (`compare_on_support`); otherwise the label
   set says why and the classifier in use stays;
 - the lab's labelled (reviewed) cells keep their predictions: only other cells are re-scored;
 - the cells whose predicted class changed are recorded with the new classifier version
@@ -36,7 +36,7 @@ import numpy as np
 
 from backend.store.base import ClassifierVersion, LabelSet, ModelVersion, ResultVector, Store
 from models.bundle import ModelBundle
-from models.classifiers import Comparison, LabelSetClassifier, NotEnoughLabelsError, compare_on_common_cells
+from models.classifiers import Comparison, LabelSetClassifier, NotEnoughLabelsError, compare_on_support
 
 log = logging.getLogger("hemosight.worker.refit")
 
@@ -116,9 +116,10 @@ def needs_labels_message(counts: dict[str, int]) -> str:
 
 def rejected_message(comparison: Comparison) -> str:
     return (
-        f"The last refit was not put into use: on the {comparison.common_cells} labelled cells both classifiers "
-        f"rest on it predicted {comparison.candidate_correct} right when they were held out, the classifier in use "
-        f"{comparison.current_correct}. The classifier in use is kept; more labels may change this."
+        f"The last refit was not put into use: on its {comparison.cells} labelled cells, held out, it predicted "
+        f"{comparison.candidate_correct} right and the classifier in use {comparison.current_correct} "
+        f"({comparison.only_current} right only by the classifier in use, {comparison.only_candidate} only by the "
+        "refit). The classifier in use is kept; more labels may change this."
     )
 
 
@@ -205,7 +206,11 @@ class Refitter:
         fit_seconds = time.perf_counter() - started
         # Going back to the bundle's classifier (every lab label undone) is never refused: it is the baseline.
         baseline = classifier is bundle.classifiers.get(label_set.name)
-        comparison = compare_on_common_cells(current, classifier) if current is not None and not baseline else None
+        comparison = (
+            await asyncio.to_thread(compare_on_support, current, classifier, support.embeddings)
+            if current is not None and not baseline
+            else None
+        )
         if self.score_gate and comparison is not None and not comparison.candidate_not_worse:
             await self.store.record_fit(
                 label_set.name, labels_version, model.version, current_status, rejected_message(comparison)
@@ -222,7 +227,7 @@ class Refitter:
             "cv_accuracy": classifier.cv_accuracy,
             **(
                 {
-                    "compared_cells": comparison.common_cells,
+                    "compared_cells": comparison.cells,
                     "previous_cv_correct": comparison.current_correct,
                     "cv_correct": comparison.candidate_correct,
                 }
