@@ -216,10 +216,10 @@ class Worker:
             return
         tick = time.perf_counter()
         gate = bundle.quality_gate()
-        for (job, image), analysis in zip(decoded, analyses, strict=True):
+        for (job, pixels), analysis in zip(decoded, analyses, strict=True):
             nearest = analysis.neighbours[0].distance if analysis.neighbours else None
             result = to_result(job, analysis, model, bundle)
-            result.unusable = gate.check(image, nearest)
+            result.unusable = gate.check(pixels, nearest)
             if await self.store.complete_job(self.worker_id, job.id, result):
                 self.completed += 1
                 self.metrics.job_done(job.created_at.timestamp())
