@@ -92,7 +92,7 @@ async def refit_once(x: np.ndarray, y: np.ndarray, support: int, results: int, w
         # The bundle's classifier is the recipe on its support set, as models/builder.py fits it: the
         # refit is then compared with it on the cells both rest on (the score gate runs, as in the worker).
         shipped = LabelSetClassifier().fit(*cells.cells("cell_type")[1:], reference_ids)
-        bundle = SimpleNamespace(support_set=lambda: cells, classifiers={"cell_type": shipped})
+        bundle = SimpleNamespace(support_set=lambda: cells, support=cells, classifiers={"cell_type": shipped})
         await store.ensure_label_set(LabelSet(name="cell_type", classes=sorted(set(y)), kind="model"))
         await store.set_labels(
             [

@@ -51,11 +51,17 @@ async def replay(bundle: ModelBundle, x: np.ndarray, truth: np.ndarray, workdir:
     await store.open()
     try:
         project = await store.create_project(Project(name="slide", owner_id="u"))
-        predicted = np.asarray(bundle.classifiers["cell_type"].predict(x))
-        ids = await _insert_results(store, project, x, predicted)
-        classes = bundle.classifiers["cell_type"].classes_
+        shipped = bundle.classifiers["cell_type"]
+        stored_x = x.astype(np.float16).astype(np.float32)  # as the worker stores and re-scores embeddings
+        probabilities = shipped.predict_proba(stored_x)
+        predicted = np.asarray(shipped.classes_)[probabilities.argmax(axis=1)]
+        ids = await _insert_results(store, project, x, predicted)  # results of model version "bench"
+        rows = zip(ids, probabilities, strict=True)
+        shown = {i: dict(zip(shipped.classes_, map(float, p), strict=True)) for i, p in rows}
+        await store.update_predictions("cell_type", "bench", shown)
+        classes = shipped.classes_
         await store.ensure_label_set(LabelSet(name="cell_type", classes=classes, kind="model", status="model"))
-        model = ModelVersion(bundle.version, "", "", "cell_type", {"cell_type": classes})
+        model = ModelVersion("bench", "", "", "cell_type", {"cell_type": classes})
         refitter = Refitter(store)
         steps: list[dict[str, Any]] = [{"step": "first predictions", **await agreement(store, project, ids, truth)}]
         wrong = [i for i in range(len(ids)) if predicted[i] != truth[i]]

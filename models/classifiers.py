@@ -281,11 +281,16 @@ class Comparison:
 
 
 def compare_on_support(
-    current: LabelSetClassifier, candidate: LabelSetClassifier, embeddings: np.ndarray
+    current: LabelSetClassifier, candidate: LabelSetClassifier, embeddings: np.ndarray, by_predictions: bool = False
 ) -> Comparison | None:
-    """None when either has no cross-validated verdicts (too few labels, or a classifier stored before them:
-    its predictions on its own training cells would be no fair match). `embeddings`: the refit's support rows."""
-    if not len(candidate.cv_correct_) or not len(current.cv_correct_):
+    """`embeddings`: the refit's support rows. None when the refit has no cross-validated verdicts (too few
+    labels), or the classifier in use has none and `by_predictions` is false.
+
+    `by_predictions` judges a classifier in use that has no verdicts (a bundle's, built before them) by its
+    predictions on every support cell: that favours it (it may have been fitted on them), so refits are kept
+    only when clearly better; the safe side when nothing fairer is known.
+    """
+    if not len(candidate.cv_correct_) or (not len(current.cv_correct_) and not by_predictions):
         return None
     before = {
         (k, y): bool(c)

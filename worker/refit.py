@@ -114,12 +114,19 @@ def needs_labels_message(counts: dict[str, int]) -> str:
     )
 
 
-def rejected_message(comparison: Comparison) -> str:
+def rejected_message(comparison: Comparison, by_predictions: bool = False) -> str:
+    hint = (
+        " This model bundle predates refits that start from its classifier's own cells, so its classifier is"
+        " judged by its predictions on cells it may have been fitted on; a bundle rebuilt with"
+        " scripts/build_bundle.py is compared fairly."
+        if by_predictions
+        else ""
+    )
     return (
         f"The last refit was not put into use: on its {comparison.cells} labelled cells, held out, it predicted "
         f"{comparison.candidate_correct} right and the classifier in use {comparison.current_correct} "
         f"({comparison.only_current} right only by the classifier in use, {comparison.only_candidate} only by the "
-        "refit). The classifier in use is kept; more labels may change this."
+        "refit). The classifier in use is kept; more labels may change this." + hint
     )
 
 
@@ -206,16 +213,18 @@ class Refitter:
         fit_seconds = time.perf_counter() - started
         # Going back to the bundle's classifier (every lab label undone) is never refused: it is the baseline.
         baseline = classifier is bundle.classifiers.get(label_set.name)
+        # A bundle built before stable folds has a classifier fitted on cells it does not carry: judge it by its
+        # predictions (it keeps its place unless the refit is clearly better); rebuilding the bundle lifts this.
+        by_predictions = current is bundle.classifiers.get(label_set.name) and bundle.support is None
         comparison = (
-            await asyncio.to_thread(compare_on_support, current, classifier, support.embeddings)
+            await asyncio.to_thread(compare_on_support, current, classifier, support.embeddings, by_predictions)
             if current is not None and not baseline
             else None
         )
         if self.score_gate and comparison is not None and not comparison.candidate_not_worse:
-            await self.store.record_fit(
-                label_set.name, labels_version, model.version, current_status, rejected_message(comparison)
-            )
-            log.info("Label set %s: refit not used (%s).", label_set.name, rejected_message(comparison))
+            message = rejected_message(comparison, by_predictions)
+            await self.store.record_fit(label_set.name, labels_version, model.version, current_status, message)
+            log.info("Label set %s: refit not used (%s).", label_set.name, message)
             return None
         counts = class_counts(support.labels, label_set.classes)
         metrics: dict[str, Any] = {

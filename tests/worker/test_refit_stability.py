@@ -165,3 +165,27 @@ async def test_a_custom_label_set_needs_labels_of_every_class(
     assert stored.message is not None and "unsure (0)" in stored.message
     [version] = await store.list_classifier_versions("reactive")
     assert version.metrics["class_counts"] == {"yes": 4, "no": 4, "unsure": 0}
+
+
+async def test_a_bundle_built_before_stable_folds_keeps_its_classifier_unless_a_refit_is_clearly_better(
+    store: SQLiteStore, originals: list[Path], bundle_path: Path
+) -> None:
+    _, project_id, before = await classified(store, originals, bundle_path)
+    bundle = ModelBundle.load(bundle_path)
+    old = bundle.classifiers["cell_type"]  # as stored before cross-validated verdicts existed
+    old.support_keys_, old.support_labels_, old.cv_correct_ = np.zeros(0, str), np.zeros(0, str), np.zeros(0, bool)
+    assert bundle.support is None
+    filenames = {e.image.id: e.image.filename for e in await store.list_image_entries(project_id)}
+    truths = truth(originals)
+    first = next(iter(before))
+    await store.set_labels([label(first, project_id, truths[filenames[first]])])
+    model = await store.active_model_version()
+    stored = await store.get_label_set("cell_type")
+    assert model is not None and stored is not None
+    version = await Refitter(store).refit(stored, bundle, model, await store.list_result_vectors(model.version))
+    after = await store.get_label_set("cell_type")
+    assert after is not None
+    if version is None:  # judged by its predictions on the cells it was fitted on, the bundle's classifier stays
+        assert after.message is not None and "scripts/build_bundle.py" in after.message
+    else:
+        assert version.metrics["cv_correct"] > version.metrics["previous_cv_correct"]
