@@ -44,7 +44,8 @@ export function RefitStatus({ name, afterChange = false }: { name: string; after
       {afterChange && data && !data.updating && data.changed_image_ids.length > 0 && (
         <div className="small text-info mb-2" role="status">
           {data.changed_image_ids.length} {data.changed_image_ids.length === 1 ? "cell" : "cells"} changed
-          class at this refit; the results grid lists them (“Only cells that changed class”).
+          class at this refit; the results grid lists them (“Only cells whose prediction changed at the last
+          refit”).
         </div>
       )}
       {data && !data.updating && data.status === "needs_labels" && data.message && (

@@ -278,7 +278,7 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
               onChange={(event) => setView({ changedOnly: event.target.checked })}
             />
             <label htmlFor="changed-only" className="form-check-label small">
-              Only cells that changed class
+              Only cells whose prediction changed at the last refit
             </label>
           </div>
           <div className="form-check mb-1">

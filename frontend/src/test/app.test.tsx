@@ -199,7 +199,7 @@ describe("results", () => {
       "a.jpg",
       "c.jpg",
     ]);
-    expect(screen.getByLabelText("Only cells that changed class")).toBeChecked();
+    expect(screen.getByLabelText("Only cells whose prediction changed at the last refit")).toBeChecked();
   });
 
   it("marks an unusable cell with the reason and counts it once someone confirms it", async () => {
