@@ -15,9 +15,11 @@ Refits never make things worse:
 - the support set starts from the cells the bundle's classifier was fitted on (its support
   member, else its reference cells), with the same recipe and the same fold keys, so a refit
   with no lab labels reproduces the bundle's predictions exactly (it is the bundle's classifier);
-- a refit is put into use only if its cross-validated verdicts on the support cells it shares
-  with the classifier in use are not worse (`compare_on_support`); otherwise the label
-  set says why and the classifier in use stays;
+- a refit is put into use only if its held-out verdicts on its support cells are not worse
+  than those of the classifier in use beyond chance (`compare_on_support`: cross-validated
+  verdicts on the cells both rest on, the classifier in use's predictions on the new ones,
+  McNemar's test at 5 %; a bundle classifier stored without verdicts is judged by its
+  predictions); otherwise the label set says why and the classifier in use stays;
 - the lab's labelled (reviewed) cells keep their predictions: only other cells are re-scored;
 - the cells whose predicted class changed are recorded with the new classifier version
   (`metrics["changed_image_ids"]`), so the app can list them.
