@@ -143,8 +143,18 @@ function CellRow({
       <td className="text-break">
         <Link to={to}>{image.filename}</Link>
       </td>
-      <td data-testid="predicted-class">
-        <ClassLabel label={image.label} />
+      <td>
+        <div data-testid="predicted-class">
+          <ClassLabel label={image.label} />
+          {image.reviewed_label && (
+            <div className="small text-success" data-testid="reviewed-label">
+              ✓{" "}
+              {image.reviewed_label === image.label
+                ? "confirmed"
+                : `reviewed: ${className(image.reviewed_label)}`}
+            </div>
+          )}
+        </div>
         <UnusableNote image={image} />
         {typeof image.neighbours_agree === "number" &&
           image.neighbours_agree < 0.8 &&
@@ -156,14 +166,6 @@ function CellRow({
         {image.changed && (
           <div className="small text-info" data-testid="changed-class">
             ↻ class changed at the last refit
-          </div>
-        )}
-        {image.reviewed_label && (
-          <div className="small text-success" data-testid="reviewed-label">
-            ✓{" "}
-            {image.reviewed_label === image.label
-              ? "confirmed"
-              : `reviewed: ${className(image.reviewed_label)}`}
           </div>
         )}
       </td>
