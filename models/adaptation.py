@@ -19,20 +19,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from models.classifiers import LabelSetClassifier
 from models.imageio import decode_image
-from models.preprocessing import ColourStyle, gray_world, lab_to_rgb, rgb_to_lab
+from models.preprocessing import ColourStyle, gray_world, lab_to_rgb, resize, rgb_to_lab
 
-METHODS = ("references", "lab", "weighted", "prototype", "blend")
+METHODS = ("references", "lab", "weighted", "prototype", "blend", "spreading")
 DEFAULT_METHOD = "weighted"
 #: Share of the support set's total weight the lab's own labels carry in the "weighted" method.
 DEFAULT_LAB_SHARE = 0.5
 #: Cosine-similarity temperature of the prototype head's softmax.
 PROTOTYPE_TEMPERATURE = 0.05
+#: Side (px) at which colour styles are compared: the bundle's reference thumbnails' size.
+STYLE_SIZE = 64
 
 
 class NoLabLabelsError(ValueError):
@@ -106,10 +109,12 @@ def fit_lab_classifier(
     `method`: "references" (references + lab labels, every cell weight 1), "lab" (the lab's
     labels alone), "weighted" (references + lab labels replicated to `lab_share` of the total
     weight), "prototype" (class means of the lab's labels), "blend" (mean of "references" and
-    "prototype" probabilities). With no lab labels, every method but the lab-only ones falls back
-    to the references alone. `lab_cells`: embeddings of all the lab's cells, labelled or not;
-    when given, the references are moved onto the lab (their mean to the lab's mean) before the
-    fit, so they sit where the lab's cells are.
+    "prototype" probabilities), "spreading" (the lab's labels spread over the k-nearest-neighbour
+    graph of all its cells, `lab_cells`, then a classifier on every lab cell). With no lab
+    labels, every method but the lab-only ones falls back to the references alone.
+    `lab_cells`: embeddings of all the lab's cells, labelled or not; when given, the references
+    are moved onto the lab (their mean to the lab's mean) before the fit, so they sit where the
+    lab's cells are.
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}; use one of {', '.join(METHODS)}.")
@@ -119,7 +124,7 @@ def fit_lab_classifier(
     needs_references = method in ("references", "weighted", "blend")
     if needs_references and (reference_embeddings is None or reference_labels is None):
         raise ValueError(f"Method {method!r} needs the bundle's reference embeddings and labels.")
-    if method in ("lab", "prototype") and len(np.unique(y_lab)) < 2:
+    if method in ("lab", "prototype", "spreading") and len(np.unique(y_lab)) < 2:
         raise NoLabLabelsError(
             f"The lab's labels cover {len(np.unique(y_lab))} class(es); label cells of at least two classes."
         )
@@ -127,6 +132,11 @@ def fit_lab_classifier(
         return LabelSetClassifier().fit(x_lab, y_lab)
     if method == "prototype":
         return PrototypeClassifier().fit(x_lab, y_lab)
+    if method == "spreading":
+        if lab_cells is None:
+            raise ValueError("Method 'spreading' needs the embeddings of all the lab's cells (lab_cells).")
+        cells, spread = spread_labels(x_lab, y_lab, np.asarray(lab_cells, np.float32))
+        return LabelSetClassifier().fit(cells, spread)
     x_ref = np.asarray(reference_embeddings, np.float32)
     if lab_cells is not None and len(lab_cells):
         x_ref = recentre(x_ref, np.asarray(lab_cells, np.float32))
@@ -141,6 +151,25 @@ def fit_lab_classifier(
     if method == "blend" and len(np.unique(y_lab)) >= 2:
         return BlendClassifier([support, PrototypeClassifier().fit(x_lab, y_lab)])
     return support
+
+
+def spread_labels(
+    x_lab: np.ndarray, y_lab: np.ndarray, lab_cells: np.ndarray, neighbours: int = 10, alpha: float = 0.2
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cells, labels): the labelled cells with their labels and every lab cell with a label spread from them.
+
+    Label spreading (Zhou et al., 2004) on the k-nearest-neighbour graph of the lab's own
+    embedding: a lab's cells of one class form a cluster there even when it sits far from the
+    references', so a few labels reach the whole cluster.
+    """
+    from sklearn.semi_supervised import LabelSpreading
+
+    classes = np.unique(y_lab)
+    x = np.concatenate([x_lab, lab_cells])
+    targets = np.concatenate([np.searchsorted(classes, y_lab), np.full(len(lab_cells), -1)])
+    model = LabelSpreading(kernel="knn", n_neighbors=min(neighbours, len(x) - 1), alpha=alpha, max_iter=100)
+    model.fit(x, targets)
+    return x, classes[model.transduction_]
 
 
 def replication(references: int, lab: int, lab_share: float) -> int:
@@ -199,10 +228,15 @@ def zoom(image: np.ndarray, factor: float) -> np.ndarray:
     return np.asarray(canvas)
 
 
-def style_of(images: Sequence[np.ndarray], max_images: int = 200, seed: int = 0) -> ColourStyle:
-    """lαβ mean and std over (a seeded sample of at most `max_images` of) the images' pixels."""
+def style_of(images: Sequence[np.ndarray], max_images: int = 200, seed: int = 0, size: int = STYLE_SIZE) -> ColourStyle:
+    """lαβ mean and std over (a seeded sample of at most `max_images` of) the images' pixels at `size` px.
+
+    Every image is first resized to the same `size` (the bundle's reference thumbnails are 64 px
+    JPEGs): the standard deviation falls with resolution, and a style measured on sharp lab
+    images but matched to blurred thumbnails would wash the lab's contrast out.
+    """
     rows = np.random.default_rng(seed).permutation(len(images))[:max_images]
-    return ColourStyle.of([np.asarray(images[i]) for i in sorted(rows)])
+    return ColourStyle.of([resize(np.asarray(images[i], np.uint8), size) for i in sorted(rows)])
 
 
 def transfer_style(image: np.ndarray, source: ColourStyle, target: ColourStyle) -> np.ndarray:
@@ -253,15 +287,100 @@ class LabStandardiser:
         return transfer_style(prepared, self.source, self.target)
 
 
-def reference_images(thumbnails: Sequence[bytes], size: int, limit: int = 400, seed: int = 0) -> list[np.ndarray]:
-    """Decoded reference thumbnails (a seeded sample) at the encoder's input size: the training style."""
+def reference_images(thumbnails: Sequence[bytes], limit: int = 400, seed: int = 0) -> list[np.ndarray]:
+    """Decoded reference thumbnails (a seeded sample of at most `limit`): the training style."""
     rows = sorted(np.random.default_rng(seed).permutation(len(thumbnails))[:limit])
-    out = []
-    for i in rows:
-        image = decode_image(thumbnails[i])
-        out.append(np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR)))
-    return out
+    return [decode_image(thumbnails[i]) for i in rows]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+# --- BatchNorm statistics of the lab (AdaBN) -----------------------------------------------------------
+def adapt_batch_norm(model, images: np.ndarray, batch_size: int = 32, blend: float = 1.0) -> int:  # type: ignore[no-untyped-def]
+    """Re-estimate every BatchNorm layer's moving mean and variance on the lab's images, in place (AdaBN).
+
+    Only the statistics change: no gradient step, no other weight. Each batch runs the model in
+    training mode with each BatchNorm layer's momentum set so that the moving statistics become
+    the running average over all batches (momentum k/(k+1) at batch k; Keras' EfficientNet
+    layers use 0.9, which would weight the last batches most). Layers frozen with
+    `trainable = False` run in inference mode in Keras 3, so they are unfrozen for the pass and
+    restored after. `blend` < 1 keeps a share of the training lab's statistics
+    (blend · lab + (1 − blend) · training). Returns the number of layers adapted.
+    """
+    import keras
+
+    from models.encoder import _all_layers
+
+    layers = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
+    saved = [(layer.trainable, layer.momentum) for layer in layers]
+    numpy = keras.ops.convert_to_numpy
+    source = [(numpy(layer.moving_mean), numpy(layer.moving_variance)) for layer in layers]
+    data = np.asarray(images, np.float32)
+    try:
+        for layer in layers:
+            layer.trainable = True
+        for k, start in enumerate(range(0, len(data), batch_size)):
+            for layer in layers:
+                layer.momentum = k / (k + 1)
+            model(data[start : start + batch_size], training=True)
+    finally:
+        for layer, (trainable, momentum) in zip(layers, saved, strict=True):
+            layer.trainable, layer.momentum = trainable, momentum
+    if blend < 1.0:
+        for layer, (mean, variance) in zip(layers, source, strict=True):
+            layer.moving_mean.assign(blend * numpy(layer.moving_mean) + (1 - blend) * mean)
+            layer.moving_variance.assign(blend * numpy(layer.moving_variance) + (1 - blend) * variance)
+    return len(layers)
+
+
+# --- a short self-supervised fine-tune on the lab's cells ---------------------------------------------
+def finetune_encoder(
+    encoder_weights: Sequence[np.ndarray],
+    architecture: str,
+    lab_prepared: np.ndarray,
+    keep_prepared: np.ndarray,
+    checkpoint_dir: Path,
+    steps: int = 200,
+    batch_images: int = 32,
+    learning_rate: float = 5e-5,
+    max_minutes: float | None = None,
+    seed: int = 0,
+) -> list[np.ndarray]:
+    """Encoder weights after `steps` of the self-supervised triplet objective on the lab's cells (no labels).
+
+    Two robust-augmented views of every image, the views of one cell positives (models.training,
+    ``ssl``), continuing from the bundle's encoder with BatchNorm trainable, so its statistics
+    move to the lab as well. `keep_prepared` (e.g. a few hundred of the training lab's cells) is
+    mixed into every epoch so that the encoder keeps what it knew. Images are prepared (the
+    bundle's `preprocessing.prepare`; their size is the encoder's input size). Runs whole epochs
+    of lab and kept cells, at least `steps` steps. Resumable from `checkpoint_dir`.
+    """
+    from models.encoder import build_encoder
+    from models.training import TrainConfig, train_encoder
+
+    checkpoint_dir = Path(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    size = int(np.shape(lab_prepared)[1])
+    start = checkpoint_dir / "start.weights.h5"
+    if not start.exists():
+        model = build_encoder(size, None, architecture=architecture)
+        model.set_weights([np.asarray(w, np.float32) for w in encoder_weights])
+        model.save_weights(start)
+    images = np.concatenate([np.asarray(lab_prepared, np.uint8), np.asarray(keep_prepared, np.uint8)])
+    per_epoch = max(len(images) // batch_images, 1)
+    config = TrainConfig(
+        input_size=size,
+        epochs=max(1, -(-steps // per_epoch)),
+        batch_images=batch_images,
+        learning_rate=learning_rate,
+        warmup_steps=min(20, steps // 5),
+        objective="ssl",
+        architecture=architecture,
+        augmentation="robust",
+        continue_from=str(start),
+        seed=seed,
+    )
+    model = train_encoder(images, config, checkpoint_dir, max_minutes=max_minutes, progress=False)
+    return [np.asarray(w) for w in model.get_weights()]

@@ -57,7 +57,7 @@ def test_lab_labels_weighted_up_beat_foreign_references() -> None:
     assert accuracy(weighted) > 0.9
 
 
-@pytest.mark.parametrize("method", ["references", "lab", "weighted", "prototype", "blend"])
+@pytest.mark.parametrize("method", ["references", "lab", "weighted", "prototype", "blend", "spreading"])
 def test_every_method_gives_probabilities_over_its_classes(method: str) -> None:
     x_ref, y_ref, x_lab, y_lab = shifted_lab(1)
     rows = np.arange(0, len(y_lab), 12)
@@ -68,6 +68,15 @@ def test_every_method_gives_probabilities_over_its_classes(method: str) -> None:
     assert set(clf.predict(x_lab)) <= set(clf.classes_)
     if method == "blend":
         assert isinstance(clf, BlendClassifier)
+
+
+def test_spreading_reaches_the_lab_clusters_from_one_label_each() -> None:
+    x_ref, y_ref, x_lab, y_lab = shifted_lab(2)
+    rows = np.array([np.flatnonzero(y_lab == c)[0] for c in ("c0", "c1", "c2")])
+    clf = fit_lab_classifier(x_lab[rows], y_lab[rows], x_ref, y_ref, "spreading", lab_cells=x_lab)
+    assert (clf.predict(x_lab) == y_lab).mean() > 0.95
+    with pytest.raises(ValueError, match="lab_cells"):
+        fit_lab_classifier(x_lab[rows], y_lab[rows], x_ref, y_ref, "spreading")
 
 
 def test_lab_only_heads_need_two_classes_and_methods_are_named() -> None:
@@ -141,5 +150,53 @@ def test_transfer_style_is_one_map_for_the_whole_lab(pbc_images) -> None:
 
 def test_reference_images_decodes_thumbnails_at_the_input_size(pbc_images) -> None:
     thumbnails = [encode_jpeg(im[::4, ::4]) for im in pbc_images[:5]]
-    images = reference_images(thumbnails, 40, limit=3)
-    assert len(images) == 3 and all(im.shape == (40, 40, 3) for im in images)
+    images = reference_images(thumbnails, limit=3)
+    assert len(images) == 3 and all(im.shape == (56, 56, 3) for im in images)
+
+
+def test_adapt_batch_norm_sets_the_statistics_of_the_lab() -> None:
+    import keras
+
+    from models.adaptation import adapt_batch_norm
+
+    inputs = keras.Input((4,))
+    normalised = keras.layers.BatchNormalization(momentum=0.9)(keras.layers.Dense(3, name="dense")(inputs))
+    model = keras.Model(inputs, keras.layers.Dropout(0.5)(normalised))
+    model.layers[2].trainable = False  # frozen, as the encoder's are
+    data = np.random.default_rng(0).normal(2.0, 3.0, (200, 4)).astype(np.float32)
+    features = np.asarray(model.get_layer("dense")(data))
+    before = model.get_weights()
+    assert adapt_batch_norm(model, data, batch_size=50) == 1
+    layer = model.layers[2]
+    np.testing.assert_allclose(np.asarray(layer.moving_mean), features.mean(axis=0), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(np.asarray(layer.moving_variance), features.var(axis=0), rtol=0.05)
+    assert layer.trainable is False and layer.momentum == 0.9
+    kernel = model.get_layer("dense").get_weights()[0]
+    np.testing.assert_array_equal(kernel, before[0])  # only the statistics move
+    adapt_batch_norm(model, data + 10.0, batch_size=50, blend=0.5)
+    shifted = np.asarray(model.get_layer("dense")(data + 10.0)).mean(axis=0)
+    np.testing.assert_allclose(
+        np.asarray(layer.moving_mean), 0.5 * shifted + 0.5 * features.mean(axis=0), rtol=1e-3, atol=1e-3
+    )
+
+
+def test_finetune_encoder_moves_the_weights_on_lab_cells(tmp_path, pbc_images) -> None:
+    from models.adaptation import finetune_encoder
+    from models.encoder import build_encoder
+    from models.preprocessing import resize
+
+    start = build_encoder(32).get_weights()
+    prepared = np.stack([resize(im, 32) for im in pbc_images])
+    weights = finetune_encoder(
+        start,
+        "EfficientNetV2-B0",
+        prepared[:16],
+        prepared[16:24],
+        tmp_path / "ft",
+        steps=2,
+        batch_images=8,
+        learning_rate=1e-3,
+    )
+    assert [w.shape for w in weights] == [w.shape for w in start]
+    assert any(not np.allclose(a, b, atol=1e-5) for a, b in zip(weights, start, strict=True))
+    assert (tmp_path / "ft" / "history.jsonl").read_text().count("\n") >= 2  # whole epochs, at least `steps`
