@@ -83,11 +83,14 @@ def test_lab_only_heads_need_two_classes_and_methods_are_named() -> None:
     x_ref, y_ref, x_lab, y_lab = shifted_lab()
     one_class = np.flatnonzero(y_lab == "c0")[:3]
     with pytest.raises(NoLabLabelsError, match="at least two"):
-        fit_lab_classifier(x_lab[one_class], y_lab[one_class], x_ref, y_ref, "prototype")
+        fit_lab_classifier(x_lab[one_class], y_lab[one_class], None, None, "prototype")
+    fallback = fit_lab_classifier(x_lab[one_class], y_lab[one_class], x_ref, y_ref, "lab")
+    assert fallback.classes_ == ["c0", "c1", "c2"]  # the references carry the classes the lab has not labelled
     with pytest.raises(ValueError, match="Unknown method"):
         fit_lab_classifier(x_lab, y_lab, x_ref, y_ref, "magic")
     with pytest.raises(ValueError, match="reference embeddings"):
         fit_lab_classifier(x_lab, y_lab, None, None, "weighted")
+    assert fit_lab_classifier(x_lab, y_lab).classes_ == ["c0", "c1", "c2"]  # default: the lab's labels alone
 
 
 def test_replication_gives_the_lab_its_share() -> None:
