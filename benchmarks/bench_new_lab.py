@@ -8,13 +8,17 @@ never shipped or trained on) and "pbc_shifted", the held-out PBC cells
 (`stratified_split(cell_type, 0.2, seed=0)`) under `models.shifts.LabShift` (stain re-mix, warm
 lamp, 1.3× magnification, blur, JPEG). Offline: embeddings from `ModelBundle.embed_prepared`
 (the bundle's default runtime, int8 for the shipped one), cached under runs/newlab/, and
-classifiers from models/adaptation.py. For each lab, budget (0, 10, 25, 50, 100 labels) and seed:
+classifiers from models/adaptation.py. For each lab, budget (`--budgets`, 0/10/25/100) and seed:
 the lab labels `budget` cells chosen at random or by the new-lab queue
 (`models.active_learning.lab_queue`: k-means cold start, then margin in rounds of 25) or by the
 app's previous queue (lowest top probability of the bundle's classifier; deterministic), a
 classifier is fitted and accuracy and macro F1 (over the lab's own classes) are measured on the
-cells it did not label. Zero-label variants: embedding re-centring and lab-wide colour / scale
-standardisation (`models.adaptation.LabStandardiser`).
+cells it did not label. Zero-label variants (`--zero`): embedding re-centring, lab-wide colour /
+scale standardisation (`models.adaptation.LabStandardiser`) and AdaBN (`adapt_batch_norm`, on
+the TensorFlow encoder), each also with labels when named in `--labelled-variants`.
+`--render FILE.json` prints the RESULTS.md tables of a result file. A run on a 351-cell lab
+takes ~15 min on a loaded 2-core CPU (the reference-set fits dominate: drop them with
+`--methods lab,prototype,spreading` for a quick look).
 """
 
 from __future__ import annotations
