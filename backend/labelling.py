@@ -13,6 +13,7 @@ import io
 from fastapi import HTTPException, status
 
 from backend.csv_cells import SafeCsvWriter
+from backend.label_rules import MIN_LABELS_PER_CLASS, needs_labels_message
 from backend.schemas import CellLabelPublic, LabelEventPublic, LabelSetPublic
 from backend.store.base import CellLabel, LabelEvent, LabelSet, ModelVersion, Store
 
@@ -76,28 +77,50 @@ def check_class(label_set: LabelSet, label: str) -> None:
 async def label_set_public(
     store: Store, label_set: LabelSet, model: ModelVersion | None, visible: set[str] | None = None
 ) -> LabelSetPublic:
-    """`visible`: the projects the caller may see (None: all, for administrators); `lab_labels` counts only theirs."""
+    """`visible`: the projects the caller may see (None: all, for administrators); `lab_labels` counts only theirs.
+
+    The class counts and 'needs labels' rest on every lab label, as the classifier does.
+    """
     versions = await store.list_classifier_versions(label_set.name) if label_set.labels_version else []
     current = [v for v in versions if model is not None and v.model_version == model.version]
     model_version = model.version if model else None
+    lab_labels = await store.list_labels(label_set.name) if label_set.labels_version else []
+    status, message = label_set.status, label_set.message
+    counts: dict[str, int] | None = dict(current[-1].metrics.get("class_counts", {})) if current else None
+    needing: list[str] = []
+    if label_set.kind != "model":
+        # A custom label set rests on the lab's labels alone: its counts are always known, and it is not
+        # "ready" until every class (including one added later) has a few labels.
+        counts = dict.fromkeys(label_set.classes, 0)
+        for cell in lab_labels:
+            counts[cell.label] = counts.get(cell.label, 0) + 1
+        needing = [c for c in label_set.classes if counts.get(c, 0) < MIN_LABELS_PER_CLASS]
+        if needing and status == "ready":
+            status, message = "needs_labels", needs_labels_message(counts)
     return LabelSetPublic(
         name=label_set.name,
         kind="model" if label_set.kind == "model" else "custom",
         classes=label_set.classes,
         description=label_set.description,
-        status=label_set.status,  # type: ignore[arg-type]
-        message=label_set.message,
+        status=status,  # type: ignore[arg-type]
+        message=message,
         model_version=model_version,
         classifier_version=current[-1].version if current else None,
         labels_version=label_set.labels_version,
         fitted_labels_version=label_set.fitted_labels_version,
         updating=model_version is not None and label_set.needs_refit(model_version),
-        lab_labels=(
-            sum(1 for c in await store.list_labels(label_set.name) if visible is None or c.project_id in visible)
-            if label_set.labels_version
-            else 0
-        ),
+        lab_labels=sum(1 for c in lab_labels if visible is None or c.project_id in visible),
+        support_size=current[-1].support_size if current else None,
+        class_counts=counts,
+        classes_needing_labels=needing,
+        changed_image_ids=list(current[-1].metrics.get("changed_image_ids", [])) if current else [],
     )
+
+
+async def changed_image_ids(store: Store, label_set: str, model_version: str) -> set[str]:
+    """Cells whose predicted class in `label_set` changed at its last refit on `model_version`."""
+    versions = [v for v in await store.list_classifier_versions(label_set) if v.model_version == model_version]
+    return set(versions[-1].metrics.get("changed_image_ids", [])) if versions else set()
 
 
 def event_public(event: LabelEvent, usernames: dict[str, str]) -> LabelEventPublic:

@@ -100,6 +100,9 @@ class ResultPublic(BaseModel):
     probabilities: dict[str, dict[str, float]]
     neighbours: list[NeighbourPublic]
     landscape: LandscapePosition | None
+    #: Why the image is not a usable cell (blank, greyscale, a strip, far from every reference cell…); null
+    #: when it is. An unusable cell is left out of the differential count until a person confirms it.
+    unusable: str | None = None
 
 
 class ImageSummary(BaseModel):
@@ -111,6 +114,17 @@ class ImageSummary(BaseModel):
     label_set: str | None
     #: The lab's own label for the cell in that label set (a correction or a confirmation), if any.
     reviewed_label: str | None = None
+    #: True when the last refit of `label_set` changed this cell's predicted class.
+    changed: bool = False
+    #: Share of the 10 nearest reference cells labelled as the prediction (null before classification).
+    neighbours_agree: float | None = None
+    #: Send to a person: confidence below 0.7, or fewer than 8 of the 10 nearest reference cells agree
+    #: (benchmarks/RESULTS.md, "Calibrated confidence": the two rules catch different errors).
+    needs_review: bool = False
+    #: Why the image is not a usable cell, or null (see `ResultPublic.unusable`).
+    unusable: str | None = None
+    #: A person confirmed the flagged cell counts (`POST /images/{id}/confirm-usable`).
+    usable_confirmed: bool = False
     confidence: float | None
     error: str | None
     uploaded_at: datetime
@@ -132,6 +146,8 @@ class ImagePublic(BaseModel):
     job_id: str
     error: str | None
     result: ResultPublic | None
+    #: A person confirmed that the cell counts although the usable-cell check flagged it.
+    usable_confirmed: bool = False
 
 
 class ImageResultPublic(BaseModel):
@@ -183,6 +199,8 @@ class DifferentialCountPublic(BaseModel):
     label_set: str
     total: int
     classes: list[ClassCount]
+    #: Cells left out because the usable-cell check flagged them and nobody confirmed them yet.
+    unusable: int = 0
 
 
 class ModelVersionPublic(BaseModel):
@@ -244,6 +262,14 @@ class LabelSetPublic(BaseModel):
     #: True while the label set waits for a refit (poll `GET /label-sets/{name}` until it is false).
     updating: bool
     lab_labels: int
+    #: Labelled cells the classifier in use rests on (null while the bundle's classifier is used).
+    support_size: int | None = None
+    #: Labelled cells per class in that support set (custom label sets: the lab's labels, always known).
+    class_counts: dict[str, int] | None = None
+    #: Classes with fewer labelled cells than a classifier needs (custom label sets): label these next.
+    classes_needing_labels: list[str] = []
+    #: Cells whose predicted class changed at the last refit (reviewed cells never change).
+    changed_image_ids: list[str] = []
 
 
 class LabelCreate(BaseModel):

@@ -9,9 +9,13 @@ classifier and return row indices, most useful first:
 - `random`: a seeded permutation (the baseline).
 Confirmed self-training (CST, Nakamura et al.) offers the cells the classifier is almost
 sure of (top probability ≥ 0.99) for one-click confirmation; `cst_al_queue` combines both
-queues. `simulate` replays the paper's experiment on labelled data, `fit_power_law` fits
-its learning-curve model P(n) = Pmax − k / (n − n0)^r (eq. 1) and `compare_strategies`
-tests whether one strategy learns faster than another (one-sided Wilcoxon signed-rank).
+queues. A new lab starts with no labels and a classifier that does not know its cells, so
+its first labels come from `cold_start` (one cell per k-means cluster of the lab's own
+embedding, so that the first labels cover its classes) and later ones from `lab_queue`
+(margin sampling spread over clusters of the least certain cells). `simulate` replays the
+paper's experiment on labelled data, `fit_power_law` fits its learning-curve model
+P(n) = Pmax − k / (n − n0)^r (eq. 1) and `compare_strategies` tests whether one strategy learns
+faster than another (one-sided Wilcoxon signed-rank).
 """
 
 from __future__ import annotations
@@ -111,6 +115,103 @@ def cst_al_queue(
     confident[confirm] = True
     ranked = rank(probabilities, strategy, seed)
     return confirm, ranked[~confident[ranked]][:size]
+
+
+# --- a new lab: cover its classes first, then margin ----------------------------------------------
+#: Labels taken by clustering the lab's embedding before margin sampling takes over.
+COLD_START = 25
+#: Margin sampling looks at this many times the batch of least certain cells and spreads the batch over them.
+MARGIN_POOL = 3
+
+
+def cold_start(embeddings: np.ndarray, size: int = COLD_START, seed: int = 0) -> np.ndarray:
+    """`size` rows that cover the lab's embedding: the cell nearest each k-means centroid (k = `size`).
+
+    Ordered by farthest-first traversal over those cells, starting from the largest cluster, so
+    that any prefix of the queue is spread out too (a lab that labels 10 of the 25 still gets
+    10 different regions). Needs no classifier and no labels.
+    """
+    from sklearn.cluster import KMeans
+
+    x = np.asarray(embeddings, np.float32)
+    size = min(max(size, 0), len(x))
+    if size == 0:
+        return np.zeros(0, np.int64)
+    kmeans = KMeans(size, n_init=3, random_state=seed).fit(x)
+    distances = kmeans.transform(x)
+    representatives = []
+    for cluster in range(size):
+        members = np.flatnonzero(kmeans.labels_ == cluster)
+        if len(members):
+            representatives.append(members[np.argmin(distances[members, cluster])])
+    representatives = list(dict.fromkeys(representatives))  # a cell can be nearest two centroids
+    cluster_sizes = np.bincount(kmeans.labels_, minlength=size)
+    first = max(representatives, key=lambda r: cluster_sizes[kmeans.labels_[r]])
+    return _farthest_first(x, np.asarray(representatives), first)
+
+
+def _farthest_first(x: np.ndarray, rows: np.ndarray, first: int) -> np.ndarray:
+    order = [int(first)]
+    nearest = np.linalg.norm(x[rows] - x[first], axis=1)
+    for _ in range(len(rows) - 1):
+        nxt = int(rows[np.argmax(nearest)])
+        order.append(nxt)
+        nearest = np.minimum(nearest, np.linalg.norm(x[rows] - x[nxt], axis=1))
+    return np.asarray(order, np.int64)
+
+
+def lab_queue(
+    embeddings: np.ndarray,
+    labelled: np.ndarray,
+    probabilities: np.ndarray | None,
+    size: int,
+    seed: int = 0,
+    cold_start_size: int = COLD_START,
+) -> np.ndarray:
+    """The next `size` unlabelled rows for a lab to label.
+
+    `embeddings`: every cell of the lab; `labelled`: boolean mask of cells already labelled;
+    `probabilities`: the current classifier's probabilities for every cell (None before the
+    lab has a classifier of its own). Until `cold_start_size` cells are labelled the queue
+    serves the `cold_start` cells not labelled yet (a fixed set for a fixed seed, so rounds
+    nest); after that, margin sampling: the `MARGIN_POOL` × `size` unlabelled cells with the
+    smallest margin, one per k-means cluster among them, so a batch does not spend its labels
+    on near-duplicates.
+    """
+    x = np.asarray(embeddings, np.float32)
+    done = np.asarray(labelled, bool)
+    unlabelled = np.flatnonzero(~done)
+    size = min(max(size, 0), len(unlabelled))
+    if size == 0:
+        return np.zeros(0, np.int64)
+    chosen: list[int] = []
+    if done.sum() < cold_start_size or probabilities is None:
+        chosen = [int(r) for r in cold_start(x, cold_start_size, seed) if not done[r]][:size]
+    if len(chosen) < size and probabilities is not None:
+        taken = done.copy()
+        taken[chosen] = True
+        rest = np.flatnonzero(~taken)
+        gap = margins(np.asarray(probabilities)[rest])
+        need = size - len(chosen)
+        pool = rest[np.argsort(gap, kind="stable")[: need * MARGIN_POOL]]
+        chosen.extend(int(r) for r in _spread(x, pool, need, seed))
+    if len(chosen) < size:  # no classifier yet and the cold start is used up: spread over the rest
+        taken = done.copy()
+        taken[chosen] = True
+        chosen.extend(int(r) for r in _spread(x, np.flatnonzero(~taken), size - len(chosen), seed))
+    return np.asarray(chosen[:size], np.int64)
+
+
+def _spread(x: np.ndarray, pool: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """`size` rows of `pool`, one nearest each k-means centroid of the pool (in pool order when it is small)."""
+    from sklearn.cluster import KMeans
+
+    if len(pool) <= size:
+        return pool
+    kmeans = KMeans(size, n_init=1, random_state=seed).fit(x[pool])
+    distances = kmeans.transform(x[pool])
+    picked = {int(pool[np.argmin(np.where(kmeans.labels_ == c, distances[:, c], np.inf))]) for c in range(size)}
+    return np.asarray([r for r in pool if int(r) in picked], np.int64)
 
 
 # --- the paper's experiment ------------------------------------------------------------------

@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from models.bundle import PBC_CREDIT, ModelBundle, References
+from models.bundle import PBC_CREDIT, ModelBundle, References, SupportSet
 from models.classifiers import LabelSetClassifier, NotEnoughLabelsError
 from models.imageio import encode_jpeg
 from models.landscape import Landscape
 from models.preprocessing import Preprocessing, resize
+from models.quality import gate_for
 
 THUMBNAIL_SIZE = 64
 
@@ -23,18 +24,42 @@ def thumbnail(image: np.ndarray, size: int = THUMBNAIL_SIZE) -> bytes:
     return encode_jpeg(resize(image, size), quality=80)
 
 
-def fit_classifiers(embeddings: np.ndarray, label_sets: Mapping[str, Sequence[str]]) -> dict[str, LabelSetClassifier]:
-    """One classifier per label set, fitted on the rows labelled in that set; sets with too few labels are skipped."""
+def fit_classifiers(
+    embeddings: np.ndarray, label_sets: Mapping[str, Sequence[str]], ids: Sequence[str] | None = None
+) -> dict[str, LabelSetClassifier]:
+    """One classifier per label set, fitted on the rows labelled in that set; sets with too few labels are skipped.
+
+    Embeddings are rounded to float16 first, as the bundle stores them, and `ids` key the
+    calibration folds: the worker's refit with no lab labels then fits the very same problem
+    and reproduces these classifiers exactly.
+    """
+    stored = np.asarray(np.asarray(embeddings, np.float16), np.float32)
+    keys = [str(i) for i in (ids if ids is not None else range(len(stored)))]
     classifiers = {}
     for name, values in label_sets.items():
         rows = np.array([i for i, v in enumerate(values) if v], dtype=np.int64)
         if len(rows) == 0:
             continue
         try:
-            classifiers[name] = LabelSetClassifier().fit(embeddings[rows], np.asarray(values)[rows])
+            classifiers[name] = LabelSetClassifier().fit(
+                stored[rows], np.asarray(values)[rows], [keys[i] for i in rows]
+            )
         except NotEnoughLabelsError:
             continue
     return classifiers
+
+
+def support_of(
+    embeddings: np.ndarray, label_sets: Mapping[str, Sequence[str]], ids: Sequence[str]
+) -> tuple[np.ndarray, SupportSet]:
+    """The rows labelled in some label set, as the bundle's support member (float16 embeddings)."""
+    rows = np.array([i for i in range(len(ids)) if any(values[i] for values in label_sets.values())], np.int64)
+    support = SupportSet(
+        ids=[str(ids[i]) for i in rows],
+        labels={name: [values[i] for i in rows] for name, values in label_sets.items()},
+        embeddings=np.asarray(embeddings[rows], np.float16),
+    )
+    return rows, support
 
 
 def assemble_bundle(
@@ -53,8 +78,12 @@ def assemble_bundle(
     landscape_iterations: int = 1000,
     architecture: str = "EfficientNetV2-B0",
 ) -> ModelBundle:
-    """Fit label-set classifiers on all labelled rows and the landscape on the reference rows."""
-    classifiers = fit_classifiers(embeddings, label_sets)
+    """Fit label-set classifiers on all labelled rows and the landscape on the reference rows.
+
+    When the labelled rows are more than the reference rows the bundle carries them as its
+    support member, so refits in the worker start from the same cells.
+    """
+    classifiers = fit_classifiers(embeddings, label_sets, ids)
     if default_label_set not in classifiers:
         raise NotEnoughLabelsError(f"No classifier could be fitted for the default label set {default_label_set!r}.")
     reference_embeddings = embeddings[reference_rows]
@@ -66,6 +95,10 @@ def assemble_bundle(
         coordinates=landscape.coordinates_,
         thumbnails=[thumbnail(prepared_images[i]) for i in reference_rows],
     )
+    support_rows, support = support_of(embeddings, label_sets, ids)
+    same_as_references = np.array_equal(support_rows, np.sort(reference_rows)) and all(
+        [values[i] for i in support_rows] == references.labels[name] for name, values in label_sets.items()
+    )
     return ModelBundle(
         version=version,
         preprocessing=preprocessing,
@@ -76,6 +109,9 @@ def assemble_bundle(
         metrics=metrics or {},
         credits=credits or [PBC_CREDIT],
         architecture=architecture,
+        support=None if same_as_references else support,
+        # The usable-cell check's thresholds, the distance calibrated on these reference cells.
+        quality=gate_for(references.embeddings.astype(np.float32), None).to_dict(),
     )
 
 

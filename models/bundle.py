@@ -12,6 +12,10 @@ A bundle (``.hsb``) is a zip archive of
   reference set is too large for exact search, so a hospital-scale bundle is searchable
   as soon as it loads instead of after a graph build of minutes. Bundles without it load
   as before, and HemoSight versions that do not know it ignore it;
+- optional ``support.npz``: the support set the label-set classifiers were fitted on (cell ids,
+  float16 embeddings, labels per label set) when it is larger than the reference cells, so a
+  worker's refit starts from exactly the cells the bundle's classifiers rest on. Without it
+  the reference cells are the support set (bundles built before it);
 - optional ``encoder-fp32.xml``/``.bin`` and ``encoder-int8.xml``/``.bin``: the encoder as
   OpenVINO IR (`models.runtime`, made by ``hemosight export-runtime``), listed in the
   manifest's ``runtime`` entry; `embed_prepared` runs it when OpenVINO is installed and
@@ -47,12 +51,13 @@ from models.errors import HemosightError
 from models.landscape import Landscape
 from models.neighbours import NeighbourIndex
 from models.preprocessing import Preprocessing
+from models.quality import QualityGate, gate_for
 from models.runtime import RUNTIME_MEMBERS, TENSORFLOW, RuntimeEncoder, choose_backend
 
 FORMAT = "hemosight-bundle"
 FORMAT_VERSION = 1
 MEMBERS = ("encoder.npz", "classifiers.npz", "references.npz")
-OPTIONAL_MEMBERS = ("neighbours.npz", *RUNTIME_MEMBERS)
+OPTIONAL_MEMBERS = ("neighbours.npz", "support.npz", *RUNTIME_MEMBERS)
 
 PBC_CREDIT = (
     "Trained on the PBC dataset: Acevedo et al., 'A dataset of microscopic peripheral blood cell images "
@@ -77,6 +82,28 @@ class References:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+@dataclass
+class SupportSet:
+    """Labelled cells a classifier is fitted on: ids (its fold keys), embeddings, labels per label set ("": none)."""
+
+    ids: list[str]
+    labels: dict[str, list[str]]
+    embeddings: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def cells(self, label_set: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(ids, float32 embeddings, labels) of the cells labelled in `label_set`."""
+        values = np.asarray(self.labels.get(label_set, []), dtype=object)
+        rows = np.flatnonzero(values != "") if len(values) else np.zeros(0, np.int64)
+        return (
+            [self.ids[i] for i in rows],
+            np.asarray(self.embeddings[rows], np.float32),
+            values[rows].astype(str),
+        )
 
 
 @dataclass
@@ -117,6 +144,10 @@ class ModelBundle:
     runtime: dict[str, Any] = field(default_factory=dict)
     #: None: the bundle's default runtime variant (or $HEMOSIGHT_ENCODER_BACKEND); 'tensorflow', 'fp32', 'bf16', 'int8'.
     encoder_backend: str | None = field(default=None, compare=False)
+    #: Thresholds of the usable-cell check (models/quality.py); empty: defaults, the distance from the references.
+    quality: dict[str, Any] = field(default_factory=dict)
+    #: The classifiers' support set when it is not the reference cells (see the module docstring).
+    support: SupportSet | None = field(default=None, repr=False, compare=False)
     #: Seconds per stage of the last `analyse` call (preprocess, embed, classify, neighbours, landscape): the
     #: worker logs them so a slow pipeline can be traced to its stage.
     last_timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
@@ -150,7 +181,9 @@ class ModelBundle:
         tick = time.perf_counter()
         prepared = np.stack([self.preprocessing.prepare(im) for im in images])
         preprocess = time.perf_counter() - tick
-        embeddings = self.embed_prepared(prepared)
+        # Rounded as the store keeps them (float16): a later re-score of the stored embedding then
+        # reproduces this first score exactly.
+        embeddings = self.embed_prepared(prepared).astype(np.float16).astype(np.float32)
         embed = time.perf_counter() - tick - preprocess
         results = self.analyse_embeddings(embeddings, k, landscape)
         self.last_timings = {"preprocess": preprocess, "embed": embed, **self.last_timings}
@@ -186,6 +219,18 @@ class ModelBundle:
                 )
             )
         return results
+
+    def quality_gate(self) -> QualityGate:
+        """The usable-cell check of this bundle; a bundle stored without thresholds gets computed defaults."""
+        if not hasattr(self, "_gate"):
+            self._gate = gate_for(self.references.embeddings, self.quality)
+        return self._gate
+
+    def support_set(self) -> SupportSet:
+        """The cells the bundle's classifiers were fitted on: the support member, else the reference cells."""
+        if self.support is not None:
+            return self.support
+        return SupportSet(self.references.ids, self.references.labels, self.references.embeddings)
 
     def reference_thumbnail(self, reference_id: str) -> bytes:
         try:
@@ -263,6 +308,15 @@ class ModelBundle:
         }
         if self._neighbours().approximate:
             members["neighbours.npz"] = self._neighbours().to_bytes()
+        if self.support is not None:
+            members["support.npz"] = _npz(
+                {
+                    "ids": np.asarray(self.support.ids),
+                    "label_sets": np.asarray(list(self.support.labels)),
+                    "embeddings": np.asarray(self.support.embeddings, np.float16),
+                    **{f"labels/{name}": np.asarray(v) for name, v in self.support.labels.items()},
+                }
+            )
         members.update(self.runtime_members)
         manifest = {
             "format": FORMAT,
@@ -276,6 +330,7 @@ class ModelBundle:
             "reference_count": len(self.references),
             "metrics": self.metrics,
             "credits": self.credits,
+            **({"quality": self.quality} if self.quality else {}),
             **({"runtime": self.runtime} if self.runtime_members else {}),
             "checksums": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
         }
@@ -307,6 +362,7 @@ class ModelBundle:
             references = _references_from_arrays(ref_arrays)
             graph = members.get("neighbours.npz")
             neighbour_index = NeighbourIndex.from_bytes(graph) if graph is not None else None
+            support = _support_from_bytes(members["support.npz"]) if "support.npz" in members else None
         except (KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise BundleError(f"Model bundle {path} is damaged ({exc}); re-export or re-download it.") from None
         return cls(
@@ -318,10 +374,12 @@ class ModelBundle:
             references=references,
             metrics=manifest.get("metrics", {}),
             credits=manifest.get("credits", []),
+            quality=manifest.get("quality", {}),
             created=manifest["created"],
             dropout=manifest["encoder"]["dropout"],
             architecture=manifest["encoder"].get("architecture", "EfficientNetV2-B0"),
             neighbour_index=neighbour_index,
+            support=support,
             runtime_members={name: members[name] for name in RUNTIME_MEMBERS if name in members},
             runtime=manifest.get("runtime", {}),
         )
@@ -386,6 +444,15 @@ def _references_arrays(refs: References) -> dict[str, np.ndarray]:
     for name, values in refs.labels.items():
         arrays[f"labels/{name}"] = np.asarray(values)
     return arrays
+
+
+def _support_from_bytes(data: bytes) -> SupportSet:
+    arrays = dict(np.load(io.BytesIO(data), allow_pickle=False))
+    return SupportSet(
+        ids=[str(i) for i in arrays["ids"]],
+        labels={str(n): [str(v) for v in arrays[f"labels/{n}"]] for n in arrays["label_sets"]},
+        embeddings=arrays["embeddings"],
+    )
 
 
 def _references_from_arrays(arrays: dict[str, np.ndarray]) -> References:

@@ -23,16 +23,28 @@ the probabilities are divided by the support set's class frequencies raised to a
 (0, ½ or 1) chosen on the same cross-validated decision values the calibration uses —
 the power that gives the best macro F1 there, so no labels beyond the support set are
 looked at — and renormalised.
+
+Temperature: one-vs-rest Platt probabilities normalised across classes are not calibrated as a
+whole (the normalisation pulls confident cells down, class balance pushes others up), so a
+final temperature T, p ∝ p^(1/T), is fitted by log loss on the same cross-validated
+probabilities, per label set. Classifiers stored before it have T = 1 (the old probabilities).
+
+Stable folds: a cell's calibration fold is a hash of its key (a reference id or an image id),
+not a shuffle of the rows, so adding a few lab labels leaves every other cell in its fold.
+The fit keeps each support cell's cross-validated verdict (`cv_correct_`), which lets the
+worker compare a refit with the classifier in use on held-out verdicts (`compare_on_support`)
+and keep the refit only when it is not worse beyond chance.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import randomized_svd
 from threadpoolctl import threadpool_limits
@@ -58,14 +70,25 @@ class LabelSetClassifier:
     #: Choose a class-frequency correction of the probabilities by cross-validated macro F1 (module docstring).
     class_balance: bool = True
 
-    def fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
+    def fit(
+        self, embeddings: np.ndarray, labels: np.ndarray | list[str], keys: Sequence[str] | None = None
+    ) -> LabelSetClassifier:
+        """`keys` name the support cells (reference or image ids): they fix each cell's calibration fold.
+
+        Without keys the row numbers are used, so fits on the same rows in the same order agree.
+        """
         # Hundreds of small solves: one BLAS thread is many times faster than a pool fighting
         # the worker's other threads for a loaded CPU.
         with threadpool_limits(1, user_api="blas"):
-            return self._fit(embeddings, labels)
+            return self._fit(embeddings, labels, keys)
 
-    def _fit(self, embeddings: np.ndarray, labels: np.ndarray | list[str]) -> LabelSetClassifier:
+    def _fit(
+        self, embeddings: np.ndarray, labels: np.ndarray | list[str], keys: Sequence[str] | None
+    ) -> LabelSetClassifier:
         labels = np.asarray(labels)
+        keys = [str(i) for i in range(len(labels))] if keys is None else [str(k) for k in keys]
+        if len(keys) != len(labels):
+            raise ValueError(f"{len(keys)} keys for {len(labels)} labelled cells.")
         classes, counts = np.unique(labels, return_counts=True)
         if len(classes) < 2:
             raise NotEnoughLabelsError(
@@ -80,21 +103,28 @@ class LabelSetClassifier:
         targets = self._targets(labels, classes)
         weights = self._fit_svm(z, targets, gram, None)
         folds = int(min(self.calibration_folds, counts.min()))
+        cv_correct = np.zeros(len(labels), bool)
         if folds >= 2:
             scores = np.empty_like(targets)
-            for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(z, labels):
-                if len(np.unique(labels[train])) < len(classes):
-                    raise NotEnoughLabelsError("Every class needs labelled cells in each calibration fold.")
+            fold_of = stable_folds(keys, folds)
+            for fold in range(folds):
+                test, train = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
+                if len(test) == 0 or len(train) == 0:
+                    continue
                 fold_gram = gram - (z[test].T @ z[test]).astype(np.float64)
                 # Warm start from the full fit: a fold's optimum is close, so a few Newton steps reach it.
                 scores[test] = z[test] @ self._fit_svm(z[train], targets[train], fold_gram, weights).T
             calibration = [fit_platt(scores[:, j], targets[:, j] > 0) for j in range(targets.shape[1])]
             slopes = np.array([a for a, _ in calibration])
             offsets = np.array([b for _, b in calibration])
-            balance = self._choose_balance(_calibrated(scores, slopes, offsets), labels, classes, counts)
+            cv_probabilities = _calibrated(scores, slopes, offsets)
+            balance = self._choose_balance(cv_probabilities, labels, classes, counts)
+            cv_correct = classes[(cv_probabilities * balance).argmax(axis=1)] == labels
+            temperature = fit_temperature(_balanced(cv_probabilities, balance / balance.max()), labels, classes)
         else:  # too few labels per class to cross-validate: an uncalibrated logistic link
             slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
             balance = np.ones(len(classes))
+            temperature = 1.0
         coef = weights[:, :-1] @ projection if projection is not None else weights[:, :-1]
         intercept = weights[:, -1]
         self.classes_ = [str(c) for c in classes]
@@ -105,7 +135,18 @@ class LabelSetClassifier:
         self.calibration_slope_ = slopes.astype(np.float32)
         self.calibration_offset_ = offsets.astype(np.float32)
         self.balance_ = balance.astype(np.float32)
+        self.temperature_ = float(temperature)
+        self.support_keys_ = np.asarray(keys, str)
+        self.support_labels_ = labels.astype(str)
+        self.cv_correct_ = cv_correct if folds >= 2 else np.zeros(0, bool)
+        if folds < 2:
+            self.support_keys_, self.support_labels_ = np.zeros(0, str), np.zeros(0, str)
         return self
+
+    @property
+    def cv_accuracy(self) -> float | None:
+        """Share of the support cells the fit predicted right when they were held out (None: too few labels)."""
+        return float(self.cv_correct_.mean()) if len(self.cv_correct_) else None
 
     def _choose_balance(
         self, probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray, counts: np.ndarray
@@ -168,11 +209,8 @@ class LabelSetClassifier:
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         """Per-class probabilities (rows sum to 1), as scikit-learn's one-vs-rest calibration."""
         scores = self.decision_function(embeddings)
-        probabilities = _calibrated(scores, self.calibration_slope_, self.calibration_offset_)
-        if np.all(self.balance_ == 1.0):
-            return probabilities
-        weighted = probabilities * self.balance_
-        return weighted / weighted.sum(axis=1, keepdims=True)
+        probabilities = _balanced(_calibrated(scores, self.calibration_slope_, self.calibration_offset_), self.balance_)
+        return _tempered(probabilities, self.temperature_)
 
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
         return np.asarray(self.classes_)[self.predict_proba(embeddings).argmax(axis=1)]
@@ -188,6 +226,10 @@ class LabelSetClassifier:
             f"{prefix}/calibration_offset": self.calibration_offset_,
             f"{prefix}/C": np.asarray(self.C),
             f"{prefix}/balance": self.balance_,
+            f"{prefix}/temperature": np.asarray(self.temperature_, np.float64),
+            f"{prefix}/support_keys": self.support_keys_,
+            f"{prefix}/support_labels": self.support_labels_,
+            f"{prefix}/cv_correct": self.cv_correct_,
         }
 
     @classmethod
@@ -198,7 +240,107 @@ class LabelSetClassifier:
             setattr(model, f"{name}_", np.asarray(arrays[f"{prefix}/{name}"], np.float32))
         balance = arrays.get(f"{prefix}/balance")  # classifiers stored before class balance have none
         model.balance_ = np.asarray(np.ones(len(model.classes_)) if balance is None else balance, np.float32)
+        temperature = arrays.get(f"{prefix}/temperature")  # stored before the temperature: T = 1
+        model.temperature_ = 1.0 if temperature is None else float(temperature)
+        # Classifiers stored before stable folds have no cross-validated verdicts: nothing to compare a refit with.
+        model.support_keys_ = np.asarray(arrays.get(f"{prefix}/support_keys", np.zeros(0, str)), str)
+        model.support_labels_ = np.asarray(arrays.get(f"{prefix}/support_labels", np.zeros(0, str)), str)
+        model.cv_correct_ = np.asarray(arrays.get(f"{prefix}/cv_correct", np.zeros(0, bool)), bool)
         return model
+
+
+def stable_folds(keys: Sequence[str], folds: int) -> np.ndarray:
+    """Each cell's calibration fold from a hash of its key: adding or removing other cells never moves it."""
+    return np.array([zlib.crc32(k.encode()) % folds for k in keys], np.int64)
+
+
+@dataclass
+class Comparison:
+    """Held-out verdicts of the classifier in use and of a refit on the refit's support cells.
+
+    A cell both rest on with the same label is judged by each fit's cross-validated verdict; a
+    cell new to the support set (or relabelled) by the prediction of the classifier in use, which
+    never saw it with that label, against the refit's cross-validated verdict.
+    """
+
+    cells: int
+    current_correct: int
+    candidate_correct: int
+    #: Cells only the classifier in use gets right, and cells only the refit gets right.
+    only_current: int
+    only_candidate: int
+
+    @property
+    def candidate_not_worse(self) -> bool:
+        """Not worse beyond chance: McNemar's one-sided test on the cells the two disagree on, at 5 %.
+
+        Different folds and a few new labels move a handful of close calls either way; a refit is
+        refused only when it loses clearly more of them than it wins.
+        """
+        excess = self.only_current - self.only_candidate
+        return excess <= 0 or excess <= 1.645 * np.sqrt(self.only_current + self.only_candidate)
+
+
+def compare_on_support(
+    current: LabelSetClassifier, candidate: LabelSetClassifier, embeddings: np.ndarray, by_predictions: bool = False
+) -> Comparison | None:
+    """`embeddings`: the refit's support rows. None when the refit has no cross-validated verdicts (too few
+    labels), or the classifier in use has none and `by_predictions` is false.
+
+    `by_predictions` judges a classifier in use that has no verdicts (a bundle's, built before them) by its
+    predictions on every support cell: that favours it (it may have been fitted on them), so refits are kept
+    only when clearly better; the safe side when nothing fairer is known.
+    """
+    if not len(candidate.cv_correct_) or (not len(current.cv_correct_) and not by_predictions):
+        return None
+    before = {
+        (k, y): bool(c)
+        for k, y, c in zip(current.support_keys_, current.support_labels_, current.cv_correct_, strict=True)
+    }
+    pairs = [before.get((k, y)) for k, y in zip(candidate.support_keys_, candidate.support_labels_, strict=True)]
+    unseen = np.array([p is None for p in pairs], bool)
+    old = np.array([bool(p) for p in pairs], bool)
+    if unseen.any():
+        old[unseen] = current.predict(embeddings[unseen]) == candidate.support_labels_[unseen]
+    new = candidate.cv_correct_
+    return Comparison(
+        cells=len(new),
+        current_correct=int(old.sum()),
+        candidate_correct=int(new.sum()),
+        only_current=int((old & ~new).sum()),
+        only_candidate=int((new & ~old).sum()),
+    )
+
+
+def _balanced(probabilities: np.ndarray, balance: np.ndarray) -> np.ndarray:
+    if np.all(balance == 1.0):
+        return probabilities
+    weighted = probabilities * balance
+    return weighted / weighted.sum(axis=1, keepdims=True)
+
+
+def _tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """p^(1/T), renormalised: T > 1 softens, T < 1 sharpens; the winning class never changes."""
+    if temperature == 1.0:
+        return probabilities
+    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    tempered = np.exp(logits)
+    return tempered / tempered.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> float:
+    """The temperature minimising the log loss of held-out probabilities (bounded search on log T)."""
+    from scipy.optimize import minimize_scalar
+
+    truth = np.searchsorted(classes, labels)
+
+    def loss(log_t: float) -> float:
+        tempered = _tempered(probabilities, float(np.exp(log_t)))
+        return float(-np.log(np.clip(tempered[np.arange(len(truth)), truth], 1e-12, 1.0)).mean())
+
+    result = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-3})
+    return float(np.exp(result.x)) if loss(float(result.x)) < loss(0.0) else 1.0
 
 
 def _calibrated(scores: np.ndarray, slopes: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, thumbnail
+from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, support_of, thumbnail
 from models.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
 from models.data import WBCATT_ATTRIBUTES, LabelTable
 from models.encoder import LITE0, V2_B0, build_encoder
@@ -23,6 +23,7 @@ from models.evaluation import classification_report, cross_validate
 from models.imageio import decode_image
 from models.preprocessing import Preprocessing
 from models.pretrained import LITE0_CREDIT
+from models.quality import gate_for
 
 REFERENCES_PER_CLASS = 400
 
@@ -143,7 +144,11 @@ def refit_bundle_classifiers(
     bundle = ModelBundle.load(bundle_path)
     images = load_images(table.paths, bundle.preprocessing, cache_dir=Path(".cache"))
     embeddings = bundle.embed_prepared(np.asarray(images))
-    bundle.classifiers = fit_classifiers(embeddings, training_labels(table, train_rows, bundle.classifiers))
+    ids = [p.name for p in table.paths]
+    train_labels = training_labels(table, train_rows, bundle.classifiers)
+    bundle.classifiers = fit_classifiers(embeddings, train_labels, ids)
+    _, bundle.support = support_of(embeddings, train_labels, ids)  # the worker's refits start from these cells
+    bundle.quality = gate_for(bundle.references.embeddings, None).to_dict()  # usable-cell check thresholds
     held_out = held_out_scores(embeddings, table, test_rows, bundle)
     cell_type = np.asarray(table.label_sets["cell_type"])
     previous = bundle.version

@@ -10,6 +10,19 @@ A label set needs a refit when its labels changed since the last fit (`labels_ve
 ahead of `fitted_labels_version`) or when the active model changed (the old classifier
 belongs to another embedding). Several workers may refit the same label set at once;
 that only costs time, as each records its own version and the newest labels win.
+
+Refits never make things worse:
+- the support set starts from the cells the bundle's classifier was fitted on (its support
+  member, else its reference cells), with the same recipe and the same fold keys, so a refit
+  with no lab labels reproduces the bundle's predictions exactly (it is the bundle's classifier);
+- a refit is put into use only if its held-out verdicts on its support cells are not worse
+  than those of the classifier in use beyond chance (`compare_on_support`: cross-validated
+  verdicts on the cells both rest on, the classifier in use's predictions on the new ones,
+  McNemar's test at 5 %; a bundle classifier stored without verdicts is judged by its
+  predictions); otherwise the label set says why and the classifier in use stays;
+- the lab's labelled (reviewed) cells keep their predictions: only other cells are re-scored;
+- the cells whose predicted class changed are recorded with the new classifier version
+  (`metrics["changed_image_ids"]`), so the app can list them.
 """
 
 from __future__ import annotations
@@ -23,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from backend.label_rules import MIN_LABELS_PER_CLASS, needs_labels_message
 from backend.store.base import ClassifierVersion, LabelSet, ModelVersion, ResultVector, Store
 from models.bundle import ModelBundle
-from models.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from models.classifiers import Comparison, LabelSetClassifier, NotEnoughLabelsError, compare_on_support
 
 log = logging.getLogger("hemosight.worker.refit")
 
@@ -42,7 +56,10 @@ def classifier_from_bytes(data: bytes) -> LabelSetClassifier:
 
 
 @dataclass
-class SupportSet:
+class RefitSupport:
+    """The cells a refit rests on: keys (bundle cell ids, then image ids) fix each cell's calibration fold."""
+
+    keys: list[str]
     embeddings: np.ndarray
     labels: np.ndarray
     reference_cells: int
@@ -52,19 +69,19 @@ class SupportSet:
 
 def support_set(
     bundle: ModelBundle, label_set: str, lab_labels: dict[str, str], vectors: dict[str, np.ndarray]
-) -> SupportSet:
-    """The bundle's reference cells labelled in `label_set` plus the lab's labelled cells that have an embedding."""
-    reference_labels = np.asarray(bundle.references.labels.get(label_set, []), dtype=object)
-    rows = np.flatnonzero(reference_labels != "") if len(reference_labels) else np.zeros(0, np.int64)
-    lab_ids = [image_id for image_id in lab_labels if image_id in vectors]
-    parts = [bundle.references.embeddings[rows].astype(np.float32)]
+) -> RefitSupport:
+    """The bundle's support cells labelled in `label_set` plus the lab's labelled cells that have an embedding."""
+    ids, embeddings, labels = bundle.support_set().cells(label_set)
+    lab_ids = sorted(image_id for image_id in lab_labels if image_id in vectors)
+    parts = [embeddings]
     if lab_ids:
         parts.append(np.stack([vectors[i] for i in lab_ids]))
-    labels = np.concatenate([reference_labels[rows].astype(str), np.asarray([lab_labels[i] for i in lab_ids], str)])
-    return SupportSet(
-        embeddings=np.concatenate(parts) if len(labels) else np.zeros((0, 1), np.float32),
-        labels=labels,
-        reference_cells=len(rows),
+    all_labels = np.concatenate([labels, np.asarray([lab_labels[i] for i in lab_ids], str)])
+    return RefitSupport(
+        keys=ids + lab_ids,
+        embeddings=np.concatenate(parts) if len(all_labels) else np.zeros((0, 1), np.float32),
+        labels=all_labels,
+        reference_cells=len(ids),
         lab_cells=len(lab_ids),
         lab_cells_without_embedding=len(lab_labels) - len(lab_ids),
     )
@@ -80,11 +97,38 @@ def not_enough_labels_message(labels: np.ndarray) -> str:
     )
 
 
+def class_counts(labels: np.ndarray, classes: list[str]) -> dict[str, int]:
+    """Labelled cells per class of the label set (0 for a class nobody labelled), plus any other label seen."""
+    counts = dict.fromkeys(classes, 0)
+    for label in labels.tolist():
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def rejected_message(comparison: Comparison, by_predictions: bool = False) -> str:
+    hint = (
+        " This model bundle predates refits that start from its classifier's own cells, so its classifier is"
+        " judged by its predictions on cells it may have been fitted on; a bundle rebuilt with"
+        " scripts/build_bundle.py is compared fairly."
+        if by_predictions
+        else ""
+    )
+    return (
+        f"The last refit was not put into use: on its {comparison.cells} labelled cells, held out, it predicted "
+        f"{comparison.candidate_correct} right and the classifier in use {comparison.current_correct} "
+        f"({comparison.only_current} right only by the classifier in use, {comparison.only_candidate} only by the "
+        "refit). The classifier in use is kept; more labels may change this." + hint
+    )
+
+
 class Refitter:
     """Keeps the lab's classifiers of the active model in memory and refits those whose labels changed."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, score_gate: bool = True) -> None:
         self.store = store
+        #: Refuse a refit that is worse than the classifier in use (module docstring); off only where every
+        #: refit must be used, e.g. tests that follow the review loop's mechanics on an untrained encoder.
+        self.score_gate = score_gate
         self._key: tuple[Any, ...] | None = None
         self._classifiers: dict[str, tuple[int, LabelSetClassifier]] = {}
 
@@ -116,6 +160,15 @@ class Refitter:
                 fitted.append(version)
         return fitted
 
+    async def current_classifier(
+        self, name: str, bundle: ModelBundle, model: ModelVersion
+    ) -> tuple[LabelSetClassifier | None, str]:
+        """The classifier in use for a label set and its status ("ready": the lab's, "model": the bundle's)."""
+        lab = (await self.classifiers(model)).get(name)
+        if lab is not None:
+            return lab, "ready"
+        return bundle.classifiers.get(name), "model"
+
     async def refit(
         self, label_set: LabelSet, bundle: ModelBundle, model: ModelVersion, vectors: list[ResultVector]
     ) -> ClassifierVersion | None:
@@ -124,8 +177,15 @@ class Refitter:
         lab_labels = {c.image_id: c.label for c in await self.store.list_labels(label_set.name)}
         embeddings = {v.image_id: np.frombuffer(v.embedding, np.float16).astype(np.float32) for v in vectors}
         support = support_set(bundle, label_set.name, lab_labels, embeddings)
+        current, current_status = await self.current_classifier(label_set.name, bundle, model)
         try:
-            classifier = await asyncio.to_thread(LabelSetClassifier().fit, support.embeddings, support.labels)
+            if support.lab_cells == 0 and label_set.name in bundle.classifiers:
+                # No lab label left (e.g. all undone): the bundle's classifier is this fit, exactly.
+                classifier = bundle.classifiers[label_set.name]
+            else:
+                classifier = await asyncio.to_thread(
+                    LabelSetClassifier().fit, support.embeddings, support.labels, support.keys
+                )
         except NotEnoughLabelsError:
             await self.store.record_fit(
                 label_set.name, labels_version, model.version, "needs_labels", not_enough_labels_message(support.labels)
@@ -142,22 +202,57 @@ class Refitter:
             )
             return None
         fit_seconds = time.perf_counter() - started
+        # Going back to the bundle's classifier (every lab label undone) is never refused: it is the baseline.
+        baseline = classifier is bundle.classifiers.get(label_set.name)
+        # A bundle built before stable folds has a classifier fitted on cells it does not carry: judge it by its
+        # predictions (it keeps its place unless the refit is clearly better); rebuilding the bundle lifts this.
+        by_predictions = current is bundle.classifiers.get(label_set.name) and bundle.support is None
+        comparison = (
+            await asyncio.to_thread(compare_on_support, current, classifier, support.embeddings, by_predictions)
+            if current is not None and not baseline
+            else None
+        )
+        if self.score_gate and comparison is not None and not comparison.candidate_not_worse:
+            message = rejected_message(comparison, by_predictions)
+            await self.store.record_fit(label_set.name, labels_version, model.version, current_status, message)
+            log.info("Label set %s: refit not used (%s).", label_set.name, message)
+            return None
+        counts = class_counts(support.labels, label_set.classes)
         metrics: dict[str, Any] = {
             "reference_cells": support.reference_cells,
             "lab_cells": support.lab_cells,
             "lab_cells_without_embedding": support.lab_cells_without_embedding,
             "fit_seconds": round(fit_seconds, 3),
+            "class_counts": counts,
+            "cv_accuracy": classifier.cv_accuracy,
+            **(
+                {
+                    "compared_cells": comparison.cells,
+                    "previous_cv_correct": comparison.current_correct,
+                    "cv_correct": comparison.candidate_correct,
+                }
+                if comparison is not None
+                else {}
+            ),
             **await self._agreement_on_new_labels(label_set.name, lab_labels, vectors),
         }
         rescore_started = time.perf_counter()
-        ids = [v.image_id for v in vectors]
+        # Reviewed cells keep their predictions (the lab's label is what counts for them); they get one only
+        # when they have none in this label set yet.
+        rescored = [v for v in vectors if v.image_id not in lab_labels or label_set.name not in v.labels]
         probabilities: dict[str, dict[str, float]] = {}
-        if ids:
-            matrix = await asyncio.to_thread(classifier.predict_proba, np.stack([embeddings[i] for i in ids]))
-            probabilities = {
-                image_id: dict(zip(classifier.classes_, map(float, row), strict=True))
-                for image_id, row in zip(ids, matrix, strict=True)
-            }
+        changed: list[str] = []
+        if rescored:
+            matrix = await asyncio.to_thread(
+                classifier.predict_proba, np.stack([embeddings[v.image_id] for v in rescored])
+            )
+            winners = np.asarray(classifier.classes_)[matrix.argmax(axis=1)]
+            for vector, row, winner in zip(rescored, matrix, winners, strict=True):
+                probabilities[vector.image_id] = dict(zip(classifier.classes_, map(float, row), strict=True))
+                before = vector.labels.get(label_set.name)
+                if before is not None and before != winner:
+                    changed.append(vector.image_id)
+        metrics["changed_image_ids"] = changed
         version = await self.store.add_classifier(
             ClassifierVersion(
                 label_set=label_set.name,
@@ -169,16 +264,25 @@ class Refitter:
                 metrics=metrics,
             )
         )
-        changed = await self.store.update_predictions(label_set.name, model.version, probabilities)
+        updated = await self.store.update_predictions(label_set.name, model.version, probabilities)
         metrics["rescore_seconds"] = round(time.perf_counter() - rescore_started, 3)
-        await self.store.record_fit(label_set.name, labels_version, model.version, "ready", None)
+        missing = [c for c, n in counts.items() if n < MIN_LABELS_PER_CLASS]
+        await self.store.record_fit(
+            label_set.name,
+            labels_version,
+            model.version,
+            "needs_labels" if missing and label_set.kind != "model" else "ready",
+            needs_labels_message(counts) if missing and label_set.kind != "model" else None,
+        )
         log.info(
-            "Label set %s: classifier version %d on %d cells (%d from the lab), %d results re-scored in %.2f s.",
+            "Label set %s: classifier version %d on %d cells (%d from the lab), %d results re-scored, "
+            "%d changed class, in %.2f s.",
             label_set.name,
             version.version,
             len(support.labels),
             support.lab_cells,
-            changed,
+            updated,
+            len(changed),
             time.perf_counter() - started,
         )
         return version

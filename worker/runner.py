@@ -53,6 +53,8 @@ class WorkerConfig:
     model_cache_dir: Path = DEFAULT_DATA_DIR / MODEL_CACHE
     #: "tensorflow" or an OpenVINO variant ("fp32", "bf16", "int8"); None: the bundle's default.
     encoder_backend: str | None = None
+    #: Keep a refit only when it is not worse than the classifier in use (worker/refit.py).
+    refit_score_gate: bool = True
 
 
 def new_worker_id() -> str:
@@ -76,7 +78,7 @@ class Worker:
         self._failed_model: tuple[str, str] | None = None
         self._warned_no_model = False
         self.metrics = WorkerMetrics()
-        self.refitter = Refitter(store)
+        self.refitter = Refitter(store, self.config.refit_score_gate)
         self.completed = 0
         #: Times the loop found nothing to do and waited: shows that an idle worker does not spin.
         self.idle_waits = 0
@@ -168,6 +170,7 @@ class Worker:
         if self.config.encoder_backend:
             bundle.encoder_backend = self.config.encoder_backend
         bundle.embed([np.zeros((64, 64, 3), np.uint8)])
+        bundle.quality_gate()  # a bundle without stored thresholds computes them from its reference cells now
         return bundle
 
     # --- one batch ---------------------------------------------------------------------
@@ -217,8 +220,12 @@ class Worker:
                 self.metrics.job_failed("model")
             return
         tick = time.perf_counter()
-        for (job, _), analysis in zip(decoded, analyses, strict=True):
-            if await self.store.complete_job(self.worker_id, job.id, to_result(job, analysis, model, bundle)):
+        gate = bundle.quality_gate()
+        for (job, pixels), analysis in zip(decoded, analyses, strict=True):
+            nearest = analysis.neighbours[0].distance if analysis.neighbours else None
+            result = to_result(job, analysis, model, bundle)
+            result.unusable = gate.check(pixels, nearest)
+            if await self.store.complete_job(self.worker_id, job.id, result):
                 self.completed += 1
                 self.metrics.job_done(job.created_at.timestamp())
         seconds["write_results"] = time.perf_counter() - tick

@@ -17,6 +17,17 @@ from backend.schemas import (
 from backend.store.base import ImageEntry, Job, Project, Result, Store, User
 
 API_PREFIX = "/api/v1"
+#: Review rules (benchmarks/bench_calibration.py): a cell goes to a person when its confidence is below
+#: LOW_CONFIDENCE or fewer than NEIGHBOUR_AGREEMENT of its nearest reference cells share its predicted class.
+LOW_CONFIDENCE = 0.7
+NEIGHBOUR_AGREEMENT = 0.8
+
+
+def neighbours_agree(result: Result) -> float | None:
+    """Share of the nearest reference cells labelled as the prediction (their labels are of the default label set)."""
+    if not result.neighbours:
+        return None
+    return sum(1 for n in result.neighbours if n.label == result.label) / len(result.neighbours)
 
 
 def user_public(user: User) -> UserPublic:
@@ -61,11 +72,13 @@ def result_public(result: Result) -> ResultPublic:
         probabilities=result.probabilities,
         neighbours=neighbours_public(result),
         landscape=LandscapePosition(x=result.landscape[0], y=result.landscape[1]) if result.landscape else None,
+        unusable=result.unusable,
     )
 
 
 def image_summary(entry: ImageEntry) -> ImageSummary:
     result = entry.result
+    agree = neighbours_agree(result) if result else None
     return ImageSummary(
         id=entry.image.id,
         filename=entry.image.filename,
@@ -73,13 +86,17 @@ def image_summary(entry: ImageEntry) -> ImageSummary:
         label=result.label if result else None,
         label_set=result.default_label_set if result else None,
         confidence=result.confidence if result else None,
+        unusable=result.unusable if result else None,
+        neighbours_agree=agree,
+        needs_review=result is not None
+        and (result.confidence < LOW_CONFIDENCE or (agree is not None and agree < NEIGHBOUR_AGREEMENT)),
         error=entry.job.error,
         uploaded_at=entry.image.uploaded_at,
         job_id=entry.job.id,
     )
 
 
-def image_public(entry: ImageEntry) -> ImagePublic:
+def image_public(entry: ImageEntry, usable_confirmed: bool = False) -> ImagePublic:
     image = entry.image
     return ImagePublic(
         id=image.id,
@@ -96,6 +113,7 @@ def image_public(entry: ImageEntry) -> ImagePublic:
         job_id=entry.job.id,
         error=entry.job.error,
         result=result_public(entry.result) if entry.result else None,
+        usable_confirmed=usable_confirmed,
     )
 
 

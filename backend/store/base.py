@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 from models.errors import HemosightError
 
 #: Bumped whenever the stored layout changes; each store refuses a database newer than this.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Role = Literal["pathologist", "reviewer", "admin"]
 ROLES: tuple[str, ...] = ("pathologist", "reviewer", "admin")
@@ -135,6 +135,9 @@ class Result:
     #: The cell's embedding as float16 bytes, so label-set classifiers can be refitted and re-scored
     #: without running the encoder again (None for results written before embeddings were kept).
     embedding: bytes | None = field(default=None, repr=False)
+    #: Why the image is not a usable cell (models/quality.py), in words; None when it is usable. An unusable
+    #: cell counts in the differential only once a person confirms it (`Store.confirm_usable`).
+    unusable: str | None = None
 
     @property
     def label(self) -> str:
@@ -381,6 +384,15 @@ class Store(Protocol):
 
     # results
     async def get_result(self, image_id: str) -> Result | None: ...
+
+    async def confirm_usable(self, image_id: str, user_id: str) -> bool:
+        """Record that a person looked at a cell the usable-cell check flagged and says it counts.
+
+        Kept apart from the result, so re-scoring the cell keeps the confirmation. False for an unknown image.
+        """
+
+    async def list_usable_confirmations(self, project_id: str) -> dict[str, str]:
+        """Image id → id of the user who confirmed it usable, for the project's images."""
 
     # model versions
     async def register_model_version(self, model: ModelVersion) -> ModelVersion:

@@ -1,4 +1,4 @@
-"""An embedded database written by schema version 1 is migrated to version 2 when opened, keeping its data."""
+"""An embedded database written by schema version 1 is migrated to the current version when opened, keeping its data."""
 
 from __future__ import annotations
 
@@ -75,6 +75,9 @@ async def test_version_1_database_is_migrated_and_keeps_its_results(tmp_path: Pa
         assert await store.schema_version() == SCHEMA_VERSION >= 2
         result = await store.get_result("i1")
         assert result is not None and result.label == "neutrophil" and result.embedding is None
+        assert result.unusable is None  # schema 3: results older than the usable-cell check count as usable
+        assert await store.confirm_usable("i1", "u1")
+        assert await store.list_usable_confirmations("p1") == {"i1": "u1"}
         assert await store.list_result_vectors("m1") == []
         await store.create_label_set(LabelSet(name="reactive", classes=["reactive", "normal"]))
         assert [s.name for s in await store.list_label_sets()] == ["reactive"]

@@ -211,6 +211,27 @@ async def test_complete_is_idempotent_and_result_is_readable(store: Store) -> No
     assert single is not None and single.result is not None and single.job.id == job_id
 
 
+async def test_unusable_verdict_is_stored_and_confirmations_survive_re_scoring(store: Store) -> None:
+    project = await make_project(store)
+    image, job_id, _ = await upload(store, project, 1)
+    other, _, _ = await upload(store, project, 2)
+    await store.claim_jobs("w1", 1, 30, 3)
+    result = result_for(job_id, image)
+    result.unusable = "Blank or uniform image: there is almost no contrast, so no cell can be seen."
+    assert await store.complete_job("w1", job_id, result)
+    stored = await store.get_result(image.id)
+    assert stored is not None and stored.unusable == result.unusable
+    assert await store.list_usable_confirmations(project.id) == {}
+    assert await store.confirm_usable(image.id, "u7")
+    assert not await store.confirm_usable("no-such-image", "u7")
+    assert await store.list_usable_confirmations(project.id) == {image.id: "u7"}
+    assert await store.requeue_project(project.id) >= 1  # re-scoring keeps the person's confirmation
+    assert await store.list_usable_confirmations(project.id) == {image.id: "u7"}
+    assert other.id not in await store.list_usable_confirmations(project.id)
+    assert await store.delete_project(project.id)
+    assert await store.list_usable_confirmations(project.id) == {}
+
+
 async def test_fail_job_retries_until_attempts_run_out(store: Store) -> None:
     project = await make_project(store)
     _, job_id, _ = await upload(store, project, 1)

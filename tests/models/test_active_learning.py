@@ -157,3 +157,60 @@ def test_simulate_al_refuses_bad_input_in_words(tmp_path: Path, capsys) -> None:
     assert "rows must correspond" in capsys.readouterr().err
     assert main([*args, "--label-set", "colour"]) == 2
     assert "no column 'colour'" in capsys.readouterr().err
+
+
+# --- a new lab: cold start and the lab queue ------------------------------------------------------------
+def imbalanced_lab(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Five classes as separated blobs, as unbalanced as a real lab (200/60/25/10/5 cells)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 1, (5, 16)) * 4
+    sizes = (200, 60, 25, 10, 5)
+    x = np.concatenate([c + rng.normal(0, 0.5, (n, 16)) for c, n in zip(centres, sizes)])
+    return x.astype(np.float32), np.repeat(np.arange(5), sizes)
+
+
+def test_cold_start_covers_every_class_where_random_misses_rare_ones() -> None:
+    from models.active_learning import cold_start
+
+    x, y = imbalanced_lab()
+    chosen = cold_start(x, 10, seed=0)
+    assert len(chosen) == len(set(chosen.tolist())) == 10
+    assert set(y[chosen]) == set(range(5))
+    random_coverage = [len(set(y[np.random.default_rng(s).permutation(len(y))[:10]])) for s in range(20)]
+    assert np.mean(random_coverage) < 5
+
+
+def test_cold_start_prefix_is_spread_out() -> None:
+    from models.active_learning import cold_start
+
+    x, y = imbalanced_lab(1)
+    assert len(set(y[cold_start(x, 25, seed=0)[:5]])) >= 4
+
+
+def test_lab_queue_serves_the_cold_start_then_the_smallest_margins() -> None:
+    from models.active_learning import cold_start, lab_queue
+
+    x, _ = imbalanced_lab(2)
+    labelled = np.zeros(len(x), bool)
+    first = lab_queue(x, labelled, None, 10, seed=0, cold_start_size=25)
+    np.testing.assert_array_equal(first, cold_start(x, 25, seed=0)[:10])
+    labelled[first] = True
+    second = lab_queue(x, labelled, None, 15, seed=0, cold_start_size=25)
+    assert not labelled[second].any()
+    np.testing.assert_array_equal(np.sort(np.concatenate([first, second])), np.sort(cold_start(x, 25, seed=0)))
+    labelled[second] = True
+    probabilities = np.tile([0.9, 0.1], (len(x), 1))
+    uncertain = np.flatnonzero(~labelled)[::7][:12]
+    probabilities[uncertain] = [0.5, 0.5]
+    third = lab_queue(x, labelled, probabilities, 4, seed=0, cold_start_size=25)
+    assert len(third) == 4 and set(third.tolist()) <= set(uncertain.tolist())
+
+
+def test_lab_queue_never_repeats_labelled_cells_and_stops_when_all_are_labelled() -> None:
+    from models.active_learning import lab_queue
+
+    x, _ = imbalanced_lab(3)
+    labelled = np.ones(len(x), bool)
+    labelled[:3] = False
+    assert sorted(lab_queue(x, labelled, None, 10).tolist()) == [0, 1, 2]
+    assert len(lab_queue(x, np.ones(len(x), bool), None, 10)) == 0

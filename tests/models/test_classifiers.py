@@ -95,9 +95,28 @@ def test_balanced_classes_get_no_correction() -> None:
 def test_classifier_stored_before_class_balance_loads_uncorrected() -> None:
     x, y = overlapping_imbalanced(0)
     clf = LabelSetClassifier().fit(x, y)
-    old = {k: v for k, v in clf.to_arrays("set").items() if not k.endswith("/balance")}
+    old = {k: v for k, v in clf.to_arrays("set").items() if not k.endswith(("/balance", "/temperature"))}
     copy = LabelSetClassifier.from_arrays(old, "set")
     np.testing.assert_array_equal(copy.balance_, np.ones(2, np.float32))
-    np.testing.assert_allclose(
-        copy.predict_proba(x), LabelSetClassifier(class_balance=False).fit(x, y).predict_proba(x), atol=1e-6
+    assert copy.temperature_ == 1.0
+    plain = LabelSetClassifier(class_balance=False).fit(x, y)
+    plain.temperature_ = 1.0
+    np.testing.assert_allclose(copy.predict_proba(x), plain.predict_proba(x), atol=1e-6)
+
+
+def test_temperature_lowers_held_out_log_loss_and_keeps_the_winner() -> None:
+    x, y = overlapping_imbalanced(0)
+    xt, yt = overlapping_imbalanced(1)
+    clf = LabelSetClassifier().fit(x, y)
+    assert 0.05 <= clf.temperature_ <= 20.0
+    untempered = LabelSetClassifier.from_arrays(
+        {k: v for k, v in clf.to_arrays("c").items() if not k.endswith("/temperature")}, "c"
     )
+    tempered_p, plain_p = clf.predict_proba(xt), untempered.predict_proba(xt)
+    np.testing.assert_array_equal(tempered_p.argmax(axis=1), plain_p.argmax(axis=1))
+    truth = np.searchsorted(clf.classes_, yt)
+
+    def log_loss(p: np.ndarray) -> float:
+        return float(-np.log(np.clip(p[np.arange(len(truth)), truth], 1e-12, 1)).mean())
+
+    assert log_loss(tempered_p) <= log_loss(plain_p) + 0.01

@@ -44,7 +44,9 @@ def lab(settings: Settings, originals: list[Path], bundle_path: Path) -> Iterato
         callers["pat"]("PATCH", f"projects/{project}", json={"members": ["rev"]})
         files = [("files", (p.name, p.read_bytes(), "image/jpeg")) for p in originals]
         callers["pat"]("POST", f"projects/{project}/images", files=files)
-        worker = Worker(store, WorkerConfig(batch_size=32))
+        # These tests follow the loop's mechanics on an untrained encoder; the score gate has its own
+        # tests (test_refit_stability.py), so every refit is used here.
+        worker = Worker(store, WorkerConfig(batch_size=32, refit_score_gate=False))
         assert portal.call(worker.run_until_idle) == len(originals)
         images = callers["pat"]("GET", f"projects/{project}/images").json()
         yield {
@@ -151,7 +153,9 @@ def test_custom_label_set_queue_learning_curve_and_import(lab: dict[str, Any]) -
     ok(rev("POST", "labels/bulk", json={"label_set": "reactive_lymphocyte", "items": more}), 201)
     lab["work"]()
     ready = ok(rev("GET", "label-sets/reactive_lymphocyte"))
-    assert ready["status"] == "ready" and ready["classifier_version"] == 1 and ready["lab_labels"] == 5
+    # A classifier exists, but "reactive" rests on 2 labels: the set says it needs more.
+    assert ready["status"] == "needs_labels" and ready["classifier_version"] == 1 and ready["lab_labels"] == 5
+    assert "reactive (2)" in ready["message"]
     results = ok(rev("GET", f"projects/{lab['project']}/results"))
     assert len(results) == len(images)
     for r in results:
@@ -225,3 +229,70 @@ def test_bad_review_input_is_a_clear_4xx(lab: dict[str, Any]) -> None:
     ok(pat("POST", "label-sets", json={"name": "fresh", "classes": ["a", "b"]}), 201)
     no_queue = rev("GET", "label-sets/fresh/queue")
     assert no_queue.status_code == 409 and "two classes" in no_queue.json()["detail"]
+
+
+def test_cells_whose_class_changed_are_listed_and_filterable(lab: dict[str, Any]) -> None:
+    rev, images, project = lab["rev"], lab["images"], lab["project"]
+    classes = ok(rev("GET", "label-sets/cell_type"))["classes"]
+    items = [
+        {"image_id": cell["id"], "label": classes[(classes.index(cell["label"]) + 1) % len(classes)]}
+        for cell in images[:12]
+    ]
+    ok(rev("POST", "labels/bulk", json={"label_set": "cell_type", "items": items}), 201)
+    lab["work"]()
+    label_set = ok(rev("GET", "label-sets/cell_type"))
+    assert label_set["classifier_version"] == 1 and label_set["support_size"] == 32 + 12
+    assert sum(label_set["class_counts"].values()) == label_set["support_size"]
+    grid = ok(rev("GET", f"projects/{project}/images"))
+    before = {cell["id"]: cell["label"] for cell in images}
+    moved = {cell["id"] for cell in grid if cell["label"] != before[cell["id"]]}
+    assert moved, "twelve wrong labels move some prediction of this untrained encoder"
+    assert set(label_set["changed_image_ids"]) == moved == {cell["id"] for cell in grid if cell["changed"]}
+    assert not moved & {item["image_id"] for item in items}, "reviewed cells never change"
+    only_changed = ok(rev("GET", f"projects/{project}/images", params={"changed": "true"}))
+    assert {cell["id"] for cell in only_changed} == moved
+    unchanged = ok(rev("GET", f"projects/{project}/images", params={"changed": "false"}))
+    assert len(unchanged) + len(only_changed) == len(grid)
+    assert rev("GET", f"projects/{project}/images", params={"changed": "maybe"}).status_code == 422
+
+
+def test_an_unusable_upload_is_marked_left_out_of_the_count_until_confirmed(lab: dict[str, Any]) -> None:
+    import numpy as np
+    from PIL import Image
+
+    pat, rev, project = lab["pat"], lab["rev"], lab["project"]
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((360, 360, 3), 255, np.uint8)).save(buffer, "PNG")
+    blank = ok(pat("POST", f"projects/{project}/images/single", files={"file": ("white.png", buffer.getvalue())}), 201)
+    lab["work"]()
+
+    def count() -> dict[str, Any]:
+        return ok(rev("GET", f"projects/{project}/differential-count"))
+
+    cell = ok(rev("GET", f"images/{blank['id']}"))
+    assert cell["result"]["unusable"].startswith("Blank or uniform image") and not cell["usable_confirmed"]
+    grid = {s["id"]: s for s in ok(rev("GET", f"projects/{project}/images"))}
+    assert grid[blank["id"]]["unusable"] == cell["result"]["unusable"]
+    assert sum(1 for s in grid.values() if s["unusable"]) == 1, "the fixture cells are usable"
+    before = count()
+    assert before["unusable"] == 1 and before["total"] == len(lab["images"])
+
+    not_flagged = rev("POST", f"images/{lab['images'][0]['id']}/confirm-usable")
+    assert not_flagged.status_code == 409 and "not flagged" in not_flagged.json()["detail"]
+    confirmed = ok(rev("POST", f"images/{blank['id']}/confirm-usable"))
+    assert confirmed["usable_confirmed"] and ok(rev("GET", f"images/{blank['id']}"))["usable_confirmed"]
+    after = count()
+    assert after["unusable"] == 0 and after["total"] == before["total"] + 1
+    assert rev("POST", "images/no-such-image/confirm-usable").status_code == 404
+
+
+def test_cells_go_to_review_when_confidence_is_low_or_neighbours_disagree(lab: dict[str, Any]) -> None:
+    rev, project = lab["rev"], lab["project"]
+    grid = ok(rev("GET", f"projects/{project}/images"))
+    for cell in grid:
+        assert 0.0 <= cell["neighbours_agree"] <= 1.0
+        assert cell["needs_review"] == (cell["confidence"] < 0.7 or cell["neighbours_agree"] < 0.8)
+    flagged = next(cell for cell in grid if cell["needs_review"])
+    ok(rev("POST", f"images/{flagged['id']}/labels", json={"label_set": "cell_type", "action": "confirm"}), 201)
+    after = {cell["id"]: cell for cell in ok(rev("GET", f"projects/{project}/images"))}
+    assert not after[flagged["id"]]["needs_review"], "a reviewed cell is not sent to review again"

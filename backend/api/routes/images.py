@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
 
 from backend.api.convert import image_public, image_summary, neighbours_public, result_public
-from backend.api.deps import EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
+from backend.api.deps import CurrentUser, EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
 from backend.api.errors import error_responses
+from backend.labelling import changed_image_ids
 from backend.reports import results_csv
 from backend.schemas import FileOutcome, ImagePublic, ImageResultPublic, ImageSummary, NeighbourPublic, UploadPublic
 from backend.settings import Settings
@@ -129,15 +130,29 @@ async def list_images(
     store: StoreDep,
     label: str | None = Query(default=None, description="only cells predicted as this class"),
     status_filter: Literal["pending", "running", "done", "failed"] | None = Query(default=None, alias="status"),
+    changed: bool | None = Query(default=None, description="only cells whose class changed at the last refit (true)"),
     sort: SortKey = "uploaded_at",
     order: Literal["asc", "desc"] = "asc",
 ) -> list[ImageSummary]:
-    summaries = [image_summary(e) for e in await store.list_image_entries(project.id)]
+    entries = await store.list_image_entries(project.id)
+    summaries = [image_summary(e) for e in entries]
+    model_of = {e.image.id: e.result.model_version for e in entries if e.result is not None}
+    confirmed = await store.list_usable_confirmations(project.id)
+    for summary in summaries:
+        summary.usable_confirmed = summary.id in confirmed
     for label_set in {s.label_set for s in summaries if s.label_set}:
         reviewed = {c.image_id: c.label for c in await store.list_labels(label_set, project_id=project.id)}
+        moved = {
+            version: await changed_image_ids(store, label_set, version)
+            for version in {model_of[s.id] for s in summaries if s.label_set == label_set}
+        }
         for summary in summaries:
             if summary.label_set == label_set:
                 summary.reviewed_label = reviewed.get(summary.id)
+                summary.needs_review = summary.needs_review and summary.reviewed_label is None
+                summary.changed = summary.id in moved[model_of[summary.id]]
+    if changed is not None:
+        summaries = [s for s in summaries if s.changed == changed]
     if label is not None:
         summaries = [s for s in summaries if s.label == label]
     if status_filter is not None:
@@ -176,8 +191,25 @@ async def list_results(
 
 
 @router.get("/images/{image_id}", response_model=ImagePublic)
-async def read_image(entry: ImageEntryDep) -> ImagePublic:
-    return image_public(entry)
+async def read_image(entry: ImageEntryDep, store: StoreDep) -> ImagePublic:
+    return image_public(entry, entry.image.id in await store.list_usable_confirmations(entry.image.project_id))
+
+
+@router.post("/images/{image_id}/confirm-usable", response_model=ImagePublic)
+async def confirm_usable(entry: ImageEntryDep, store: StoreDep, user: CurrentUser) -> ImagePublic:
+    """Count a cell the usable-cell check flagged: a person looked at it and says it is a usable cell.
+
+    Anyone who can see the project may, as with labelling; a cell that was not flagged → 409.
+    """
+    if entry.result is None or entry.result.unusable is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"Image {entry.image.id} was not flagged as unusable"
+            + (" (it is not classified yet)" if entry.result is None else "")
+            + "; there is nothing to confirm.",
+        )
+    await store.confirm_usable(entry.image.id, user.id)
+    return image_public(entry, usable_confirmed=True)
 
 
 MEDIA_TYPES = {

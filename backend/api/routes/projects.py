@@ -129,7 +129,12 @@ async def read_differential_count(
         )
     classes = model.label_sets.get(chosen, []) if model else []
     reviewed = {label.image_id: label.label for label in await store.list_labels(chosen, project.id)}
-    count = differential_count(results, chosen, classes, reviewed)
+    confirmed = await store.list_usable_confirmations(project.id)
+    # A flagged cell counts once a person confirmed it, or labelled it (a reviewer's label is a confirmation).
+    counted = confirmed.keys() | reviewed.keys()
+    left_out = {r.image_id for r in results if r.unusable and r.image_id not in counted}
+    count = differential_count([r for r in results if r.image_id not in left_out], chosen, classes, reviewed)
+    count.unusable = len(left_out)
     if format == "csv":
         safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", project.name)[:80] or "project"
         return Response(

@@ -28,8 +28,13 @@ async def _add_label_collections(db: Any) -> None:
     """1 → 2: label sets, labels, label events and classifiers are new collections; indexes come with `open`."""
 
 
+async def _add_usable_confirmations(db: Any) -> None:
+    """2 → 3: results gain `unusable` (absent reads as None); confirmations get their own collection."""
+    await db.usable_confirmations.create_index("project_id")
+
+
 #: Migrations from version n to n+1 (async functions of the database).
-MIGRATIONS: dict[int, Any] = {1: _add_label_collections}
+MIGRATIONS: dict[int, Any] = {1: _add_label_collections, 2: _add_usable_confirmations}
 
 
 class MongoConnection:
@@ -72,6 +77,7 @@ class MongoConnection:
         await self.db.labels.create_index([("label_set", ASCENDING), ("project_id", ASCENDING)])
         await self.db.label_events.create_index([("image_id", ASCENDING), ("label_set", ASCENDING)])
         await self.db.classifiers.create_index([("label_set", ASCENDING), ("version", ASCENDING)], unique=True)
+        await self.db.usable_confirmations.create_index("project_id")
         while version is not None and version < SCHEMA_VERSION:
             await MIGRATIONS[version](self.db)
             version += 1

@@ -15,6 +15,7 @@ from backend.store.base import (
     Job,
     Project,
     Result,
+    utcnow,
 )
 from backend.store.blobs import sha256_of
 from backend.store.mongo.codec import (
@@ -50,7 +51,13 @@ class ProjectsMixin(MongoConnection):
     async def delete_project(self, project_id: str) -> bool:
         hashes = {d["sha256"] async for d in self.db.images.find({"project_id": project_id}, {"sha256": 1})}
         deleted = (await self.db.projects.delete_one({"_id": project_id})).deleted_count == 1
-        for collection in (self.db.results, self.db.jobs, self.db.images, self.db.labels):
+        for collection in (
+            self.db.results,
+            self.db.jobs,
+            self.db.images,
+            self.db.labels,
+            self.db.usable_confirmations,
+        ):
             await collection.delete_many({"project_id": project_id})
         for digest in hashes:
             if await self.db.images.find_one({"sha256": digest}, {"_id": 1}) is None:
@@ -119,6 +126,22 @@ class ProjectsMixin(MongoConnection):
         jobs = {d["image_id"]: from_doc(Job, d) async for d in self.db.jobs.find(query)}
         results = {d["_id"]: result_from_doc(d) async for d in self.db.results.find(query)}
         return [ImageEntry(i, jobs[i.id], results.get(i.id)) for i in images if i.id in jobs]
+
+    # --- usable confirmations -----------------------------------------------------------
+    async def confirm_usable(self, image_id: str, user_id: str) -> bool:
+        image = await self.db.images.find_one({"_id": image_id}, {"project_id": 1})
+        if image is None:
+            return False
+        await self.db.usable_confirmations.replace_one(
+            {"_id": image_id},
+            {"_id": image_id, "project_id": image["project_id"], "user_id": user_id, "confirmed_at": utcnow()},
+            upsert=True,
+        )
+        return True
+
+    async def list_usable_confirmations(self, project_id: str) -> dict[str, str]:
+        cursor = self.db.usable_confirmations.find({"project_id": project_id}, {"user_id": 1})
+        return {d["_id"]: d["user_id"] async for d in cursor}
 
     async def read_image_bytes(self, sha256: str) -> bytes | None:
         try:

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from typing import Any
 
-from backend.store.base import Image, ImageEntry, Job, Project
+from backend.store.base import Image, ImageEntry, Job, Project, utcnow
 from backend.store.blobs import sha256_of
 from backend.store.sqlite.codec import IMAGES, JOBS, PROJECTS, RESULTS
 from backend.store.sqlite.connection import SQLiteConnection
@@ -140,6 +140,29 @@ class ProjectsMixin(SQLiteConnection):
 
     async def list_image_entries(self, project_id: str) -> list[ImageEntry]:
         return await self._run(self._entries, project_id)
+
+    # --- usable confirmations -----------------------------------------------------------
+    async def confirm_usable(self, image_id: str, user_id: str) -> bool:
+        def confirm(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT project_id FROM images WHERE id = ?", (image_id,)).fetchone()
+            if row is None:
+                return False
+            conn.execute(
+                "INSERT OR REPLACE INTO usable_confirmations (image_id, project_id, user_id, confirmed_at)"
+                " VALUES (?, ?, ?, ?)",
+                (image_id, row["project_id"], user_id, utcnow().isoformat()),
+            )
+            return True
+
+        return await self._run(self._transaction, confirm)
+
+    async def list_usable_confirmations(self, project_id: str) -> dict[str, str]:
+        rows = await self._run(
+            lambda: self.conn.execute(
+                "SELECT image_id, user_id FROM usable_confirmations WHERE project_id = ?", (project_id,)
+            ).fetchall()
+        )
+        return {r["image_id"]: r["user_id"] for r in rows}
 
     async def read_image_bytes(self, sha256: str) -> bytes | None:
         return await asyncio.to_thread(self.blobs.get, sha256)

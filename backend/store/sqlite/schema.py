@@ -29,6 +29,14 @@ CREATE TABLE IF NOT EXISTS classifiers (
     metrics TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (label_set, version));
 """
 
+#: People's confirmations that a cell the usable-cell check flagged is usable after all (schema 3).
+USABLE_CONFIRMATIONS = """
+CREATE TABLE IF NOT EXISTS usable_confirmations (
+    image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, confirmed_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS usable_confirmations_project ON usable_confirmations(project_id);
+"""
+
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,7 +64,7 @@ CREATE TABLE IF NOT EXISTS results (
     image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
     job_id TEXT NOT NULL, model_version TEXT NOT NULL, default_label_set TEXT NOT NULL,
     labels TEXT NOT NULL, probabilities TEXT NOT NULL, neighbours TEXT NOT NULL,
-    landscape_x REAL, landscape_y REAL, created_at TEXT NOT NULL, embedding BLOB);
+    landscape_x REAL, landscape_y REAL, created_at TEXT NOT NULL, embedding BLOB, unusable TEXT);
 CREATE INDEX IF NOT EXISTS results_project ON results(project_id);
 CREATE INDEX IF NOT EXISTS results_model ON results(model_version);
 CREATE TABLE IF NOT EXISTS model_versions (
@@ -66,6 +74,7 @@ CREATE TABLE IF NOT EXISTS model_versions (
     activated_at TEXT);
 """
     + LABEL_TABLES
+    + USABLE_CONFIRMATIONS
 )
 
 #: Migrations from version n to n+1, applied in order at open.
@@ -76,4 +85,6 @@ MIGRATIONS: dict[int, str] = {
     "ALTER TABLE model_versions ADD COLUMN activated_at TEXT;"
     "ALTER TABLE results ADD COLUMN embedding BLOB;"
     "CREATE INDEX IF NOT EXISTS results_model ON results(model_version);" + LABEL_TABLES,
+    # 2 → 3: the usable-cell check's verdict per result, and people's confirmations of flagged cells.
+    2: "ALTER TABLE results ADD COLUMN unusable TEXT;" + USABLE_CONFIRMATIONS,
 }

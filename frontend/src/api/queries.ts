@@ -359,6 +359,18 @@ export function useUndoLabel() {
 }
 
 /** Everything that shows predictions: refetched once a label set's classifier has been refitted. */
+/** A person confirms that a cell the usable-cell check flagged counts in the differential. */
+export function useConfirmUsable() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (imageId: string) =>
+      unwrap(
+        api.POST("/api/v1/images/{image_id}/confirm-usable", { params: { path: { image_id: imageId } } }),
+      ),
+    onSuccess: () => refreshResults(queryClient),
+  });
+}
+
 export function refreshResults(queryClient: ReturnType<typeof useQueryClient>) {
   queryClient.invalidateQueries({ queryKey: ["projects"] });
   queryClient.invalidateQueries({ queryKey: ["images"] });

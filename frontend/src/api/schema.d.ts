@@ -260,6 +260,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images/{image_id}/confirm-usable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Usable
+         * @description Count a cell the usable-cell check flagged: a person looked at it and says it is a usable cell.
+         *
+         *     Anyone who can see the project may, as with labelling; a cell that was not flagged → 409.
+         */
+        post: operations["confirm_usable_api_v1_images__image_id__confirm_usable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images/{image_id}/file": {
         parameters: {
             query?: never;
@@ -685,7 +707,7 @@ export interface components {
         Body_upload_images_api_v1_projects__project_id__images_post: {
             /**
              * Files
-             * @description cell images (JPEG, PNG, BMP, TIFF, GIF, WEBP)
+             * @description cell images (JPEG, PNG, BMP, TIFF, GIF or WEBP)
              */
             files: string[];
         };
@@ -778,6 +800,11 @@ export interface components {
             total: number;
             /** Classes */
             classes: components["schemas"]["ClassCount"][];
+            /**
+             * Unusable
+             * @default 0
+             */
+            unusable: number;
         };
         /**
          * ErrorPublic
@@ -861,6 +888,11 @@ export interface components {
             /** Error */
             error: string | null;
             result: components["schemas"]["ResultPublic"] | null;
+            /**
+             * Usable Confirmed
+             * @default false
+             */
+            usable_confirmed: boolean;
         };
         /** ImageResultPublic */
         ImageResultPublic: {
@@ -894,6 +926,25 @@ export interface components {
             label_set: string | null;
             /** Reviewed Label */
             reviewed_label?: string | null;
+            /**
+             * Changed
+             * @default false
+             */
+            changed: boolean;
+            /** Neighbours Agree */
+            neighbours_agree?: number | null;
+            /**
+             * Needs Review
+             * @default false
+             */
+            needs_review: boolean;
+            /** Unusable */
+            unusable?: string | null;
+            /**
+             * Usable Confirmed
+             * @default false
+             */
+            usable_confirmed: boolean;
             /** Confidence */
             confidence: number | null;
             /** Error */
@@ -1032,6 +1083,22 @@ export interface components {
             updating: boolean;
             /** Lab Labels */
             lab_labels: number;
+            /** Support Size */
+            support_size?: number | null;
+            /** Class Counts */
+            class_counts?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Classes Needing Labels
+             * @default []
+             */
+            classes_needing_labels: string[];
+            /**
+             * Changed Image Ids
+             * @default []
+             */
+            changed_image_ids: string[];
         };
         /** LabelSetUpdate */
         LabelSetUpdate: {
@@ -1261,6 +1328,8 @@ export interface components {
             /** Neighbours */
             neighbours: components["schemas"]["NeighbourPublic"][];
             landscape: components["schemas"]["LandscapePosition"] | null;
+            /** Unusable */
+            unusable?: string | null;
         };
         /** TokenPublic */
         TokenPublic: {
@@ -2358,6 +2427,8 @@ export interface operations {
                 /** @description only cells predicted as this class */
                 label?: string | null;
                 status?: ("pending" | "running" | "done" | "failed") | null;
+                /** @description only cells whose class changed at the last refit (true) */
+                changed?: boolean | null;
                 sort?: "uploaded_at" | "filename" | "label" | "confidence" | "status";
                 order?: "asc" | "desc";
                 /** @description The bearer token, for <img> tags that cannot send headers. */
@@ -2765,6 +2836,103 @@ export interface operations {
         };
     };
     read_image_api_v1_images__image_id__get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImagePublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Too large: too many files, bytes, pixels or rows */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not a supported image format */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_usable_api_v1_images__image_id__confirm_usable_post: {
         parameters: {
             query?: {
                 /** @description The bearer token, for <img> tags that cannot send headers. */

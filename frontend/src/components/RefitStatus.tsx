@@ -36,6 +36,18 @@ export function RefitStatus({ name, afterChange = false }: { name: string; after
           The classifier for {labelSetName(name)} could not be refitted: {data.message ?? "no reason given"}.
         </div>
       )}
+      {data && !data.updating && (data.status === "ready" || data.status === "model") && data.message && (
+        <div className="alert alert-warning py-2 mb-2" role="status">
+          {data.message}
+        </div>
+      )}
+      {afterChange && data && !data.updating && data.changed_image_ids.length > 0 && (
+        <div className="small text-info mb-2" role="status">
+          {data.changed_image_ids.length} {data.changed_image_ids.length === 1 ? "cell" : "cells"} changed
+          class at this refit; the results grid lists them (“Only cells whose prediction changed at the last
+          refit”).
+        </div>
+      )}
       {data && !data.updating && data.status === "needs_labels" && data.message && (
         <div className="alert alert-secondary py-2 mb-2" role="status">
           {data.message}

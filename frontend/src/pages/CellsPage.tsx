@@ -2,7 +2,7 @@ import { useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { download, exportName } from "../api/download";
 import { errorMessage } from "../api/errors";
-import { isWaiting, useImages, useProject } from "../api/queries";
+import { isWaiting, useConfirmUsable, useImages, useProject } from "../api/queries";
 import type { ImageSummary } from "../api/types";
 import { className, isLowConfidence, LOW_CONFIDENCE } from "../classes";
 import { AuthImage } from "../components/AuthImage";
@@ -25,6 +25,7 @@ function useResultsView(): [ResultsView, (change: Partial<ResultsView>) => void]
   const view: ResultsView = {
     label: params.get("class") ?? DEFAULT_VIEW.label,
     lowConfidenceOnly: params.get("low") === "1",
+    changedOnly: params.get("changed") === "1",
     sort: (params.get("sort") as SortKey | null) ?? DEFAULT_VIEW.sort,
     order: params.get("order") === "desc" ? "desc" : "asc",
   };
@@ -33,6 +34,7 @@ function useResultsView(): [ResultsView, (change: Partial<ResultsView>) => void]
     const search = new URLSearchParams();
     if (next.label) search.set("class", next.label);
     if (next.lowConfidenceOnly) search.set("low", "1");
+    if (next.changedOnly) search.set("changed", "1");
     if (next.sort !== DEFAULT_VIEW.sort) search.set("sort", next.sort);
     if (next.order !== DEFAULT_VIEW.order) search.set("order", next.order);
     setParams(search, { replace: true });
@@ -67,6 +69,33 @@ function reviewable(image: ImageSummary): boolean {
   return image.status === "done" && !!image.label;
 }
 
+/** "Not a usable cell" with the reason, and the button that lets it count in the differential. */
+function UnusableNote({ image }: { image: ImageSummary }) {
+  const confirm = useConfirmUsable();
+  if (!image.unusable) return null;
+  if (image.usable_confirmed) {
+    return (
+      <div className="small text-secondary" data-testid="usable-confirmed">
+        flagged as unusable, confirmed as a cell: counted
+      </div>
+    );
+  }
+  return (
+    <div className="small text-danger" data-testid="unusable">
+      ⚠ Not a usable cell, not counted: {image.unusable}{" "}
+      <button
+        type="button"
+        className="btn btn-sm btn-outline-secondary py-0"
+        disabled={confirm.isPending}
+        onClick={() => confirm.mutate(image.id)}
+      >
+        It is a cell: count it
+      </button>
+      {confirm.isError && <div role="alert">{errorMessage(confirm.error)}</div>}
+    </div>
+  );
+}
+
 function CellRow({
   image,
   projectId,
@@ -80,7 +109,16 @@ function CellRow({
 }) {
   const to = `/projects/${projectId}/cells/${image.id}`;
   return (
-    <tr className={isLowConfidence(image.confidence) ? "table-warning" : undefined} data-testid="cell-row">
+    <tr
+      className={
+        image.unusable && !image.usable_confirmed
+          ? "table-danger"
+          : image.needs_review || isLowConfidence(image.confidence)
+            ? "table-warning"
+            : undefined
+      }
+      data-testid="cell-row"
+    >
       <td>
         <input
           type="checkbox"
@@ -105,14 +143,29 @@ function CellRow({
       <td className="text-break">
         <Link to={to}>{image.filename}</Link>
       </td>
-      <td data-testid="predicted-class">
-        <ClassLabel label={image.label} />
-        {image.reviewed_label && (
-          <div className="small text-success" data-testid="reviewed-label">
-            ✓{" "}
-            {image.reviewed_label === image.label
-              ? "confirmed"
-              : `reviewed: ${className(image.reviewed_label)}`}
+      <td>
+        <div data-testid="predicted-class">
+          <ClassLabel label={image.label} />
+          {image.reviewed_label && (
+            <div className="small text-success" data-testid="reviewed-label">
+              ✓{" "}
+              {image.reviewed_label === image.label
+                ? "confirmed"
+                : `reviewed: ${className(image.reviewed_label)}`}
+            </div>
+          )}
+        </div>
+        <UnusableNote image={image} />
+        {typeof image.neighbours_agree === "number" &&
+          image.neighbours_agree < 0.8 &&
+          !image.reviewed_label && (
+            <div className="small text-warning-emphasis" data-testid="neighbours-disagree">
+              only {Math.round(image.neighbours_agree * 10)} of its 10 nearest reference cells agree
+            </div>
+          )}
+        {image.changed && (
+          <div className="small text-info" data-testid="changed-class">
+            ↻ class changed at the last refit
           </div>
         )}
       </td>
@@ -173,6 +226,7 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
     });
   const labelSet = images.find((image) => image.label_set)?.label_set ?? null;
   const counts = countByStatus(images);
+  const changed = images.filter((image) => image.changed).length;
   const waiting = images.filter((image) => isWaiting(image.status)).length;
 
   const sortBy = (key: SortKey) =>
@@ -219,6 +273,18 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
           </div>
           <div className="form-check mb-1">
             <input
+              id="changed-only"
+              type="checkbox"
+              className="form-check-input"
+              checked={view.changedOnly}
+              onChange={(event) => setView({ changedOnly: event.target.checked })}
+            />
+            <label htmlFor="changed-only" className="form-check-label small">
+              Only cells whose prediction changed at the last refit
+            </label>
+          </div>
+          <div className="form-check mb-1">
+            <input
               id="low-confidence"
               type="checkbox"
               className="form-check-input"
@@ -226,11 +292,30 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
               onChange={(event) => setView({ lowConfidenceOnly: event.target.checked })}
             />
             <label htmlFor="low-confidence" className="form-check-label small">
-              Only low confidence (below {Math.round(LOW_CONFIDENCE * 100)}%)
+              Only cells to review (confidence below {Math.round(LOW_CONFIDENCE * 100)}% or nearest reference
+              cells disagree)
             </label>
           </div>
         </div>
       </div>
+      {changed > 0 && (
+        <div
+          className="alert alert-info py-2 d-flex align-items-center gap-2"
+          role="status"
+          data-testid="changed-notice"
+        >
+          {changed} {changed === 1 ? "cell" : "cells"} changed class since your last correction.
+          {!view.changedOnly && (
+            <button
+              type="button"
+              className="btn btn-sm btn-outline-primary"
+              onClick={() => setView({ changedOnly: true })}
+            >
+              Show {changed === 1 ? "it" : "them"}
+            </button>
+          )}
+        </div>
+      )}
       {labelSet && (
         <BulkReview labelSet={labelSet} selected={selectedShown} onDone={() => setSelected(new Set())} />
       )}
@@ -240,8 +325,9 @@ function ResultsTable({ projectId, images }: { projectId: string; images: ImageS
         <div className="table-responsive">
           <table className="table table-sm align-middle results-table">
             <caption className="small">
-              Rows highlighted in yellow have a confidence below {Math.round(LOW_CONFIDENCE * 100)}%: check
-              them against their neighbours.
+              Rows highlighted in yellow have a confidence below {Math.round(LOW_CONFIDENCE * 100)}% or fewer
+              than 8 of their 10 nearest reference cells agree with the prediction: check them against their
+              neighbours.
             </caption>
             <thead>
               <tr>

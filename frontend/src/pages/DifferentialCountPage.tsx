@@ -34,6 +34,13 @@ export function DifferentialCountPage() {
           <p className="small text-secondary mb-0">
             {total} classified cells, label set <strong>{count.data.label_set.replaceAll("_", " ")}</strong>.
             Cells still waiting or failed are not counted.
+            {count.data.unusable > 0 && (
+              <span className="text-danger" data-testid="unusable-count">
+                {" "}
+                {count.data.unusable} flagged as not usable cells are left out until someone confirms them in
+                the results.
+              </span>
+            )}
           </p>
         </div>
         <button

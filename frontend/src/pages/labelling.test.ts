@@ -111,6 +111,8 @@ describe("hasClassifier", () => {
     expect(hasClassifier(set({}))).toBe(false);
     expect(hasClassifier(set({ classifier_version: 1, updating: true }))).toBe(false);
     expect(hasClassifier(set({ classifier_version: 1, status: "ready" }))).toBe(true);
+    // Fitted on two classes but a class still needs labels: the classifier (and its queue) exist.
+    expect(hasClassifier(set({ classifier_version: 1, status: "needs_labels" }))).toBe(true);
     expect(hasClassifier(set({ status: "model" }))).toBe(true);
     // A failed refit keeps the previous classifier in use; a failed first fit has none.
     expect(hasClassifier(set({ classifier_version: 2, status: "failed" }))).toBe(true);

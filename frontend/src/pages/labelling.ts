@@ -94,12 +94,13 @@ export function refitFinished(
 
 /**
  * Whether a label set has a classifier of the active model that has finished scoring (its queue can be
- * asked for): not while a refit is due, not before the first fit of a custom label set.
+ * asked for): not while a refit is due, not before the first fit of a custom label set. A custom set that
+ * still needs labels of some class (status "needs_labels") may already have one: its queue helps find them.
  */
 export function hasClassifier(
   set: Pick<LabelSet, "classifier_version" | "updating" | "status"> | undefined,
 ): boolean {
   if (!set || set.updating) return false;
   if (set.status === "model") return true;
-  return set.classifier_version !== null && set.status !== "needs_labels";
+  return set.classifier_version !== null;
 }

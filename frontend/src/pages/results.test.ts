@@ -9,6 +9,11 @@ const cell = (id: string, label: string | null, confidence: number | null): Imag
   label,
   label_set: label ? "cell_type" : null,
   reviewed_label: null,
+  changed: id === "4",
+  unusable: null,
+  usable_confirmed: false,
+  neighbours_agree: null,
+  needs_review: false,
   confidence,
   error: null,
   uploaded_at: `2026-01-01T00:00:0${id}Z`,
@@ -23,6 +28,10 @@ const cells = [
 ];
 
 describe("applyView", () => {
+  it("keeps only cells whose class changed at the last refit", () => {
+    expect(applyView(cells, { ...DEFAULT_VIEW, changedOnly: true }).map((c) => c.id)).toEqual(["4"]);
+  });
+
   it("filters by class", () => {
     expect(applyView(cells, { ...DEFAULT_VIEW, label: "neutrophil" }).map((c) => c.id)).toEqual(["1", "4"]);
   });

@@ -5,6 +5,8 @@ export type SortKey = "uploaded_at" | "filename" | "label" | "confidence" | "sta
 export type ResultsView = {
   label: string;
   lowConfidenceOnly: boolean;
+  /** Only cells whose predicted class changed at the last refit. */
+  changedOnly: boolean;
   sort: SortKey;
   order: "asc" | "desc";
 };
@@ -12,6 +14,7 @@ export type ResultsView = {
 export const DEFAULT_VIEW: ResultsView = {
   label: "",
   lowConfidenceOnly: false,
+  changedOnly: false,
   sort: "uploaded_at",
   order: "asc",
 };
@@ -31,7 +34,8 @@ export function applyView(images: readonly ImageSummary[], view: ResultsView): I
   const shown = images.filter(
     (image) =>
       (!view.label || image.label === view.label) &&
-      (!view.lowConfidenceOnly || isLowConfidence(image.confidence)),
+      (!view.lowConfidenceOnly || image.needs_review || isLowConfidence(image.confidence)) &&
+      (!view.changedOnly || image.changed),
   );
   const direction = view.order === "asc" ? 1 : -1;
   return shown.sort((a, b) => {

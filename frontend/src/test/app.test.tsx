@@ -29,6 +29,11 @@ const summary = (
   label,
   label_set: label ? "cell_type" : null,
   reviewed_label: null,
+  changed: false,
+  unusable: null,
+  usable_confirmed: false,
+  neighbours_agree: null,
+  needs_review: false,
   confidence,
   error: null,
   uploaded_at: "2026-11-23T10:00:00Z",
@@ -139,7 +144,11 @@ describe("results", () => {
       summary("c", null, null, "pending"),
     ]);
     api.on("GET", "/label-sets", () => []);
-    api.on("GET", "/label-sets/cell_type", () => ({ name: "cell_type", updating: false }));
+    api.on("GET", "/label-sets/cell_type", () => ({
+      name: "cell_type",
+      updating: false,
+      changed_image_ids: [],
+    }));
     api.on("POST", "/labels/bulk", async (request) => {
       const body = await request.json();
       return json(
@@ -166,6 +175,58 @@ describe("results", () => {
       action: "confirm",
       items: [{ image_id: "a" }],
     });
+  });
+
+  it("says how many cells changed class at the last refit and filters on them", async () => {
+    const api = fakeBackend();
+    api.on("GET", "/auth/me", () => admin);
+    api.on("GET", "/projects/p1", () => project);
+    api.on("GET", "/projects/p1/images", () => [
+      { ...summary("a", "neutrophil", 0.97, "done"), changed: true },
+      summary("b", "lymphocyte", 0.91, "done"),
+      { ...summary("c", "monocyte", 0.88, "done"), changed: true },
+    ]);
+    api.on("GET", "/label-sets", () => []);
+    signedIn();
+    renderApp("/projects/p1/cells");
+    expect(await screen.findByTestId("changed-notice")).toHaveTextContent(
+      "2 cells changed class since your last correction.",
+    );
+    expect(screen.getAllByTestId("cell-row")).toHaveLength(3);
+    await userEvent.click(screen.getByRole("button", { name: "Show them" }));
+    const rows = screen.getAllByTestId("cell-row");
+    expect(rows.map((row) => within(row).getByRole("link", { name: /\.jpg$/ }).textContent)).toEqual([
+      "a.jpg",
+      "c.jpg",
+    ]);
+    expect(screen.getByLabelText("Only cells whose prediction changed at the last refit")).toBeChecked();
+  });
+
+  it("marks an unusable cell with the reason and counts it once someone confirms it", async () => {
+    const api = fakeBackend();
+    let confirmed = false;
+    const reason = "Blank or uniform image: there is almost no contrast, so no cell can be seen.";
+    api.on("GET", "/auth/me", () => admin);
+    api.on("GET", "/projects/p1", () => project);
+    api.on("GET", "/projects/p1/images", () => [
+      summary("a", "neutrophil", 0.97, "done"),
+      { ...summary("w", "platelet", 0.94, "done"), unusable: reason, usable_confirmed: confirmed },
+    ]);
+    api.on("GET", "/label-sets", () => []);
+    api.on("POST", "/images/w/confirm-usable", () => {
+      confirmed = true;
+      return { id: "w", usable_confirmed: true };
+    });
+    signedIn();
+    renderApp("/projects/p1/cells");
+    const note = await screen.findByTestId("unusable");
+    expect(note).toHaveTextContent(`Not a usable cell, not counted: ${reason}`);
+    expect(screen.getAllByTestId("cell-row")[1]).toHaveClass("table-danger");
+    await userEvent.click(within(note).getByRole("button", { name: "It is a cell: count it" }));
+    expect(await screen.findByTestId("usable-confirmed")).toHaveTextContent("confirmed as a cell: counted");
+    expect(
+      api.calls.some((call) => call.method === "POST" && call.path === "/api/v1/images/w/confirm-usable"),
+    ).toBe(true);
   });
 
   it("updates by itself while cells are waiting for the worker", async () => {

@@ -29,6 +29,10 @@ const labelSet = (name: string, change: Record<string, unknown> = {}) => ({
   fitted_labels_version: 0,
   updating: false,
   lab_labels: 0,
+  support_size: null,
+  class_counts: null,
+  classes_needing_labels: [],
+  changed_image_ids: [],
   ...change,
 });
 
