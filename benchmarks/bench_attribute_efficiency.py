@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_embedding import ATTRIBUTES, DATA, ROOT
-from models.data import load_images, read_label_table
-from models.evaluation import label_curve
+from hemosight.ml.data import load_images, read_label_table
+from hemosight.ml.evaluation import label_curve
 
 FRACTIONS = (0.054, 1.0)
 
 
 def embed_with_bundle(bundle_path: Path, paths: list[Path]) -> np.ndarray:
-    from models.bundle import ModelBundle
+    from hemosight.ml.bundle import ModelBundle
 
     bundle = ModelBundle.load(bundle_path)
     images = load_images(paths, bundle.preprocessing, cache_dir=ROOT / ".cache")
@@ -37,7 +37,9 @@ def embed_with_bundle(bundle_path: Path, paths: list[Path]) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser()
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--model", type=Path, default=ROOT / "models" / "default" / "hemosight-default.hsb")
+    source.add_argument(
+        "--model", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
+    )
     source.add_argument("--embeddings", type=Path, help="rows follow the PBC labels.csv (benchmarks/datasets.py)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "attribute-efficiency.json")
     args = parser.parse_args()

@@ -1,9 +1,9 @@
 """Calibrated confidence per label set on held-out PBC cells, and which review rule catches more errors.
 
-    python -m benchmarks.bench_calibration [--bundle models/default/hemosight-default.hsb] [--data /work/shared/data]
+    python -m benchmarks.bench_calibration [--bundle BUNDLE] [--data DATA_DIR]
 
 Every cell of the PBC table is embedded once with the bundle's own encoder (cached in .cache/).
-For each label set the classifier recipe (models/classifiers.py) is fitted on the training
+For each label set the classifier recipe (models/hemosight/ml/classifiers.py) is fitted on the training
 split (20 % held out, stratified by cell type, seed 0, as scripts/train_default.py), its
 temperature fitted on the support set's cross-validated probabilities; the held-out cells give
 the expected calibration error (ECE, 15 equal-width bins of the top probability) without and
@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.bundle import ModelBundle
-from models.classifiers import LabelSetClassifier
-from models.data import read_label_table, stratified_split
-from models.imageio import decode_image
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.classifiers import LabelSetClassifier
+from hemosight.ml.data import read_label_table, stratified_split
+from hemosight.ml.imageio import decode_image
 
 ROOT = Path(__file__).resolve().parents[1]
 BINS = 15
@@ -139,7 +139,9 @@ def plot(curves: dict[str, list[tuple[float, float, int]]], ece: dict[str, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bundle", type=Path, default=ROOT / "models" / "default" / "hemosight-default.hsb")
+    parser.add_argument(
+        "--bundle", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
+    )
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--no-results", action="store_true")
     args = parser.parse_args()

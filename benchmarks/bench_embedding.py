@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.datasets import PBC_DIR
-from models.classifiers import LabelSetClassifier
-from models.data import WBCATT_ATTRIBUTES, load_images, read_label_table
-from models.evaluation import cross_validate, label_curve, macro_f1
-from models.preprocessing import Preprocessing
+from hemosight.ml.classifiers import LabelSetClassifier
+from hemosight.ml.data import WBCATT_ATTRIBUTES, load_images, read_label_table
+from hemosight.ml.evaluation import cross_validate, label_curve, macro_f1
+from hemosight.ml.preprocessing import Preprocessing
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = PBC_DIR

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.datasets import ORIGINALS_DIR
-from models.bundle import ModelBundle
-from models.cli import DEFAULT_BUNDLE
-from models.imageio import decode_image
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.cli import DEFAULT_BUNDLE
+from hemosight.ml.imageio import decode_image
 
 ROOT = Path(__file__).resolve().parents[1]
 ORIGINALS = ORIGINALS_DIR

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.datasets import PBC_DIR
-from models.data import read_label_table
-from models.landscape import Landscape
-from models.neighbours import Neighbours
+from hemosight.ml.data import read_label_table
+from hemosight.ml.landscape import Landscape
+from hemosight.ml.neighbours import Neighbours
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = PBC_DIR

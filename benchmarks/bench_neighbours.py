@@ -35,7 +35,7 @@ import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from models.neighbours import EXACT_LIMIT, NeighbourIndex, Neighbours
+from hemosight.ml.neighbours import EXACT_LIMIT, NeighbourIndex, Neighbours
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDINGS = ROOT / "runs" / "default" / "embeddings.npy"

@@ -8,7 +8,7 @@ never shipped or trained on) and "pbc_shifted", the held-out PBC cells
 (`stratified_split(cell_type, 0.2, seed=0)`) under `models.shifts.LabShift` (stain re-mix, warm
 lamp, 1.3× magnification, blur, JPEG). Offline: embeddings from `ModelBundle.embed_prepared`
 (the bundle's default runtime, int8 for the shipped one), cached under runs/newlab/, and
-classifiers from models/adaptation.py. For each lab, budget (`--budgets`, 0/10/25/100) and seed:
+classifiers from models/hemosight/ml/adaptation.py. For each lab, budget (`--budgets`, 0/10/25/100) and seed:
 the lab labels `budget` cells chosen at random or by the new-lab queue
 (`models.active_learning.lab_queue`: k-means cold start, then margin in rounds of 25) or by the
 app's previous queue (lowest top probability of the bundle's classifier; deterministic), a
@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from models.active_learning import lab_queue, top_probability
-from models.adaptation import (
+from hemosight.ml.active_learning import lab_queue, top_probability
+from hemosight.ml.adaptation import (
     DEFAULT_LAB_SHARE,
     METHODS,
     LabStandardiser,
@@ -45,16 +45,16 @@ from models.adaptation import (
     recentre,
     reference_images,
 )
-from models.bundle import ModelBundle
-from models.data import read_label_table, stratified_split
-from models.imageio import decode_image
-from models.shifts import LabShift
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.data import read_label_table, stratified_split
+from hemosight.ml.imageio import decode_image
+from hemosight.ml.shifts import LabShift
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 CROSSLAB = SHARED / "crosslab"
 PBC = SHARED / "pbc"
-DEFAULT_MODEL = ROOT / "models" / "default" / "hemosight-default.hsb"
+DEFAULT_MODEL = ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
 LABS = ("bccd", "cellavision_blog", "pbc_shifted")
 BUDGETS = (0, 10, 25, 100)
 #: Queue rounds after the cold start (the app shows a batch, the lab labels it, the classifier refits).

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_new_lab import DEFAULT_MODEL, LABEL_SET, PBC, ROOT, Lab, decoded, git_commit, scores, summary
-from models.adaptation import finetune_encoder
-from models.bundle import ModelBundle
-from models.data import read_label_table, stratified_split
-from models.imageio import decode_image
+from hemosight.ml.adaptation import finetune_encoder
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.data import read_label_table, stratified_split
+from hemosight.ml.imageio import decode_image
 
 
 def main() -> None:

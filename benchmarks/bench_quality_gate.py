@@ -1,6 +1,6 @@
-"""The usable-cell check (models/quality.py): false flags on real cells, catches on generated non-cells.
+"""The usable-cell check (models/hemosight/ml/quality.py): false flags on real cells, catches on generated non-cells.
 
-    python -m benchmarks.bench_quality_gate [--bundle models/default/hemosight-default.hsb] [--data /work/shared/data]
+    python -m benchmarks.bench_quality_gate [--bundle BUNDLE] [--data DATA_DIR]
 
 Real cells: the held-out PBC split (20 %, stratified by cell type, seed 0, as scripts/train_default.py
 makes it: cells neither the encoder nor the classifiers saw) and the 40 analyzer originals; target
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models.bundle import ModelBundle
-from models.data import read_label_table, stratified_split
-from models.imageio import decode_image
-from models.quality import QualityGate, statistics
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.data import read_label_table, stratified_split
+from hemosight.ml.imageio import decode_image
+from hemosight.ml.quality import QualityGate, statistics
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,7 +129,9 @@ def flags(bundle: ModelBundle, gate: QualityGate, images: list[np.ndarray]) -> l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bundle", type=Path, default=ROOT / "models" / "default" / "hemosight-default.hsb")
+    parser.add_argument(
+        "--bundle", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
+    )
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--limit", type=int, default=0, help="held-out cells to use (0: all)")
     parser.add_argument("--no-results", action="store_true", help="do not append to benchmarks/RESULTS.md")

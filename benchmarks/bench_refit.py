@@ -34,12 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from backend.store.base import Image, LabelEvent, LabelSet, ModelVersion, NeighbourRecord, Project, Result
-from backend.store.sqlite import SQLiteStore
-from models.bundle import SupportSet
-from models.classifiers import LabelSetClassifier
-from models.evaluation import macro_f1
-from worker.refit import Refitter
+from hemosight.core.store.base import Image, LabelEvent, LabelSet, ModelVersion, NeighbourRecord, Project, Result
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.ml.bundle import SupportSet
+from hemosight.ml.classifiers import LabelSetClassifier
+from hemosight.ml.evaluation import macro_f1
+from hemosight.worker.refit import Refitter
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "runs" / "default"
@@ -66,7 +66,7 @@ def real_embeddings() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, s
     labels_csv = PBC_DIR / "labels.csv"
     if not (embeddings.exists() and split.exists() and labels_csv.exists()):
         return None
-    from models.data import read_label_table
+    from hemosight.ml.data import read_label_table
 
     x = np.load(embeddings).astype(np.float32)
     y = np.asarray(read_label_table(labels_csv).label_sets["cell_type"])
@@ -91,7 +91,7 @@ async def refit_once(x: np.ndarray, y: np.ndarray, support: int, results: int, w
             labels={"cell_type": list(y[: support - LAB_LABELS])},
             embeddings=x[: support - LAB_LABELS].astype(np.float16),
         )
-        # The bundle's classifier is the recipe on its support set, as models/builder.py fits it: the
+        # The bundle's classifier is the recipe on its support set, as models/hemosight/ml/builder.py fits it: the
         # refit is then compared with it on the cells both rest on (the score gate runs, as in the worker).
         shipped = LabelSetClassifier().fit(*cells.cells("cell_type")[1:], reference_ids)
         bundle = SimpleNamespace(support_set=lambda: cells, support=cells, classifiers={"cell_type": shipped})
@@ -250,8 +250,8 @@ def main() -> None:
 
 BUSY_LOOP = """
 import numpy as np
-from models.bundle import ModelBundle
-bundle = ModelBundle.load("models/default/hemosight-default.hsb")
+from hemosight.ml.bundle import ModelBundle
+bundle = ModelBundle.load("models/hemosight/ml/default/hemosight-default.hsb")
 rng = np.random.default_rng(0)
 cells = [rng.integers(0, 256, (360, 360, 3), dtype=np.uint8) for _ in range(32)]
 while True:

@@ -33,10 +33,10 @@ from pathlib import Path
 
 import httpx
 
-from backend.backup import BackupError, backup, restore
-from backend.store.sqlite import SQLiteStore
 from benchmarks import kill_worker
 from benchmarks.pipeline import REPO, add_user, append_results, distinct_images, free_port, machine
+from hemosight.core.backup import BackupError, backup, restore
+from hemosight.core.store.sqlite import SQLiteStore
 
 BATCH = 10
 
@@ -52,7 +52,7 @@ class Server:
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "HEMOSIGHT_DEFAULT_MODEL": str(self.data_dir / "none.hsb")}
-        command = [sys.executable, "-m", "models.cli", "serve", "--data-dir", str(self.data_dir)]
+        command = [sys.executable, "-m", "hemosight.ml.cli", "serve", "--data-dir", str(self.data_dir)]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [*command, "--port", str(self.port), "--workers", "0"], env=env, cwd=REPO, stdout=out, stderr=out

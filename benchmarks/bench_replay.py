@@ -1,6 +1,6 @@
 """Replays the slide scenario of a new user and reports agreement with the truth after every step.
 
-    python -m benchmarks.bench_replay [--bundle models/default/hemosight-default.hsb] [--slides 5]
+    python -m benchmarks.bench_replay [--bundle models/hemosight/ml/default/hemosight-default.hsb] [--slides 5]
 
 A slide = 160 held-out PBC cells (20 % split, stratified, seed 0; a different random draw per
 slide) + the 40 analyzer originals, in a real SQLite store with the bundle's predictions. Then,
@@ -31,16 +31,16 @@ from typing import Any
 
 import numpy as np
 
-from backend.store.base import LabelEvent, LabelSet, ModelVersion, Project
-from backend.store.sqlite import SQLiteStore
 from benchmarks.bench_calibration import embeddings_of
 from benchmarks.bench_refit import _insert_results
-from models.builder import fit_classifiers, support_of
-from models.bundle import ModelBundle
-from models.data import read_label_table, stratified_split
-from models.imageio import decode_image
+from hemosight.core.store.base import LabelEvent, LabelSet, ModelVersion, Project
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.ml.builder import fit_classifiers, support_of
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.data import read_label_table, stratified_split
+from hemosight.ml.imageio import decode_image
+from hemosight.worker.refit import Refitter
 from scripts.build_bundle import training_labels
-from worker.refit import Refitter
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIRM_THRESHOLD = 0.9
@@ -132,7 +132,9 @@ def rebuilt(bundle: ModelBundle, table: Any, train: np.ndarray, embeddings: np.n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bundle", type=Path, default=ROOT / "models" / "default" / "hemosight-default.hsb")
+    parser.add_argument(
+        "--bundle", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
+    )
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--slides", type=int, default=5)
     parser.add_argument("--no-results", action="store_true")

@@ -51,7 +51,7 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 def held_out(bundle: Any, part: str = "test") -> tuple[np.ndarray, np.ndarray]:
     """Prepared images of the split's `part` ('test': held-out, 'train') and their cell-type labels."""
-    from models.data import load_images, read_label_table
+    from hemosight.ml.data import load_images, read_label_table
 
     table = read_label_table(DATA / "labels.csv")
     split = json.loads(SPLIT.read_text())
@@ -121,7 +121,7 @@ def encoder_flops(model: Any) -> float:
 
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     """Measure one backend in this process (run by the parent, one subprocess per backend)."""
-    from models.bundle import ModelBundle
+    from hemosight.ml.bundle import ModelBundle
 
     bundle = ModelBundle.load(args.model)
     result: dict[str, Any] = {"backend": args.worker}
@@ -174,8 +174,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
 
 def ensure_runtime(args: argparse.Namespace, tmp: Path) -> tuple[Path, dict[str, Any]]:
     """The bundle itself if it carries the runtime IRs, else a temporary copy with them exported."""
-    from models.bundle import ModelBundle
-    from models.runtime import export_runtime
+    from hemosight.ml.bundle import ModelBundle
+    from hemosight.ml.runtime import export_runtime
 
     bundle = ModelBundle.load(args.model)
     if bundle.runtime_members and {"fp32", "int8"} <= set(bundle.runtime.get("variants", [])):
@@ -192,7 +192,9 @@ def ensure_runtime(args: argparse.Namespace, tmp: Path) -> tuple[Path, dict[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "default" / "hemosight-default.hsb")
+    parser.add_argument(
+        "--model", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
+    )
     parser.add_argument("--single", type=int, default=200, help="one-image calls per backend")
     parser.add_argument("--batched", type=int, default=1024, help="images per backend in batches")
     parser.add_argument("--batch", type=int, default=32)
@@ -225,7 +227,7 @@ def main() -> None:
             results[backend]["load_average_after"] = os.getloadavg()[0]
         reference = Path(tmp) / "tf_function.npy"
         if reference.exists():
-            from models.runtime import cosine_summary
+            from hemosight.ml.runtime import cosine_summary
 
             keras_embeddings = np.load(reference)
             for backend in results:
@@ -248,7 +250,7 @@ def summarise(
     started: datetime,
     load_before: tuple[float, float, float],
 ) -> dict[str, Any]:
-    from models.bundle import read_manifest
+    from hemosight.ml.bundle import read_manifest
 
     manifest = read_manifest(args.model)
     baseline = results.get("keras_predict", {}).get("single", {}).get("images_per_s")

@@ -18,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from backend.store.sqlite import SQLiteStore
 from benchmarks.pipeline import (
     WorkerProcess,
     benchmark_bundle,
@@ -29,6 +28,7 @@ from benchmarks.pipeline import (
     wait_all_finished,
     write_result,
 )
+from hemosight.core.store.sqlite import SQLiteStore
 
 
 async def run(args: argparse.Namespace) -> list[str]:

@@ -27,10 +27,10 @@ import httpx
 import numpy as np
 from PIL import Image as PILImage
 
-from backend.accounts import create_user
-from backend.model_registry import register_bundle
-from backend.store.base import Image, Project
-from backend.store.sqlite import SQLiteStore
+from hemosight.core.accounts import create_user
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.store.base import Image, Project
+from hemosight.core.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -43,7 +43,7 @@ def benchmark_bundle(model: Path | None, cache_dir: Path) -> Path:
     An untrained encoder costs exactly as much per image as a trained one, so throughput
     and latency are representative even before the default model exists.
     """
-    from models.cli import DEFAULT_BUNDLE
+    from hemosight.ml.cli import DEFAULT_BUNDLE
 
     if model is not None:
         return model
@@ -52,8 +52,8 @@ def benchmark_bundle(model: Path | None, cache_dir: Path) -> Path:
     path = cache_dir / "benchmark-224.hsb"
     if path.is_file():
         return path
-    from models.builder import small_bundle
-    from models.imageio import decode_image
+    from hemosight.ml.builder import small_bundle
+    from hemosight.ml.imageio import decode_image
 
     root = FIXTURES / "pbc"
     with open(root / "labels.csv", newline="") as handle:
@@ -127,7 +127,11 @@ class WorkerProcess:
     """`hemosight worker` as a subprocess; `ready` is set once it has loaded the model."""
 
     def __init__(self, data_dir: Path, *extra: str) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(str(REPO / h) for h in (".", "models", "backend", "worker")),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
         self.command = [sys.executable, "-m", "hemosight.cli", "worker", "--data-dir", str(data_dir), *extra]
         self.process = subprocess.Popen(self.command, env=env, stderr=subprocess.PIPE, text=True, cwd=REPO)
         self.ready = threading.Event()
@@ -195,7 +199,12 @@ def serve_session(
     """
     asyncio.run(add_user(data_dir))
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", "HEMOSIGHT_LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(REPO / h) for h in (".", "models", "backend", "worker")),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "HEMOSIGHT_LOG_FORMAT": "json",
+    }
     command = [sys.executable, "-m", "hemosight.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
     output = log.open("wb") if log else subprocess.DEVNULL
     try:

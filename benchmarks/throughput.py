@@ -15,7 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from backend.store.sqlite import SQLiteStore
 from benchmarks.pipeline import (
     WorkerProcess,
     benchmark_bundle,
@@ -26,6 +25,7 @@ from benchmarks.pipeline import (
     wait_all_finished,
     write_result,
 )
+from hemosight.core.store.sqlite import SQLiteStore
 
 
 async def measure(workers: int, images: list[tuple[str, bytes]], bundle: Path, batch_size: int) -> float:

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from models.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, support_of, thumbnail
-from models.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
-from models.data import WBCATT_ATTRIBUTES, LabelTable
-from models.encoder import LITE0, V2_B0, build_encoder
-from models.evaluation import classification_report, cross_validate
-from models.imageio import decode_image
-from models.preprocessing import Preprocessing
-from models.pretrained import LITE0_CREDIT
-from models.quality import gate_for
+from hemosight.ml.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, support_of, thumbnail
+from hemosight.ml.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
+from hemosight.ml.data import WBCATT_ATTRIBUTES, LabelTable
+from hemosight.ml.encoder import LITE0, V2_B0, build_encoder
+from hemosight.ml.evaluation import classification_report, cross_validate
+from hemosight.ml.imageio import decode_image
+from hemosight.ml.preprocessing import Preprocessing
+from hemosight.ml.pretrained import LITE0_CREDIT
+from hemosight.ml.quality import gate_for
 
 REFERENCES_PER_CLASS = 400
 
@@ -138,7 +138,7 @@ def refit_bundle_classifiers(
     training round. Cells are embedded by the encoder the bundle runs (int8 when it ships
     one), so the classifiers are fitted on the embeddings they will see in the worker.
     """
-    from models.data import load_images
+    from hemosight.ml.data import load_images
 
     started = time.monotonic()
     bundle = ModelBundle.load(bundle_path)
@@ -173,7 +173,7 @@ def refit_bundle_classifiers(
 
 
 def _resize_like(image: np.ndarray, size: int) -> np.ndarray:
-    from models.preprocessing import resize
+    from hemosight.ml.preprocessing import resize
 
     side = min(image.shape[:2])
     top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2

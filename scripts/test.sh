@@ -10,7 +10,7 @@ echo "== lint and types (Python)"
 ruff check hemosight models backend worker scripts tests benchmarks
 ruff format --check hemosight models backend worker scripts tests benchmarks
 mypy
-lint-imports   # layer contracts in .importlinter
+PYTHONPATH=".:models:backend:worker${PYTHONPATH:+:$PYTHONPATH}" lint-imports   # layer contracts in .importlinter
 
 echo "== Python tests"
 python -m pytest -q -p no:cacheprovider

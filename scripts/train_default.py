@@ -8,9 +8,9 @@ cell type, seed 0) is never seen by either phase's training.
     python -m scripts.train_default encoder --run runs/default --objective ssl+labels --minutes 80
     python -m scripts.train_default encoder --run runs/default-128 --input-size 128 --epochs 6 \
         --learning-rate 5e-4 --warmup-steps 100 --continue-from runs/default/encoder.weights.h5
-    python -m scripts.train_default bundle --run runs/default --out models/default/hemosight-default.hsb
-    python -m scripts.train_default classifiers --bundle models/default/hemosight-default.hsb \
-        --version NEW_VERSION --out models/default/hemosight-default.hsb
+    python -m scripts.train_default bundle --run runs/default --out models/hemosight/ml/default/hemosight-default.hsb
+    python -m scripts.train_default classifiers --bundle models/hemosight/ml/default/hemosight-default.hsb \
+        --version NEW_VERSION --out models/hemosight/ml/default/hemosight-default.hsb
 
 Phase `classifiers` refits an existing bundle's label-set classifiers on the training split
 (after a change to the classifiers alone) and re-measures them; the encoder is untouched.
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.settings import Settings
 from benchmarks.datasets import PBC_DIR
-from models.data import load_images, read_label_table, stratified_split
-from models.preprocessing import Preprocessing
+from hemosight.core.settings import Settings
+from hemosight.ml.data import load_images, read_label_table, stratified_split
+from hemosight.ml.preprocessing import Preprocessing
 
 DATA = PBC_DIR
 TEST_FRACTION = 0.2
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--head-dim", type=int, default=None, help="projection head for the triplet loss")
     parser.add_argument("--augmentation", default="paper", help="paper or robust")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("models/default/hemosight-default.hsb"))
+    parser.add_argument("--out", type=Path, default=Path("models/hemosight/ml/default/hemosight-default.hsb"))
     parser.add_argument("--bundle", type=Path, help="phase classifiers: the bundle whose classifiers to refit")
     parser.add_argument("--version", help="phase classifiers: the refitted bundle's new version name")
     args = parser.parse_args()
@@ -70,7 +70,7 @@ def main() -> None:
     images = load_images(table.paths, preprocessing, cache_dir=Path(".cache"))
 
     if args.phase == "encoder":
-        from models.training import TrainConfig, limit_threads, train_encoder
+        from hemosight.ml.training import TrainConfig, limit_threads, train_encoder
 
         limit_threads(Settings().threads)
         classes = table.classes("cell_type")

@@ -17,14 +17,14 @@ ORIGINALS = FIXTURES / "originals"
 
 @pytest.fixture(scope="session")
 def pbc_table():
-    from models.data import read_label_table
+    from hemosight.ml.data import read_label_table
 
     return read_label_table(PBC_LABELS)
 
 
 @pytest.fixture(scope="session")
 def pbc_images(pbc_table) -> list[np.ndarray]:
-    from models.imageio import decode_image
+    from hemosight.ml.imageio import decode_image
 
     return [decode_image(p.read_bytes()) for p in pbc_table.paths]
 
@@ -32,7 +32,19 @@ def pbc_images(pbc_table) -> list[np.ndarray]:
 @pytest.fixture(scope="session")
 def small_bundle_path(tmp_path_factory, pbc_table, pbc_images) -> Path:
     """A real bundle (untrained encoder at 32 px, classifiers on the fixture labels), built once."""
-    from models.builder import small_bundle
+    from hemosight.ml.builder import small_bundle
 
     bundle = small_bundle(pbc_images, pbc_table.label_sets, [p.name for p in pbc_table.paths])
     return bundle.save(tmp_path_factory.mktemp("bundle") / "small.hsb")
+
+
+# subprocesses of the tests import the checkout too (the `hemosight` namespace lives in four folders)
+def _import_roots() -> None:
+    import os
+    from pathlib import Path
+
+    roots = [str(Path(__file__).resolve().parents[1] / home) for home in (".", "models", "backend", "worker")]
+    os.environ["PYTHONPATH"] = os.pathsep.join([*roots, *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
+_import_roots()

@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from hemosight.cli import build_parser, run
-from models.errors import HemosightError
+from hemosight.ml.errors import HemosightError
 
 
 def parser_running(handler) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]

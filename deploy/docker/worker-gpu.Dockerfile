@@ -7,7 +7,7 @@ FROM python:3.11.13-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/hemosight
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY models ./models
 COPY backend ./backend
 COPY worker ./worker

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.settings import Settings
-from backend.store.base import Store
+from hemosight.core.settings import Settings
+from hemosight.core.store.base import Store
 
 MONGO_URI = os.environ.get("HEMOSIGHT_TEST_MONGO_URI")
 STORE_KINDS = [
@@ -45,7 +45,7 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def store(store_settings: Settings) -> AsyncIterator[Store]:
     """An opened store of each kind; a second `open_store(store_settings)` reaches the same database."""
-    from backend.store import open_store
+    from hemosight.core.store import open_store
 
     opened = await open_store(store_settings)
     try:
@@ -63,7 +63,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    from backend.main import create_app
+    from hemosight.api.main import create_app
 
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -95,7 +95,7 @@ class Api:
 
 def _sign_up(client: TestClient, username: str, role: str = "pathologist", password: str = "correct horse") -> Api:
     """Create the account directly in the app's store and sign in through the API."""
-    from backend.accounts import create_user
+    from hemosight.core.accounts import create_user
 
     store = client.app.state.store  # type: ignore[attr-defined]
     client.portal.call(create_user, store, username, password, role)  # type: ignore[union-attr]

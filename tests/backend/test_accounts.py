@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend import accounts
-from backend.store.base import ConflictError, Store
+from hemosight.core import accounts
+from hemosight.core.store.base import ConflictError, Store
 
 pytestmark = pytest.mark.anyio
 

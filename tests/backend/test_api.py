@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 
-from backend.security import create_access_token
+from hemosight.core.security import create_access_token
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -35,7 +35,7 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
 
 
 def test_swagger_ui_when_asked_for_uses_pinned_files(tmp_path) -> None:
-    from backend.main import create_app
+    from hemosight.api.main import create_app
     from tests.backend.conftest import make_settings
 
     with TestClient(create_app(make_settings(tmp_path, api_docs=True))) as client:
@@ -46,7 +46,7 @@ def test_swagger_ui_when_asked_for_uses_pinned_files(tmp_path) -> None:
 
 
 def test_every_response_carries_the_security_headers(client: TestClient, tmp_path) -> None:
-    from backend.main import create_app
+    from hemosight.api.main import create_app
     from tests.backend.conftest import make_settings
 
     dist = tmp_path / "dist"
@@ -142,7 +142,7 @@ def test_a_password_change_signs_out_the_sessions_of_the_old_password(
 
 
 def test_secret_is_generated_once_and_kept_private(tmp_path) -> None:
-    from backend.settings import Settings
+    from hemosight.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path / "d")
     secret = settings.token_secret()
@@ -247,7 +247,7 @@ def test_model_versions_list_is_empty_without_models(alice: Api) -> None:
 
 
 def test_unexpected_errors_become_clean_json(settings) -> None:
-    from backend.main import create_app
+    from hemosight.api.main import create_app
 
     app = create_app(settings)
 
@@ -318,7 +318,7 @@ def test_tokens_that_are_not_json_objects_are_refused_without_a_traceback(
 
 
 def test_an_empty_label_queue_is_an_empty_answer(client: TestClient, alice: Api, small_bundle_path) -> None:
-    from backend.model_registry import register_bundle
+    from hemosight.core.model_registry import register_bundle
 
     client.portal.call(register_bundle, client.app.state.store, small_bundle_path, True)  # type: ignore[union-attr,attr-defined]
     project = alice.post("projects", json={"name": "Empty"}).json()["id"]
@@ -352,9 +352,9 @@ def test_openapi_declares_the_error_responses_with_their_body(client: TestClient
 def test_label_set_totals_count_only_labels_the_user_can_see(
     client: TestClient, alice: Api, bob: Api, admin: Api, small_bundle_path
 ) -> None:
-    from backend.labelling import stored_label_set
-    from backend.model_registry import register_bundle
-    from backend.store.base import Image, LabelEvent
+    from hemosight.api.labelling import stored_label_set
+    from hemosight.core.model_registry import register_bundle
+    from hemosight.core.store.base import Image, LabelEvent
 
     store = client.app.state.store  # type: ignore[attr-defined]
     client.portal.call(register_bundle, store, small_bundle_path, True)  # type: ignore[union-attr]

@@ -26,10 +26,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
-from backend.accounts import create_user
-from backend.main import create_app
-from backend.model_registry import register_bundle
-from backend.security import create_access_token
+from hemosight.api.main import create_app
+from hemosight.core.accounts import create_user
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.security import create_access_token
 from tests.backend.conftest import make_settings
 from tests.backend.test_serve import free_port, with_store
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from backend.accounts import create_user
-from backend.store.sqlite import SQLiteStore
+from hemosight.core.accounts import create_user
+from hemosight.core.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGINALS = sorted((REPO / "tests" / "fixtures" / "originals").glob("*.jpg"))

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.main import create_app
-from backend.settings import Settings
-from backend.store.base import SCHEMA_VERSION, StoreError
-from backend.store.sqlite import SQLiteStore
+from hemosight.api.main import create_app
+from hemosight.core.settings import Settings
+from hemosight.core.store.base import SCHEMA_VERSION, StoreError
+from hemosight.core.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.anyio
@@ -77,10 +77,10 @@ def test_backend_never_imports_tensorflow(tmp_path: Path) -> None:
 import sys
 import hemosight.cli
 hemosight.cli.build_parser()
-from backend.main import create_app
-from backend.settings import Settings
+from hemosight.api.main import create_app
+from hemosight.core.settings import Settings
 create_app(Settings(data_dir=sys.argv[1], secret_key="x" * 40))
-import backend.bundles, backend.model_registry, backend.uploads, backend.thumbnails
+import hemosight.api.bundles, hemosight.core.model_registry, hemosight.api.uploads, hemosight.api.thumbnails
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
 print(heavy)
 sys.exit(1 if heavy else 0)

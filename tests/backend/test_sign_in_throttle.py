@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 
-from backend.sign_in_throttle import SignInThrottle
+from hemosight.api.sign_in_throttle import SignInThrottle
 
 if TYPE_CHECKING:
     from tests.backend.conftest import Api

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from backend.store.base import ModelVersion, NeighbourRecord, Result
-from backend.store.sqlite import SCHEMA
-from backend.store.sqlite.codec import (
+from hemosight.core.store.base import ModelVersion, NeighbourRecord, Result
+from hemosight.core.store.sqlite import SCHEMA
+from hemosight.core.store.sqlite.codec import (
     CLASSIFIERS,
     IMAGES,
     JOBS,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.store.base import SCHEMA_VERSION, LabelSet
-from backend.store.sqlite import SQLiteStore
+from hemosight.core.store.base import SCHEMA_VERSION, LabelSet
+from hemosight.core.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.anyio
 

@@ -1,6 +1,6 @@
 """The contract every Store implementation keeps: run against SQLite always, MongoDB when configured.
 
-These are the guarantees the job pipeline depends on (see backend/store/base.py), checked
+These are the guarantees the job pipeline depends on (see backend/hemosight/core/store/base.py), checked
 through the interface only, so a new store passes or fails the same suite.
 """
 
@@ -13,9 +13,9 @@ import time
 import pytest
 from PIL import Image as PILImage
 
-from backend.settings import Settings
-from backend.store import open_store
-from backend.store.base import (
+from hemosight.core.settings import Settings
+from hemosight.core.store import open_store
+from hemosight.core.store.base import (
     SCHEMA_VERSION,
     ConflictError,
     Image,
@@ -312,7 +312,7 @@ async def classified(store: Store, project: Project, seed: int, label: str, embe
 
 
 async def test_label_sets_are_unique_and_ensure_keeps_the_stored_one(store: Store) -> None:
-    from backend.store.base import LabelSet
+    from hemosight.core.store.base import LabelSet
 
     created = await store.create_label_set(LabelSet(name="reactive", classes=["reactive", "normal"]))
     with pytest.raises(ConflictError, match="already exists"):
@@ -326,7 +326,7 @@ async def test_label_sets_are_unique_and_ensure_keeps_the_stored_one(store: Stor
 
 
 async def test_labels_keep_an_audit_trail_and_only_the_latest_change_can_be_undone(store: Store) -> None:
-    from backend.store.base import LabelEvent, LabelSet
+    from hemosight.core.store.base import LabelEvent, LabelSet
 
     project = await make_project(store)
     image, _, _ = await upload(store, project, 1)
@@ -368,7 +368,7 @@ async def test_labels_keep_an_audit_trail_and_only_the_latest_change_can_be_undo
 
 
 async def test_classifier_versions_results_with_embeddings_and_rescoring(store: Store) -> None:
-    from backend.store.base import ClassifierVersion, LabelSet
+    from hemosight.core.store.base import ClassifierVersion, LabelSet
 
     project = await make_project(store)
     kept = await classified(store, project, 1, "neutrophil", b"\x00\x3c" * 4)
@@ -408,7 +408,7 @@ async def test_classifier_versions_results_with_embeddings_and_rescoring(store: 
 
 
 async def test_a_label_change_wakes_waiting_workers(store: Store, store_settings: Settings) -> None:
-    from backend.store.base import LabelEvent, LabelSet
+    from hemosight.core.store.base import LabelEvent, LabelSet
 
     project = await make_project(store)
     image, _, _ = await upload(store, project, 1)

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from backend.main import create_app
-from backend.settings import Settings
+from hemosight.api.main import create_app
+from hemosight.core.settings import Settings
 
 if TYPE_CHECKING:
     from tests.backend.conftest import Api
@@ -195,10 +195,10 @@ def test_results_csv_does_not_let_a_filename_become_a_formula(client: TestClient
 def test_label_export_and_differential_count_escape_formulas_too() -> None:
     import csv
 
-    from backend.labelling import export_csv
-    from backend.reports import differential_count_csv
-    from backend.schemas import ClassCount, DifferentialCountPublic
-    from backend.store.base import LabelEvent
+    from hemosight.api.labelling import export_csv
+    from hemosight.api.reports import differential_count_csv
+    from hemosight.api.schemas import ClassCount, DifferentialCountPublic
+    from hemosight.core.store.base import LabelEvent
 
     event = LabelEvent("img1", "p1", "=set", "@class", "manual", "u1", previous_label="\rold")
     exported = list(csv.reader(io.StringIO(export_csv([event], {"u1": "-bob"}, {"img1": "+file.jpg"}))))[1]
@@ -246,7 +246,7 @@ def test_upload_messages_say_what_is_wrong_with_this_file(client: TestClient, al
     assert big.status_code == 413 and f"{len(just_over):,} bytes" in big.json()["detail"]
     assert f"{LIMIT_BYTES:,}-byte limit" in big.json()["detail"]
     # One list of formats everywhere: the same in every message and in the API description.
-    from models.imageio import SUPPORTED_FORMATS
+    from hemosight.ml.imageio import SUPPORTED_FORMATS
 
     for data in (b"\x00\x00\x01\x00" + b"0" * 100, b"Patient 17 smear\n" * 10):
         refused = alice.post(f"projects/{project}/images/single", files={"file": ("x.jpg", data, "image/jpeg")})

@@ -20,9 +20,9 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two versions of a small real bundle with different metrics: v1 (older) and v2 (better)."""
-    from models.builder import small_bundle
-    from models.bundle import ModelBundle
-    from models.imageio import decode_image
+    from hemosight.ml.builder import small_bundle
+    from hemosight.ml.bundle import ModelBundle
+    from hemosight.ml.imageio import decode_image
 
     root = FIXTURES / "pbc"
     with open(root / "labels.csv", newline="") as handle:

@@ -190,7 +190,7 @@ def test_yaml_files_pass_yamllint() -> None:
 
 def test_nginx_sends_the_security_headers_in_every_location() -> None:
     """A location with its own add_header does not inherit the server's: each must repeat them all."""
-    from backend.security_headers import CONTENT_SECURITY_POLICY, HEADERS
+    from hemosight.api.security_headers import CONTENT_SECURITY_POLICY, HEADERS
 
     conf = (REPO / "deploy/nginx.conf").read_text()
     wanted = {f"add_header {name} {value} always;" for name, value in HEADERS.items()}

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from backend.backup import BackupError, backup, restore
-from backend.logs import JsonFormatter, configure_logging
-from backend.model_registry import register_bundle
-from backend.store.base import Image, Project, User
-from backend.store.sqlite import SQLiteStore
 from hemosight.cli import main as hemosight
-from worker.probes import serve_probes
-from worker.runner import Worker, WorkerConfig
+from hemosight.core.backup import BackupError, backup, restore
+from hemosight.core.logs import JsonFormatter, configure_logging
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.store.base import Image, Project, User
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.worker.probes import serve_probes
+from hemosight.worker.runner import Worker, WorkerConfig
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGINALS = sorted((REPO / "tests/fixtures/originals").glob("*.jpg"))
@@ -263,7 +263,7 @@ def test_grafana_dashboard_uses_only_metrics_that_exist() -> None:
 
     dashboard = json.loads((REPO / "deploy/grafana-dashboard.json").read_text())
     exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
-    source = (REPO / "backend/metrics.py").read_text()
+    source = (REPO / "backend/hemosight/core/metrics.py").read_text()
     defined = set(re.findall(r'"(hemosight_\w+)"', source))
     names = {m for e in exprs for m in re.findall(r"hemosight_\w+", e)}
     # Prometheus adds _total, _bucket, _count, _sum and (Info metrics) _info to the names in the source.

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.model_registry import ModelRegistrationError, comparable_metrics, register_bundle, rollback
-from backend.settings import Settings
-from backend.store.base import Image, Project
-from backend.store.sqlite import SQLiteStore
 from hemosight.cli import main as hemosight
-from worker.runner import Worker, WorkerConfig
+from hemosight.core.model_registry import ModelRegistrationError, comparable_metrics, register_bundle, rollback
+from hemosight.core.settings import Settings
+from hemosight.core.store.base import Image, Project
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.worker.runner import Worker, WorkerConfig
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGINALS = sorted((REPO / "tests/fixtures/originals").glob("*.jpg"))
@@ -120,7 +120,7 @@ async def test_the_active_version_cannot_be_replaced_by_other_contents(
 ) -> None:
     import dataclasses
 
-    from models.bundle import ModelBundle
+    from hemosight.ml.bundle import ModelBundle
 
     store = SQLiteStore(tmp_path / "data")
     await store.open()
@@ -149,7 +149,7 @@ def settings_for(tmp_path: Path) -> Settings:
 
 
 def sign_in(client: TestClient, username: str, role: str) -> dict[str, str]:
-    from backend.accounts import create_user
+    from hemosight.core.accounts import create_user
 
     client.portal.call(create_user, client.app.state.store, username, "correct horse", role)  # type: ignore[union-attr,attr-defined]
     response = client.post("/api/v1/auth/login", data={"username": username, "password": "correct horse"})
@@ -158,7 +158,7 @@ def sign_in(client: TestClient, username: str, role: str) -> dict[str, str]:
 
 
 def test_admin_api_upload_activate_rollback_rescore_and_metrics(tmp_path: Path, bundles: dict[str, Path]) -> None:
-    from backend.main import create_app
+    from hemosight.api.main import create_app
 
     with TestClient(create_app(settings_for(tmp_path))) as client:
         admin = sign_in(client, "admin", "admin")

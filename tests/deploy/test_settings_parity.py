@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from backend.settings import Settings
+from hemosight.core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 #: Variables of docker-compose.yml that HemoSight itself never reads (image tags, published ports).

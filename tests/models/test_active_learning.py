@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.active_learning import (
+from hemosight.ml.active_learning import (
     UnknownStrategyError,
     compare_strategies,
     cst_al_queue,
@@ -137,7 +137,7 @@ def test_simulate_al_runs_end_to_end_on_the_fixtures(small_bundle_path: Path, tm
 
 
 def test_labels_to_reach_is_the_first_count_at_or_above_the_target() -> None:
-    from models.active_learning import labels_to_reach
+    from hemosight.ml.active_learning import labels_to_reach
 
     sizes, scores = [90, 180, 270, 360], [0.70, 0.84, 0.86, 0.90]
     assert labels_to_reach(sizes, scores, 0.85, pool=1000) == {"labels": 270.0, "fraction_of_pool": 0.27}
@@ -170,7 +170,7 @@ def imbalanced_lab(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_cold_start_covers_every_class_where_random_misses_rare_ones() -> None:
-    from models.active_learning import cold_start
+    from hemosight.ml.active_learning import cold_start
 
     x, y = imbalanced_lab()
     chosen = cold_start(x, 10, seed=0)
@@ -181,14 +181,14 @@ def test_cold_start_covers_every_class_where_random_misses_rare_ones() -> None:
 
 
 def test_cold_start_prefix_is_spread_out() -> None:
-    from models.active_learning import cold_start
+    from hemosight.ml.active_learning import cold_start
 
     x, y = imbalanced_lab(1)
     assert len(set(y[cold_start(x, 25, seed=0)[:5]])) >= 4
 
 
 def test_lab_queue_serves_the_cold_start_then_the_smallest_margins() -> None:
-    from models.active_learning import cold_start, lab_queue
+    from hemosight.ml.active_learning import cold_start, lab_queue
 
     x, _ = imbalanced_lab(2)
     labelled = np.zeros(len(x), bool)
@@ -207,7 +207,7 @@ def test_lab_queue_serves_the_cold_start_then_the_smallest_margins() -> None:
 
 
 def test_lab_queue_never_repeats_labelled_cells_and_stops_when_all_are_labelled() -> None:
-    from models.active_learning import lab_queue
+    from hemosight.ml.active_learning import lab_queue
 
     x, _ = imbalanced_lab(3)
     labelled = np.ones(len(x), bool)

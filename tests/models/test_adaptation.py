@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from models.adaptation import (
+from hemosight.ml.adaptation import (
     BlendClassifier,
     LabStandardiser,
     NoLabLabelsError,
@@ -14,8 +14,8 @@ from models.adaptation import (
     transfer_style,
     zoom,
 )
-from models.imageio import encode_jpeg
-from models.preprocessing import ColourStyle, rgb_to_lab
+from hemosight.ml.imageio import encode_jpeg
+from hemosight.ml.preprocessing import ColourStyle, rgb_to_lab
 from tests.models.test_shifts import disk
 
 
@@ -160,7 +160,7 @@ def test_reference_images_decodes_thumbnails_at_the_input_size(pbc_images) -> No
 def test_adapt_batch_norm_sets_the_statistics_of_the_lab() -> None:
     import keras
 
-    from models.adaptation import adapt_batch_norm
+    from hemosight.ml.adaptation import adapt_batch_norm
 
     inputs = keras.Input((4,))
     normalised = keras.layers.BatchNormalization(momentum=0.9)(keras.layers.Dense(3, name="dense")(inputs))
@@ -184,9 +184,9 @@ def test_adapt_batch_norm_sets_the_statistics_of_the_lab() -> None:
 
 
 def test_finetune_encoder_moves_the_weights_on_lab_cells(tmp_path, pbc_images) -> None:
-    from models.adaptation import finetune_encoder
-    from models.encoder import build_encoder
-    from models.preprocessing import resize
+    from hemosight.ml.adaptation import finetune_encoder
+    from hemosight.ml.encoder import build_encoder
+    from hemosight.ml.preprocessing import resize
 
     start = build_encoder(32, architecture="EfficientNet-Lite0").get_weights()  # compiles far faster than V2-B0
     prepared = np.stack([resize(im, 32) for im in pbc_images])

@@ -1,18 +1,18 @@
-"""Robust augmentation (models/augmentation.py): lab-to-lab shifts that keep the cell's class."""
+"""Robust augmentation (models/hemosight/ml/augmentation.py): lab-to-lab shifts that keep the cell's class."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from models.augmentation import GaussianNoiseViews, RandomBlur, StainMix, build_augmenter
+from hemosight.ml.augmentation import GaussianNoiseViews, RandomBlur, StainMix, build_augmenter
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def cells(pbc_images) -> np.ndarray:
-    from models.preprocessing import Preprocessing
+    from hemosight.ml.preprocessing import Preprocessing
 
     prep = Preprocessing(input_size=64)
     return np.stack([prep.prepare(im) for im in pbc_images[:8]]).astype(np.float32)

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.bundle import FORMAT_VERSION, BundleError, ModelBundle, read_manifest
-from models.imageio import decode_image
+from hemosight.ml.bundle import FORMAT_VERSION, BundleError, ModelBundle, read_manifest
+from hemosight.ml.imageio import decode_image
 from tests.conftest import ORIGINALS
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import LinearSVC
 
-from models.calibration import fit_platt
+from hemosight.ml.calibration import fit_platt
 
 
 def data(seed: int = 0, n: int = 300, d: int = 20, k: int = 4):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from models.classifiers import LabelSetClassifier, NotEnoughLabelsError
-from models.neighbours import Neighbours
+from hemosight.ml.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from hemosight.ml.neighbours import Neighbours
 
 
 def blobs(n_per_class: int, classes: list[str], dim: int = 16, seed: int = 0):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hemosight.cli import main
-from models.bundle import ModelBundle
+from hemosight.ml.bundle import ModelBundle
 from tests.conftest import ORIGINALS, PBC_LABELS
 
 

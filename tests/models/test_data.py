@@ -1,10 +1,10 @@
-"""Label tables (models/data.py): the subtype label set derived from the PBC file-name codes."""
+"""Label tables (models/hemosight/ml/data.py): the subtype label set derived from the PBC file-name codes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from models.data import SUBTYPE_NAMES, read_label_table
+from hemosight.ml.data import SUBTYPE_NAMES, read_label_table
 
 
 def test_subtype_label_set_names_the_finer_classes(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.imageio import ImageDecodeError, decode_image, probe_image
+from hemosight.ml.imageio import ImageDecodeError, decode_image, probe_image
 from tests.conftest import ORIGINALS
 
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from models.landscape import Landscape
+from hemosight.ml.landscape import Landscape
 
 
 def clusters(seed: int = 0):

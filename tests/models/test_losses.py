@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from models.losses import pairwise_distances, triplet_semihard_loss
+from hemosight.ml.losses import pairwise_distances, triplet_semihard_loss
 
 
 def reference_semihard(labels: np.ndarray, embeddings: np.ndarray, margin: float) -> float:

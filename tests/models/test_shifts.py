@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.shifts import IDENTITY, LabShift, magnify
+from hemosight.ml.shifts import IDENTITY, LabShift, magnify
 
 
 def disk(size: int = 96, radius: int = 20) -> np.ndarray:

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.preprocessing import Preprocessing
-from models.training import TrainConfig, train_encoder
+from hemosight.ml.preprocessing import Preprocessing
+from hemosight.ml.training import TrainConfig, train_encoder
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_unknown_objective_is_refused() -> None:
 
 
 def test_augmentation_keeps_shape_and_range() -> None:
-    from models.augmentation import build_augmenter
+    from hemosight.ml.augmentation import build_augmenter
 
     rng = np.random.default_rng(0)
     batch = rng.integers(0, 256, (4, 32, 32, 3)).astype(np.float32)

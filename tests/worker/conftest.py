@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.settings import Settings
-from backend.store.sqlite import SQLiteStore
+from hemosight.core.settings import Settings
+from hemosight.core.store.sqlite import SQLiteStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LABEL_SETS = ("cell_type", "cell_size")
@@ -27,8 +27,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def bundle_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from models.builder import small_bundle
-    from models.imageio import decode_image
+    from hemosight.ml.builder import small_bundle
+    from hemosight.ml.imageio import decode_image
 
     root = FIXTURES / "pbc"
     with open(root / "labels.csv", newline="") as handle:
@@ -42,7 +42,7 @@ def bundle_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def second_bundle_path(bundle_path: Path) -> Path:
     """The same weights under another version name: enough to see which model wrote a result."""
-    from models.bundle import ModelBundle
+    from hemosight.ml.bundle import ModelBundle
 
     bundle = dataclasses.replace(ModelBundle.load(bundle_path), version="test-1")
     return bundle.save(bundle_path.with_name("test-1.hsb"))

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from backend.accounts import create_user
-from backend.main import create_app
-from backend.model_registry import register_bundle
-from backend.settings import Settings
-from worker.runner import Worker, WorkerConfig
+from hemosight.api.main import create_app
+from hemosight.core.accounts import create_user
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.settings import Settings
+from hemosight.worker.runner import Worker, WorkerConfig
 
 
 def test_upload_classify_and_review_a_project(settings: Settings, originals: list[Path], bundle_path: Path) -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.model_registry import register_bundle
-from backend.store.base import LabelEvent, LabelSet
-from backend.store.sqlite import SQLiteStore
-from models.bundle import ModelBundle
-from models.classifiers import Comparison, LabelSetClassifier, compare_on_support
-from worker.refit import Refitter, support_set
-from worker.runner import Worker, WorkerConfig
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.store.base import LabelEvent, LabelSet
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.classifiers import Comparison, LabelSetClassifier, compare_on_support
+from hemosight.worker.refit import Refitter, support_set
+from hemosight.worker.runner import Worker, WorkerConfig
 
 from .test_runner import add_images
 

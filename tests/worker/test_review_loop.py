@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.accounts import create_user
-from backend.main import create_app
-from backend.model_registry import register_bundle
-from backend.settings import Settings
-from worker.runner import Worker, WorkerConfig
+from hemosight.api.main import create_app
+from hemosight.core.accounts import create_user
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.settings import Settings
+from hemosight.worker.runner import Worker, WorkerConfig
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

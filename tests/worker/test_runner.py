@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.model_registry import register_bundle
-from backend.settings import Settings
-from backend.store.base import Image, Project, Store
-from backend.store.sqlite import SQLiteStore
-from models.bundle import CellAnalysis, ModelBundle
-from worker.runner import Worker, WorkerConfig
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.settings import Settings
+from hemosight.core.store.base import Image, Project, Store
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.ml.bundle import CellAnalysis, ModelBundle
+from hemosight.worker.runner import Worker, WorkerConfig
 
 pytestmark = pytest.mark.anyio
 

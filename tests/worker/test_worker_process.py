@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from backend.settings import Settings
-from backend.store.sqlite import SQLiteStore
+from hemosight.core.settings import Settings
+from hemosight.core.store.sqlite import SQLiteStore
 from tests.worker.test_runner import add_images
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,10 +81,10 @@ def test_backend_serves_model_data_without_importing_tensorflow(tmp_path: Path, 
 import sys
 from pathlib import Path
 from fastapi.testclient import TestClient
-from backend.accounts import create_user
-from backend.main import create_app
-from backend.model_registry import register_bundle
-from backend.settings import Settings
+from hemosight.core.accounts import create_user
+from hemosight.api.main import create_app
+from hemosight.core.model_registry import register_bundle
+from hemosight.core.settings import Settings
 
 settings = Settings(data_dir=Path(sys.argv[1]), secret_key="k" * 40, frontend_dist=Path(sys.argv[1]) / "none")
 with TestClient(create_app(settings)) as client:

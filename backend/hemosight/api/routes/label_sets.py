@@ -1,0 +1,283 @@
+"""Label sets: the model's (cell type, morphological attributes) and those the lab defines after training.
+
+Also what the review loop needs per label set: the cells to label next (active learning
+and confirmed self-training), the learning curve of its refitted classifiers, and CSV import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
+
+from hemosight.api.deps import AdminUser, CurrentUser, EditorUser, StoreDep, can_see, project_not_found
+from hemosight.api.errors import error_responses
+from hemosight.api.labelling import (
+    available_label_sets,
+    cell_label_public,
+    label_set_public,
+    parse_import_csv,
+    resolve_label_set,
+    stored_label_set,
+    usernames_of,
+)
+from hemosight.api.schemas import (
+    CellLabelPublic,
+    LabelImportPublic,
+    LabelSetCreate,
+    LabelSetPublic,
+    LabelSetUpdate,
+    LearningCurvePoint,
+    LearningCurvePublic,
+    PowerLawFit,
+    QueueItem,
+    QueuePublic,
+    QueueStrategy,
+)
+from hemosight.core.store.base import ConflictError, ImageEntry, LabelEvent, LabelSet, Store, User
+
+router = APIRouter(prefix="/label-sets", tags=["label-sets"], responses=error_responses(400, 401, 403, 404, 409, 413))
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def _clean_classes(classes: list[str]) -> list[str]:
+    cleaned = [c.strip() for c in classes]
+    if any(not c or len(c) > 200 for c in cleaned):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Class names must be 1 to 200 characters long.")
+    if len(set(cleaned)) != len(cleaned):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Each class may appear only once in a label set.")
+    return cleaned
+
+
+@router.get("", response_model=list[LabelSetPublic])
+async def list_label_sets(store: StoreDep, user: CurrentUser) -> list[LabelSetPublic]:
+    sets, model = await available_label_sets(store)
+    visible = await _counted_projects(store, user)
+    return [await label_set_public(store, s, model, visible) for s in sets.values()]
+
+
+@router.post("", response_model=LabelSetPublic, status_code=status.HTTP_201_CREATED)
+async def create_label_set(body: LabelSetCreate, store: StoreDep, user: EditorUser) -> LabelSetPublic:
+    """A label set the lab defines (e.g. reactive lymphocyte / normal); it gets a classifier once
+    cells of at least two of its classes are labelled."""
+    classes = _clean_classes(body.classes)
+    sets, model = await available_label_sets(store)
+    if body.name in sets:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"A label set named {body.name!r} already exists; choose another."
+        )
+    label_set = LabelSet(
+        name=body.name,
+        classes=classes,
+        kind="custom",
+        description=body.description,
+        created_by=user.id,
+        status="needs_labels",
+        message="No cell is labelled in this label set yet; label cells of at least two classes to get a classifier.",
+    )
+    try:
+        created = await store.create_label_set(label_set)
+    except ConflictError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return await label_set_public(store, created, model, await _counted_projects(store, user))
+
+
+@router.get("/{name}", response_model=LabelSetPublic)
+async def read_label_set(name: str, store: StoreDep, user: CurrentUser) -> LabelSetPublic:
+    """Poll this after labelling: when `updating` turns false and `classifier_version` went up,
+    the label set's predictions in every result have been re-scored."""
+    label_set, model = await resolve_label_set(store, name)
+    return await label_set_public(store, label_set, model, await _counted_projects(store, user))
+
+
+@router.patch("/{name}", response_model=LabelSetPublic)
+async def update_label_set(name: str, body: LabelSetUpdate, store: StoreDep, user: EditorUser) -> LabelSetPublic:
+    label_set = await stored_label_set(store, name)
+    added = [c for c in _clean_classes(body.add_classes) if c not in label_set.classes]
+    updated = await store.update_label_set_classes(name, label_set.classes + added) if added else label_set
+    assert updated is not None
+    _, model = await available_label_sets(store)
+    return await label_set_public(store, updated, model, await _counted_projects(store, user))
+
+
+async def _counted_projects(store: Store, user: User) -> set[str] | None:
+    """Whose labels a label set's totals count for `user`: every project for an admin, else the user's own."""
+    return None if user.role == "admin" else await _visible_project_ids(store, user, None)
+
+
+async def _visible_project_ids(store: Store, user: User, project_id: str | None) -> set[str]:
+    if project_id is not None:
+        project = await store.get_project(project_id)
+        if project is None or not can_see(user, project):
+            raise project_not_found(project_id)
+        return {project.id}
+    projects = await store.list_projects(None if user.role == "admin" else user.id)
+    return {p.id for p in projects}
+
+
+@router.get("/{name}/labels", response_model=list[CellLabelPublic])
+async def list_labels(
+    name: str, store: StoreDep, user: CurrentUser, project_id: str | None = None
+) -> list[CellLabelPublic]:
+    """The lab's current labels in this label set (its support set), in the projects you can see."""
+    await resolve_label_set(store, name)
+    visible = await _visible_project_ids(store, user, project_id)
+    usernames = await usernames_of(store)
+    return [cell_label_public(c, usernames) for c in await store.list_labels(name) if c.project_id in visible]
+
+
+def _queue_item(entry: ImageEntry, probabilities: dict[str, float]) -> QueueItem:
+    values = sorted(probabilities.values(), reverse=True)
+    p = np.clip(np.asarray(values, np.float64), 1e-12, 1.0)
+    label = max(probabilities, key=probabilities.__getitem__)
+    return QueueItem(
+        image_id=entry.image.id,
+        project_id=entry.image.project_id,
+        filename=entry.image.filename,
+        label=label,
+        confidence=values[0],
+        margin=values[0] - values[1] if len(values) > 1 else 1.0,
+        entropy=float(-(p * np.log(p)).sum()),
+    )
+
+
+@router.get("/{name}/queue", response_model=QueuePublic)
+async def queue(
+    name: str,
+    store: StoreDep,
+    user: CurrentUser,
+    strategy: QueueStrategy = "uncertainty",
+    size: Annotated[int, Query(ge=1, le=1000, description="cells to propose for labelling")] = 90,
+    threshold: Annotated[float, Query(gt=0, le=1, description="confirmed self-training: top probability")] = 0.99,
+    project_id: str | None = None,
+    seed: int = 0,
+) -> QueuePublic:
+    """The next cells to label in this label set, from the unlabelled cells of the projects you can see.
+
+    uncertainty / margin / entropy / random fill `review`; `cst` fills `confirm` with the cells whose
+    top probability ≥ threshold (one-click bulk confirmation); `cst+al` fills both (margin for review).
+    """
+    from hemosight.ml.active_learning import cst_al_queue, cst_queue, query
+
+    label_set, model = await resolve_label_set(store, name)
+    visible = await _visible_project_ids(store, user, project_id)
+    labelled = {c.image_id for c in await store.list_labels(name)}
+    candidates: list[tuple[ImageEntry, dict[str, float]]] = []
+    for pid in sorted(visible):
+        for entry in await store.list_image_entries(pid):
+            result = entry.result
+            if result is None or entry.image.id in labelled or name not in result.probabilities:
+                continue
+            if model is not None and result.model_version != model.version:
+                continue
+            candidates.append((entry, result.probabilities[name]))
+    versions = await store.list_classifier_versions(name) if label_set.labels_version else []
+    current = [v for v in versions if model is not None and v.model_version == model.version]
+    if not candidates and label_set.kind == "custom" and not current:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            label_set.message or f"Label set {name!r} has no classifier yet; label cells of two classes first.",
+        )
+    review: np.ndarray = np.zeros(0, np.int64)
+    confirm: np.ndarray = np.zeros(0, np.int64)
+    if candidates:  # none (new, empty or fully labelled projects): empty lists, not a matrix of zero columns
+        classes = sorted({c for _, p in candidates for c in p})
+        matrix = np.array([[p.get(c, 0.0) for c in classes] for _, p in candidates], np.float64)
+        if strategy == "cst":
+            confirm = await asyncio.to_thread(cst_queue, matrix, threshold)
+        elif strategy == "cst+al":
+            confirm, review = await asyncio.to_thread(cst_al_queue, matrix, "margin", size, threshold, seed)
+        else:
+            review = await asyncio.to_thread(query, matrix, strategy, size, seed)
+    return QueuePublic(
+        label_set=name,
+        strategy=strategy,
+        classifier_version=current[-1].version if current else None,
+        review=[_queue_item(*candidates[i]) for i in review],
+        confirm=[_queue_item(*candidates[i]) for i in confirm],
+        candidates=len(candidates),
+    )
+
+
+@router.get("/{name}/learning-curve", response_model=LearningCurvePublic)
+async def learning_curve(name: str, store: StoreDep, user: CurrentUser) -> LearningCurvePublic:
+    """Each classifier version of the active model with how well it predicted the cells labelled after it."""
+    from hemosight.ml.active_learning import fit_power_law
+
+    _, model = await resolve_label_set(store, name)
+    versions = [
+        v for v in await store.list_classifier_versions(name) if model is not None and v.model_version == model.version
+    ]
+    points = []
+    for i, version in enumerate(versions):
+        following = versions[i + 1].metrics if i + 1 < len(versions) else {}
+        points.append(
+            LearningCurvePoint(
+                classifier_version=version.version,
+                support_size=version.support_size,
+                lab_labels=int(version.metrics.get("lab_cells", 0)),
+                agreement=following.get("agreement_on_new_labels"),
+                next_labels=int(following.get("new_labels", 0)),
+                created_at=version.created_at,
+            )
+        )
+    scored = [p for p in points if p.agreement is not None]
+    fit = (
+        fit_power_law([p.support_size for p in scored], [p.agreement or 0.0 for p in scored])
+        if len(scored) >= 4
+        else None
+    )
+    return LearningCurvePublic(label_set=name, points=points, power_law=PowerLawFit(**fit) if fit else None)
+
+
+@router.post("/{name}/labels/import", response_model=LabelImportPublic)
+async def import_labels(
+    name: str,
+    file: Annotated[UploadFile, File(description="CSV with columns image_id,label")],
+    store: StoreDep,
+    user: AdminUser,
+) -> LabelImportPublic:
+    """Administrators: set many labels from a CSV. All rows are checked first; one bad row rejects the file."""
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    await file.close()
+    if len(data) > MAX_IMPORT_BYTES:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "The CSV is larger than 20 MB; split it.")
+    rows = parse_import_csv(data)
+    label_set = await stored_label_set(store, name)
+    current = {c.image_id: c.label for c in await store.list_labels(name)}
+    events, unchanged, problems = [], 0, []
+    for line, image_id, label in rows:
+        image = await store.get_image(image_id)
+        if image is None:
+            problems.append(f"line {line}: there is no image {image_id}")
+            continue
+        if label not in label_set.classes:
+            problems.append(f"line {line}: {label!r} is not a class of {name!r}")
+            continue
+        if current.get(image_id) == label:
+            unchanged += 1
+            continue
+        current[image_id] = label
+        events.append(
+            LabelEvent(
+                image_id=image_id,
+                project_id=image.project_id,
+                label_set=name,
+                label=label,
+                source="import",
+                user_id=user.id,
+            )
+        )
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"Nothing was imported: {'; '.join(problems[:5])}{more}. Classes of {name!r}: "
+            f"{', '.join(label_set.classes)}.",
+        )
+    for start in range(0, len(events), 1000):
+        await store.set_labels(events[start : start + 1000])
+    return LabelImportPublic(imported=len(events), unchanged=unchanged)

@@ -1,0 +1,376 @@
+"""Request and response models of the REST API (docs/API.md), separate from the storage records.
+
+The browser app's typed client is generated from these through the OpenAPI schema, so
+names follow the lab's words and the contract exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from hemosight.core.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN
+
+RoleName = Literal["pathologist", "reviewer", "admin"]
+JobStatusName = Literal["pending", "running", "done", "failed"]
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ReadyPublic(BaseModel):
+    database: bool
+    model_version: str | None
+
+
+class UserPublic(BaseModel):
+    id: str
+    username: str
+    role: RoleName
+    created_at: datetime
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH, pattern=USERNAME_PATTERN)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    role: RoleName = "pathologist"
+
+
+class UserUpdate(BaseModel):
+    role: RoleName | None = None
+    password: str | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    user: UserPublic
+
+
+class ProjectCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ProjectUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    #: Usernames who may see the project besides its owner (replaces the current list).
+    members: list[str] | None = None
+
+
+class ProjectPublic(BaseModel):
+    id: str
+    name: str
+    owner_id: str
+    members: list[str]
+    created_at: datetime
+
+
+class FileOutcome(BaseModel):
+    filename: str
+    status: Literal["accepted", "duplicate", "rejected"]
+    image_id: str | None = None
+    error: str | None = None
+
+
+class UploadPublic(BaseModel):
+    files: list[FileOutcome]
+
+
+class LandscapePosition(BaseModel):
+    x: float
+    y: float
+
+
+class NeighbourPublic(BaseModel):
+    reference_id: str
+    label: str
+    distance: float
+    thumbnail_url: str
+
+
+class ResultPublic(BaseModel):
+    model_version: str
+    label_set: str
+    label: str
+    confidence: float
+    labels: dict[str, str]
+    probabilities: dict[str, dict[str, float]]
+    neighbours: list[NeighbourPublic]
+    landscape: LandscapePosition | None
+    #: Why the image is not a usable cell (blank, greyscale, a strip, far from every reference cell…); null
+    #: when it is. An unusable cell is left out of the differential count until a person confirms it.
+    unusable: str | None = None
+
+
+class ImageSummary(BaseModel):
+    id: str
+    filename: str
+    status: JobStatusName
+    #: The prediction in the model's default label set (`label_set`), as the results grid shows it.
+    label: str | None
+    label_set: str | None
+    #: The lab's own label for the cell in that label set (a correction or a confirmation), if any.
+    reviewed_label: str | None = None
+    #: True when the last refit of `label_set` changed this cell's predicted class.
+    changed: bool = False
+    #: Share of the 10 nearest reference cells labelled as the prediction (null before classification).
+    neighbours_agree: float | None = None
+    #: Send to a person: confidence below 0.7, or fewer than 8 of the 10 nearest reference cells agree
+    #: (benchmarks/RESULTS.md, "Calibrated confidence": the two rules catch different errors).
+    needs_review: bool = False
+    #: Why the image is not a usable cell, or null (see `ResultPublic.unusable`).
+    unusable: str | None = None
+    #: A person confirmed the flagged cell counts (`POST /images/{id}/confirm-usable`).
+    usable_confirmed: bool = False
+    confidence: float | None
+    error: str | None
+    uploaded_at: datetime
+    job_id: str
+
+
+class ImagePublic(BaseModel):
+    id: str
+    project_id: str
+    filename: str
+    sha256: str
+    size: int
+    format: str
+    width: int
+    height: int
+    uploaded_by: str
+    uploaded_at: datetime
+    status: JobStatusName
+    job_id: str
+    error: str | None
+    result: ResultPublic | None
+    #: A person confirmed that the cell counts although the usable-cell check flagged it.
+    usable_confirmed: bool = False
+
+
+class ImageResultPublic(BaseModel):
+    image_id: str
+    filename: str
+    status: JobStatusName
+    error: str | None
+    result: ResultPublic | None
+
+
+class JobPublic(BaseModel):
+    id: str
+    image_id: str
+    status: JobStatusName
+    attempts: int
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReferencePoint(BaseModel):
+    reference_id: str
+    x: float
+    y: float
+    label: str
+
+
+class CellPoint(BaseModel):
+    image_id: str
+    x: float
+    y: float
+    label: str
+    confidence: float
+
+
+class LandscapePublic(BaseModel):
+    model_version: str | None
+    references: list[ReferencePoint]
+    cells: list[CellPoint]
+
+
+class ClassCount(BaseModel):
+    label: str
+    count: int
+    percentage: float
+
+
+class DifferentialCountPublic(BaseModel):
+    label_set: str
+    total: int
+    classes: list[ClassCount]
+    #: Cells left out because the usable-cell check flagged them and nobody confirmed them yet.
+    unusable: int = 0
+
+
+class ModelVersionPublic(BaseModel):
+    version: str
+    created: str
+    default_label_set: str
+    label_sets: dict[str, list[str]]
+    metrics: dict[str, object]
+    #: The numeric metrics flattened to dotted names (``held_out.cell_type.macro_f1``), to compare versions.
+    comparable_metrics: dict[str, float] = {}
+    reference_count: int
+    active: bool
+    registered_at: datetime | None = None
+    registered_by: str = ""
+    activated_at: datetime | None = None
+    #: True when the bundle's bytes are kept in the store (uploaded), false when registered by path.
+    stored: bool = False
+
+
+class RescorePublic(BaseModel):
+    project_id: str
+    model_version: str
+    queued: int
+
+
+LabelSetKind = Literal["model", "custom"]
+LabelSetStatus = Literal["model", "ready", "needs_labels", "failed"]
+LabelAction = Literal["set", "confirm"]
+QueueStrategy = Literal["uncertainty", "margin", "entropy", "random", "cst", "cst+al"]
+
+
+class LabelSetCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    classes: list[str] = Field(min_length=2, max_length=100)
+    description: str = Field(default="", max_length=500)
+
+
+class LabelSetUpdate(BaseModel):
+    #: Classes to add (existing classes stay: labels may use them).
+    add_classes: list[str] = Field(default_factory=list, max_length=100)
+    description: str | None = Field(default=None, max_length=500)
+
+
+class LabelSetPublic(BaseModel):
+    name: str
+    kind: LabelSetKind
+    classes: list[str]
+    description: str
+    #: "model": the bundle's classifier is used; "ready": a classifier refitted on the lab's labels;
+    #: "needs_labels": no classifier yet (`message` says what to label); "failed": see `message`.
+    status: LabelSetStatus
+    message: str | None
+    model_version: str | None
+    #: Goes up with every new classifier of this label set; null while the bundle's classifier is used.
+    classifier_version: int | None
+    #: Goes up with every label change; the worker refits until `fitted_labels_version` catches up.
+    labels_version: int
+    fitted_labels_version: int
+    #: True while the label set waits for a refit (poll `GET /label-sets/{name}` until it is false).
+    updating: bool
+    lab_labels: int
+    #: Labelled cells the classifier in use rests on (null while the bundle's classifier is used).
+    support_size: int | None = None
+    #: Labelled cells per class in that support set (custom label sets: the lab's labels, always known).
+    class_counts: dict[str, int] | None = None
+    #: Classes with fewer labelled cells than a classifier needs (custom label sets): label these next.
+    classes_needing_labels: list[str] = []
+    #: Cells whose predicted class changed at the last refit (reviewed cells never change).
+    changed_image_ids: list[str] = []
+
+
+class LabelCreate(BaseModel):
+    label_set: str = Field(min_length=1, max_length=64)
+    #: The class; may be omitted with action "confirm" (confirms the current prediction).
+    label: str | None = Field(default=None, min_length=1, max_length=200)
+    action: LabelAction = "set"
+
+
+class BulkLabelItem(BaseModel):
+    image_id: str
+    label: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class BulkLabelCreate(BaseModel):
+    label_set: str = Field(min_length=1, max_length=64)
+    action: LabelAction = "set"
+    items: list[BulkLabelItem] = Field(min_length=1, max_length=5000)
+
+
+class LabelEventPublic(BaseModel):
+    id: str
+    image_id: str
+    project_id: str
+    label_set: str
+    label: str | None
+    previous_label: str | None
+    action: Literal["set", "confirm", "undo"]
+    source: Literal["model-reference", "reviewer", "import"]
+    username: str
+    created_at: datetime
+    undoes: str | None
+    undone_by: str | None
+
+
+class CellLabelPublic(BaseModel):
+    image_id: str
+    project_id: str
+    label_set: str
+    label: str
+    source: Literal["model-reference", "reviewer", "import"]
+    username: str
+    event_id: str
+    updated_at: datetime
+
+
+class ImageLabelsPublic(BaseModel):
+    image_id: str
+    labels: dict[str, CellLabelPublic]
+    history: list[LabelEventPublic]
+
+
+class QueueItem(BaseModel):
+    image_id: str
+    project_id: str
+    filename: str
+    label: str
+    confidence: float
+    margin: float
+    entropy: float
+
+
+class QueuePublic(BaseModel):
+    label_set: str
+    strategy: QueueStrategy
+    classifier_version: int | None
+    #: Cells to label by hand, most informative first.
+    review: list[QueueItem]
+    #: Cells whose prediction is confident (≥ threshold) to confirm in bulk (confirmed self-training).
+    confirm: list[QueueItem]
+    #: Unlabelled cells with a prediction in this label set that the queue was chosen from.
+    candidates: int
+
+
+class LearningCurvePoint(BaseModel):
+    classifier_version: int
+    support_size: int
+    lab_labels: int
+    #: Share of the cells labelled after this classifier (until the next one) that it had predicted right:
+    #: a held-out score, as those cells were not in its support set. Null until such labels exist.
+    agreement: float | None
+    #: How many cells that score is measured on.
+    next_labels: int
+    created_at: datetime
+
+
+class PowerLawFit(BaseModel):
+    p_max: float
+    k: float
+    n0: float
+    r: float
+    rmse: float
+
+
+class LearningCurvePublic(BaseModel):
+    label_set: str
+    points: list[LearningCurvePoint]
+    #: P(n) = p_max − k / (n − n0)^r fitted to (support_size, agreement); null with fewer than 4 points.
+    power_law: PowerLawFit | None
+
+
+class LabelImportPublic(BaseModel):
+    imported: int
+    unchanged: int

@@ -1,0 +1,310 @@
+"""Refitting label-set classifiers on the fixed embedding after the lab labels cells.
+
+The embedding never changes; only the light classifier of a label set does. Its support
+set is the bundle's reference cells labelled in that set plus every cell the lab labelled
+(reviewer corrections, confirmations, imports); a label set the lab defined has only the
+lab's labels. After a fit the classifier is stored as a new version, every result of the
+active model is re-scored in that label set, and new uploads use it too.
+
+A label set needs a refit when its labels changed since the last fit (`labels_version`
+ahead of `fitted_labels_version`) or when the active model changed (the old classifier
+belongs to another embedding). Several workers may refit the same label set at once;
+that only costs time, as each records its own version and the newest labels win.
+
+Refits never make things worse:
+- the support set starts from the cells the bundle's classifier was fitted on (its support
+  member, else its reference cells), with the same recipe and the same fold keys, so a refit
+  with no lab labels reproduces the bundle's predictions exactly (it is the bundle's classifier);
+- a refit is put into use only if its held-out verdicts on its support cells are not worse
+  than those of the classifier in use beyond chance (`compare_on_support`: cross-validated
+  verdicts on the cells both rest on, the classifier in use's predictions on the new ones,
+  McNemar's test at 5 %; a bundle classifier stored without verdicts is judged by its
+  predictions); otherwise the label set says why and the classifier in use stays;
+- the lab's labelled (reviewed) cells keep their predictions: only other cells are re-scored;
+- the cells whose predicted class changed are recorded with the new classifier version
+  (`metrics["changed_image_ids"]`), so the app can list them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hemosight.core.label_rules import MIN_LABELS_PER_CLASS, needs_labels_message
+from hemosight.core.store.base import ClassifierVersion, LabelSet, ModelVersion, ResultVector, Store
+from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.classifiers import Comparison, LabelSetClassifier, NotEnoughLabelsError, compare_on_support
+
+log = logging.getLogger("hemosight.worker.refit")
+
+
+def classifier_bytes(classifier: LabelSetClassifier) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **classifier.to_arrays("c"))
+    return buffer.getvalue()
+
+
+def classifier_from_bytes(data: bytes) -> LabelSetClassifier:
+    arrays = dict(np.load(io.BytesIO(data), allow_pickle=False))
+    return LabelSetClassifier.from_arrays(arrays, "c")
+
+
+@dataclass
+class RefitSupport:
+    """The cells a refit rests on: keys (bundle cell ids, then image ids) fix each cell's calibration fold."""
+
+    keys: list[str]
+    embeddings: np.ndarray
+    labels: np.ndarray
+    reference_cells: int
+    lab_cells: int
+    lab_cells_without_embedding: int
+
+
+def support_set(
+    bundle: ModelBundle, label_set: str, lab_labels: dict[str, str], vectors: dict[str, np.ndarray]
+) -> RefitSupport:
+    """The bundle's support cells labelled in `label_set` plus the lab's labelled cells that have an embedding."""
+    ids, embeddings, labels = bundle.support_set().cells(label_set)
+    lab_ids = sorted(image_id for image_id in lab_labels if image_id in vectors)
+    parts = [embeddings]
+    if lab_ids:
+        parts.append(np.stack([vectors[i] for i in lab_ids]))
+    all_labels = np.concatenate([labels, np.asarray([lab_labels[i] for i in lab_ids], str)])
+    return RefitSupport(
+        keys=ids + lab_ids,
+        embeddings=np.concatenate(parts) if len(all_labels) else np.zeros((0, 1), np.float32),
+        labels=all_labels,
+        reference_cells=len(ids),
+        lab_cells=len(lab_ids),
+        lab_cells_without_embedding=len(lab_labels) - len(lab_ids),
+    )
+
+
+def not_enough_labels_message(labels: np.ndarray) -> str:
+    classes = sorted(set(labels.tolist()))
+    if not classes:
+        return "No cell is labelled in this label set yet; label cells of at least two classes to get a classifier."
+    return (
+        f"{len(labels)} cell(s) labelled, all as {classes[0]!r}; label cells of at least one more class "
+        "to get a classifier."
+    )
+
+
+def class_counts(labels: np.ndarray, classes: list[str]) -> dict[str, int]:
+    """Labelled cells per class of the label set (0 for a class nobody labelled), plus any other label seen."""
+    counts = dict.fromkeys(classes, 0)
+    for label in labels.tolist():
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def rejected_message(comparison: Comparison, by_predictions: bool = False) -> str:
+    hint = (
+        " This model bundle predates refits that start from its classifier's own cells, so its classifier is"
+        " judged by its predictions on cells it may have been fitted on; a bundle rebuilt with"
+        " scripts/build_bundle.py is compared fairly."
+        if by_predictions
+        else ""
+    )
+    return (
+        f"The last refit was not put into use: on its {comparison.cells} labelled cells, held out, it predicted "
+        f"{comparison.candidate_correct} right and the classifier in use {comparison.current_correct} "
+        f"({comparison.only_current} right only by the classifier in use, {comparison.only_candidate} only by the "
+        "refit). The classifier in use is kept; more labels may change this." + hint
+    )
+
+
+class Refitter:
+    """Keeps the lab's classifiers of the active model in memory and refits those whose labels changed."""
+
+    def __init__(self, store: Store, score_gate: bool = True) -> None:
+        self.store = store
+        #: Refuse a refit that is worse than the classifier in use (module docstring); off only where every
+        #: refit must be used, e.g. tests that follow the review loop's mechanics on an untrained encoder.
+        self.score_gate = score_gate
+        self._key: tuple[Any, ...] | None = None
+        self._classifiers: dict[str, tuple[int, LabelSetClassifier]] = {}
+
+    async def classifiers(self, model: ModelVersion) -> dict[str, LabelSetClassifier]:
+        """The newest lab classifier per label set for `model` (reloaded only when one changed)."""
+        label_sets = await self.store.list_label_sets()
+        key = (model.version, *((s.name, s.fitted_labels_version, s.fitted_model_version) for s in label_sets))
+        if key != self._key:
+            stored = await self.store.latest_classifiers(model.version)
+            self._classifiers = {
+                name: (c.version, self._classifiers[name][1])
+                if name in self._classifiers and self._classifiers[name][0] == c.version
+                else (c.version, classifier_from_bytes(c.arrays))
+                for name, c in stored.items()
+            }
+            self._key = key
+        return {name: clf for name, (_, clf) in self._classifiers.items()}
+
+    async def refit_pending(self, bundle: ModelBundle, model: ModelVersion) -> list[ClassifierVersion]:
+        """Refit every label set whose labels changed; returns the classifier versions stored."""
+        pending = [s for s in await self.store.list_label_sets() if s.needs_refit(model.version)]
+        if not pending:
+            return []
+        vectors = await self.store.list_result_vectors(model.version)
+        fitted = []
+        for label_set in pending:
+            version = await self.refit(label_set, bundle, model, vectors)
+            if version is not None:
+                fitted.append(version)
+        return fitted
+
+    async def current_classifier(
+        self, name: str, bundle: ModelBundle, model: ModelVersion
+    ) -> tuple[LabelSetClassifier | None, str]:
+        """The classifier in use for a label set and its status ("ready": the lab's, "model": the bundle's)."""
+        lab = (await self.classifiers(model)).get(name)
+        if lab is not None:
+            return lab, "ready"
+        return bundle.classifiers.get(name), "model"
+
+    async def refit(
+        self, label_set: LabelSet, bundle: ModelBundle, model: ModelVersion, vectors: list[ResultVector]
+    ) -> ClassifierVersion | None:
+        started = time.perf_counter()
+        labels_version = label_set.labels_version
+        lab_labels = {c.image_id: c.label for c in await self.store.list_labels(label_set.name)}
+        embeddings = {v.image_id: np.frombuffer(v.embedding, np.float16).astype(np.float32) for v in vectors}
+        support = support_set(bundle, label_set.name, lab_labels, embeddings)
+        current, current_status = await self.current_classifier(label_set.name, bundle, model)
+        try:
+            if support.lab_cells == 0 and label_set.name in bundle.classifiers:
+                # No lab label left (e.g. all undone): the bundle's classifier is this fit, exactly.
+                classifier = bundle.classifiers[label_set.name]
+            else:
+                classifier = await asyncio.to_thread(
+                    LabelSetClassifier().fit, support.embeddings, support.labels, support.keys
+                )
+        except NotEnoughLabelsError:
+            await self.store.record_fit(
+                label_set.name, labels_version, model.version, "needs_labels", not_enough_labels_message(support.labels)
+            )
+            return None
+        except Exception as exc:  # a refit must never stop the worker
+            log.exception("Refitting label set %s failed.", label_set.name)
+            await self.store.record_fit(
+                label_set.name,
+                labels_version,
+                model.version,
+                "failed",
+                f"The classifier could not be refitted ({type(exc).__name__}: {exc}); the previous one is kept.",
+            )
+            return None
+        fit_seconds = time.perf_counter() - started
+        # Going back to the bundle's classifier (every lab label undone) is never refused: it is the baseline.
+        baseline = classifier is bundle.classifiers.get(label_set.name)
+        # A bundle built before stable folds has a classifier fitted on cells it does not carry: judge it by its
+        # predictions (it keeps its place unless the refit is clearly better); rebuilding the bundle lifts this.
+        by_predictions = current is bundle.classifiers.get(label_set.name) and bundle.support is None
+        comparison = (
+            await asyncio.to_thread(compare_on_support, current, classifier, support.embeddings, by_predictions)
+            if current is not None and not baseline
+            else None
+        )
+        if self.score_gate and comparison is not None and not comparison.candidate_not_worse:
+            message = rejected_message(comparison, by_predictions)
+            await self.store.record_fit(label_set.name, labels_version, model.version, current_status, message)
+            log.info("Label set %s: refit not used (%s).", label_set.name, message)
+            return None
+        counts = class_counts(support.labels, label_set.classes)
+        metrics: dict[str, Any] = {
+            "reference_cells": support.reference_cells,
+            "lab_cells": support.lab_cells,
+            "lab_cells_without_embedding": support.lab_cells_without_embedding,
+            "fit_seconds": round(fit_seconds, 3),
+            "class_counts": counts,
+            "cv_accuracy": classifier.cv_accuracy,
+            **(
+                {
+                    "compared_cells": comparison.cells,
+                    "previous_cv_correct": comparison.current_correct,
+                    "cv_correct": comparison.candidate_correct,
+                }
+                if comparison is not None
+                else {}
+            ),
+            **await self._agreement_on_new_labels(label_set.name, lab_labels, vectors),
+        }
+        rescore_started = time.perf_counter()
+        # Reviewed cells keep their predictions (the lab's label is what counts for them); they get one only
+        # when they have none in this label set yet.
+        rescored = [v for v in vectors if v.image_id not in lab_labels or label_set.name not in v.labels]
+        probabilities: dict[str, dict[str, float]] = {}
+        changed: list[str] = []
+        if rescored:
+            matrix = await asyncio.to_thread(
+                classifier.predict_proba, np.stack([embeddings[v.image_id] for v in rescored])
+            )
+            winners = np.asarray(classifier.classes_)[matrix.argmax(axis=1)]
+            for vector, row, winner in zip(rescored, matrix, winners, strict=True):
+                probabilities[vector.image_id] = dict(zip(classifier.classes_, map(float, row), strict=True))
+                before = vector.labels.get(label_set.name)
+                if before is not None and before != winner:
+                    changed.append(vector.image_id)
+        metrics["changed_image_ids"] = changed
+        version = await self.store.add_classifier(
+            ClassifierVersion(
+                label_set=label_set.name,
+                model_version=model.version,
+                labels_version=labels_version,
+                classes=list(classifier.classes_),
+                arrays=classifier_bytes(classifier),
+                support_size=len(support.labels),
+                metrics=metrics,
+            )
+        )
+        updated = await self.store.update_predictions(label_set.name, model.version, probabilities)
+        metrics["rescore_seconds"] = round(time.perf_counter() - rescore_started, 3)
+        missing = [c for c, n in counts.items() if n < MIN_LABELS_PER_CLASS]
+        await self.store.record_fit(
+            label_set.name,
+            labels_version,
+            model.version,
+            "needs_labels" if missing and label_set.kind != "model" else "ready",
+            needs_labels_message(counts) if missing and label_set.kind != "model" else None,
+        )
+        log.info(
+            "Label set %s: classifier version %d on %d cells (%d from the lab), %d results re-scored, "
+            "%d changed class, in %.2f s.",
+            label_set.name,
+            version.version,
+            len(support.labels),
+            support.lab_cells,
+            updated,
+            len(changed),
+            time.perf_counter() - started,
+        )
+        return version
+
+    async def _agreement_on_new_labels(
+        self, label_set: str, lab_labels: dict[str, str], vectors: list[ResultVector]
+    ) -> dict[str, Any]:
+        """How often the predictions shown before this fit matched the labels added since the last fit.
+
+        Those cells were not in the previous support set, so this is a held-out score of the
+        previous classifier: one point of the label set's learning curve, free of charge.
+        """
+        previous = await self.store.list_classifier_versions(label_set)
+        since = previous[-1].created_at if previous else None
+        new_ids = {c.image_id for c in await self.store.list_labels(label_set) if since is None or c.updated_at > since}
+        predicted = {v.image_id: v.labels.get(label_set) for v in vectors}
+        pairs = [(lab_labels[i], predicted[i]) for i in new_ids if i in lab_labels and predicted.get(i)]
+        if not pairs:
+            return {"new_labels": 0, "agreement_on_new_labels": None}
+        agree = sum(1 for truth, guess in pairs if truth == guess)
+        return {
+            "new_labels": len(pairs),
+            "agreement_on_new_labels": agree / len(pairs),
+            "previous_support_size": previous[-1].support_size if previous else None,
+        }
