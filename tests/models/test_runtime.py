@@ -154,7 +154,7 @@ def test_altered_runtime_member_is_refused(runtime_bundle_path: Path, tmp_path: 
 def test_runtime_inference_does_not_import_tensorflow(runtime_bundle_path: Path) -> None:
     code = (
         "import sys, numpy as np\n"
-        "from models.bundle import ModelBundle\n"
+        "from hemosight.ml.bundle import ModelBundle\n"
         f"b = ModelBundle.load({str(runtime_bundle_path)!r})\n"
         "s = b.preprocessing.input_size\n"
         "e = b.embed_prepared(np.zeros((3, s, s, 3), np.uint8))\n"
