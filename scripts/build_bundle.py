@@ -28,13 +28,22 @@ from hemosight.ml.quality import gate_for
 REFERENCES_PER_CLASS = 400
 
 
+def load_run_encoder(weights_file: Path, input_size: int, architecture: str = V2_B0):  # -> keras.Model
+    """A training run's encoder, built once: embedding and bundling share it."""
+    encoder = build_encoder(input_size, architecture=architecture)
+    encoder.load_weights(weights_file)
+    return encoder
+
+
+def embed_with(encoder, images: np.ndarray, batch: int = 256) -> np.ndarray:  # encoder: keras.Model
+    batches = [images[i : i + batch] for i in range(0, len(images), batch)]
+    return np.concatenate([np.asarray(encoder(np.asarray(b, np.float32), training=False)) for b in batches])
+
+
 def embed_all(
     weights_file: Path, images: np.ndarray, input_size: int, batch: int = 256, architecture: str = V2_B0
 ) -> np.ndarray:
-    encoder = build_encoder(input_size, architecture=architecture)
-    encoder.load_weights(weights_file)
-    batches = [images[i : i + batch] for i in range(0, len(images), batch)]
-    return np.concatenate([np.asarray(encoder(np.asarray(b, np.float32), training=False)) for b in batches])
+    return embed_with(load_run_encoder(weights_file, input_size, architecture), images, batch)
 
 
 def training_labels(table: LabelTable, train_rows: np.ndarray, names: Iterable[str]) -> dict[str, list[str]]:
@@ -75,12 +84,11 @@ def build_default_bundle(
     started = time.monotonic()
     config = json.loads((run / "checkpoints" / "config.json").read_text())
     architecture = config.get("architecture", V2_B0)
-    embeddings = embed_all(run / "encoder.weights.h5", images, preprocessing.input_size, architecture=architecture)
+    encoder = load_run_encoder(run / "encoder.weights.h5", preprocessing.input_size, architecture)
+    embeddings = embed_with(encoder, images)
     np.save(run / "embeddings.npy", embeddings.astype(np.float16))
     train_labels = training_labels(table, train_rows, table.label_sets)
     reference_rows = stratified_reference_rows(train_labels["cell_type"], REFERENCES_PER_CLASS)
-    encoder = build_encoder(preprocessing.input_size, architecture=architecture)
-    encoder.load_weights(run / "encoder.weights.h5")
     thumbnails_source = np.zeros_like(images)
     for i in reference_rows:
         thumbnails_source[i] = np.asarray(_resize_like(decode_image(table.paths[i].read_bytes()), images.shape[1]))
