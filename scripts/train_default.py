@@ -12,6 +12,12 @@ cell type, seed 0) is never seen by either phase's training.
     python -m scripts.train_default classifiers --bundle models/hemosight/ml/default/hemosight-default.hsb \
         --version NEW_VERSION --out models/hemosight/ml/default/hemosight-default.hsb
 
+Phase `distil` gives EfficientNetV2-B0 an ImageNet-like start without a download: a from-scratch
+V2-B0 learns the ImageNet Lite0 embeddings of the unlabelled training cells (hemosight.ml.distillation);
+phase `encoder --weights RUN/encoder.weights.h5` then runs the self-supervised recipe from it.
+
+    python -m scripts.train_default distil --run runs/v2b0-distil --input-size 128 --epochs 3 --batch-images 32
+
 Phase `classifiers` refits an existing bundle's label-set classifiers on the training split
 (after a change to the classifiers alone) and re-measures them; the encoder is untouched.
 """
@@ -35,7 +41,7 @@ TEST_FRACTION = 0.2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("phase", choices=["encoder", "bundle", "classifiers"])
+    parser.add_argument("phase", choices=["distil", "encoder", "bundle", "classifiers"])
     parser.add_argument("--run", type=Path, default=Path("runs/default"))
     parser.add_argument("--objective", default="ssl+labels")
     parser.add_argument("--input-size", type=int, default=96)
@@ -50,6 +56,7 @@ def main() -> None:
     parser.add_argument("--head-dim", type=int, default=None, help="projection head for the triplet loss")
     parser.add_argument("--augmentation", default="paper", help="paper or robust")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--teacher-size", type=int, default=160, help="phase distil: the Lite0 teacher's input size")
     parser.add_argument("--out", type=Path, default=Path("models/hemosight/ml/default/hemosight-default.hsb"))
     parser.add_argument("--bundle", type=Path, help="phase classifiers: the bundle whose classifiers to refit")
     parser.add_argument("--version", help="phase classifiers: the refitted bundle's new version name")
@@ -69,7 +76,9 @@ def main() -> None:
     preprocessing = Preprocessing(input_size=args.input_size)
     images = load_images(table.paths, preprocessing, cache_dir=Path(".cache"))
 
-    if args.phase == "encoder":
+    if args.phase == "distil":
+        distil(args, table.paths, images, train_rows)
+    elif args.phase == "encoder":
         from hemosight.ml.training import TrainConfig, limit_threads, train_encoder
 
         limit_threads(Settings().threads)
@@ -101,6 +110,36 @@ def main() -> None:
         from scripts.build_bundle import build_default_bundle
 
         build_default_bundle(table, images, train_rows, test_rows, preprocessing, args.run, args.out)
+
+
+def distil(args: argparse.Namespace, paths: list[Path], images: np.ndarray, train_rows: np.ndarray) -> None:
+    """Phase distil: a from-scratch EfficientNetV2-B0 learns the ImageNet Lite0 features of the training cells."""
+    from hemosight.ml.distillation import DistillConfig, agreement, distil_encoder, teacher_features
+    from hemosight.ml.training import limit_threads
+
+    limit_threads(Settings().threads)
+    targets_file = args.run / f"teacher-lite0-{args.teacher_size}.npy"
+    if not targets_file.exists():
+        teacher_images = load_images(paths, Preprocessing(input_size=args.teacher_size), cache_dir=Path(".cache"))
+        np.save(targets_file, teacher_features(np.asarray(teacher_images[train_rows])))
+    targets = np.load(targets_file)
+    config = DistillConfig(
+        input_size=args.input_size,
+        epochs=args.epochs,
+        batch_images=args.batch_images,
+        learning_rate=args.learning_rate,
+        warmup_steps=args.warmup_steps,
+        augmentation=args.augmentation,
+        seed=args.seed,
+    )
+    train_images = np.asarray(images[train_rows])
+    student = distil_encoder(train_images, targets, config, args.run / "checkpoints", max_minutes=args.minutes)
+    student.save_weights(args.run / "encoder.weights.h5")
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(len(train_images), size=min(512, len(train_images)), replace=False))
+    student_embeddings = student.predict(train_images[sample].astype(np.float32), batch_size=64, verbose=0)
+    cosine = agreement(student_embeddings, targets[sample])
+    print(f"student-teacher cosine on {len(sample)} training cells: {cosine:.3f}")
 
 
 if __name__ == "__main__":
