@@ -29,7 +29,7 @@ def test_manifest_describes_the_model(small_bundle_path: Path) -> None:
     assert manifest["default_label_set"] == "cell_type"
     assert "neutrophil" in manifest["label_sets"]["cell_type"]
     assert any("CC BY 4.0" in c for c in manifest["credits"])
-    assert set(manifest["checksums"]) == {"encoder.npz", "classifiers.npz", "references.npz"}
+    assert set(manifest["checksums"]) == {"encoder.npz", "classifiers.npz", "references.npz", "support.npz"}
 
 
 def test_analyse_gives_labels_neighbours_and_landscape(small_bundle_path: Path) -> None:

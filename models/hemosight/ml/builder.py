@@ -12,6 +12,7 @@ import numpy as np
 
 from hemosight.ml.bundle import PBC_CREDIT, ModelBundle, References, SupportSet
 from hemosight.ml.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from hemosight.ml.compact import round_rows
 from hemosight.ml.imageio import encode_jpeg
 from hemosight.ml.landscape import Landscape
 from hemosight.ml.preprocessing import Preprocessing, resize
@@ -29,11 +30,11 @@ def fit_classifiers(
 ) -> dict[str, LabelSetClassifier]:
     """One classifier per label set, fitted on the rows labelled in that set; sets with too few labels are skipped.
 
-    Embeddings are rounded to float16 first, as the bundle stores them, and `ids` key the
-    calibration folds: the worker's refit with no lab labels then fits the very same problem
-    and reproduces these classifiers exactly.
+    Embeddings are rounded first, as the bundle's support member stores them (hemosight.ml.compact),
+    and `ids` key the calibration folds: the worker's refit with no lab labels then fits the very
+    same problem and reproduces these classifiers exactly.
     """
-    stored = np.asarray(np.asarray(embeddings, np.float16), np.float32)
+    stored = round_rows(embeddings)
     keys = [str(i) for i in (ids if ids is not None else range(len(stored)))]
     classifiers = {}
     for name, values in label_sets.items():
@@ -52,12 +53,12 @@ def fit_classifiers(
 def support_of(
     embeddings: np.ndarray, label_sets: Mapping[str, Sequence[str]], ids: Sequence[str]
 ) -> tuple[np.ndarray, SupportSet]:
-    """The rows labelled in some label set, as the bundle's support member (float16 embeddings)."""
+    """The rows labelled in some label set, as the bundle's support member (rounded as it stores them)."""
     rows = np.array([i for i in range(len(ids)) if any(values[i] for values in label_sets.values())], np.int64)
     support = SupportSet(
         ids=[str(ids[i]) for i in rows],
         labels={name: [values[i] for i in rows] for name, values in label_sets.items()},
-        embeddings=np.asarray(embeddings[rows], np.float16),
+        embeddings=round_rows(np.asarray(embeddings)[rows]),
     )
     return rows, support
 
@@ -95,10 +96,7 @@ def assemble_bundle(
         coordinates=landscape.coordinates_,
         thumbnails=[thumbnail(prepared_images[i]) for i in reference_rows],
     )
-    support_rows, support = support_of(embeddings, label_sets, ids)
-    same_as_references = np.array_equal(support_rows, np.sort(reference_rows)) and all(
-        [values[i] for i in support_rows] == references.labels[name] for name, values in label_sets.items()
-    )
+    _, support = support_of(embeddings, label_sets, ids)
     return ModelBundle(
         version=version,
         preprocessing=preprocessing,
@@ -109,7 +107,7 @@ def assemble_bundle(
         metrics=metrics or {},
         credits=credits or [PBC_CREDIT],
         architecture=architecture,
-        support=None if same_as_references else support,
+        support=support,
         # The usable-cell check's thresholds, the distance calibrated on these reference cells.
         quality=gate_for(references.embeddings.astype(np.float32), None).to_dict(),
     )

@@ -13,9 +13,10 @@ A bundle (``.hsb``) is a zip archive of
   as soon as it loads instead of after a graph build of minutes. Bundles without it load
   as before, and HemoSight versions that do not know it ignore it;
 - optional ``support.npz``: the support set the label-set classifiers were fitted on (cell ids,
-  float16 embeddings, labels per label set) when it is larger than the reference cells, so a
-  worker's refit starts from exactly the cells the bundle's classifiers rest on. Without it
-  the reference cells are the support set (bundles built before it);
+  embeddings as int8 codes with a power-of-two scale per row (hemosight.ml.compact; float16 in
+  older bundles), labels per label set), so a worker's refit starts from exactly the cells the
+  bundle's classifiers rest on. Without it the reference cells are the support set (bundles
+  built before it);
 - optional ``encoder-fp32.xml``/``.bin`` and ``encoder-int8.xml``/``.bin``: the encoder as
   OpenVINO IR (`models.runtime`, made by ``hemosight export-runtime``), listed in the
   manifest's ``runtime`` entry; `embed_prepared` runs it when OpenVINO is installed and
@@ -47,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from hemosight.ml.classifiers import LabelSetClassifier
+from hemosight.ml.compact import decode_rows, encode_rows
 from hemosight.ml.errors import HemosightError
 from hemosight.ml.landscape import Landscape
 from hemosight.ml.neighbours import NeighbourIndex
@@ -313,7 +315,7 @@ class ModelBundle:
                 {
                     "ids": np.asarray(self.support.ids),
                     "label_sets": np.asarray(list(self.support.labels)),
-                    "embeddings": np.asarray(self.support.embeddings, np.float16),
+                    **dict(zip(("codes", "exponents"), encode_rows(self.support.embeddings), strict=True)),
                     **{f"labels/{name}": np.asarray(v) for name, v in self.support.labels.items()},
                 }
             )
@@ -451,7 +453,8 @@ def _support_from_bytes(data: bytes) -> SupportSet:
     return SupportSet(
         ids=[str(i) for i in arrays["ids"]],
         labels={str(n): [str(v) for v in arrays[f"labels/{n}"]] for n in arrays["label_sets"]},
-        embeddings=arrays["embeddings"],
+        # Bundles before the int8 codes stored float16 embeddings.
+        embeddings=decode_rows(arrays["codes"], arrays["exponents"]) if "codes" in arrays else arrays["embeddings"],
     )
 
 
