@@ -31,6 +31,7 @@ import asyncio
 import io
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,7 +175,9 @@ class Refitter:
     ) -> ClassifierVersion | None:
         started = time.perf_counter()
         labels_version = label_set.labels_version
-        lab_labels = {c.image_id: c.label for c in await self.store.list_labels(label_set.name)}
+        cells = await self.store.list_labels(label_set.name)
+        lab_labels = {c.image_id: c.label for c in cells}
+        project_of = {c.image_id: c.project_id for c in cells}
         embeddings = {v.image_id: np.frombuffer(v.embedding, np.float16).astype(np.float32) for v in vectors}
         support = support_set(bundle, label_set.name, lab_labels, embeddings)
         current, current_status = await self.current_classifier(label_set.name, bundle, model)
@@ -224,6 +227,9 @@ class Refitter:
             "lab_cells_without_embedding": support.lab_cells_without_embedding,
             "fit_seconds": round(fit_seconds, 3),
             "class_counts": counts,
+            # Per project, so the API can count for each user only the labels in projects they can see.
+            "reference_class_counts": class_counts(support.labels[: support.reference_cells], label_set.classes),
+            "lab_cells_by_project": dict(Counter(project_of[k] for k in support.keys[support.reference_cells :])),
             "cv_accuracy": classifier.cv_accuracy,
             **(
                 {
@@ -234,7 +240,7 @@ class Refitter:
                 if comparison is not None
                 else {}
             ),
-            **await self._agreement_on_new_labels(label_set.name, lab_labels, vectors),
+            **await self._agreement_on_new_labels(label_set.name, lab_labels, project_of, vectors),
         }
         rescore_started = time.perf_counter()
         # Reviewed cells keep their predictions (the lab's label is what counts for them); they get one only
@@ -288,7 +294,7 @@ class Refitter:
         return version
 
     async def _agreement_on_new_labels(
-        self, label_set: str, lab_labels: dict[str, str], vectors: list[ResultVector]
+        self, label_set: str, lab_labels: dict[str, str], project_of: dict[str, str], vectors: list[ResultVector]
     ) -> dict[str, Any]:
         """How often the predictions shown before this fit matched the labels added since the last fit.
 
@@ -299,12 +305,18 @@ class Refitter:
         since = previous[-1].created_at if previous else None
         new_ids = {c.image_id for c in await self.store.list_labels(label_set) if since is None or c.updated_at > since}
         predicted = {v.image_id: v.labels.get(label_set) for v in vectors}
-        pairs = [(lab_labels[i], predicted[i]) for i in new_ids if i in lab_labels and predicted.get(i)]
-        if not pairs:
-            return {"new_labels": 0, "agreement_on_new_labels": None}
-        agree = sum(1 for truth, guess in pairs if truth == guess)
+        scored = [i for i in sorted(new_ids) if i in lab_labels and predicted.get(i)]
+        if not scored:
+            return {"new_labels": 0, "agreement_on_new_labels": None, "new_labels_by_project": {}}
+        by_project: dict[str, list[int]] = {}  # project id: [new labels, of them agreeing]
+        for i in scored:
+            tally = by_project.setdefault(project_of[i], [0, 0])
+            tally[0] += 1
+            tally[1] += int(lab_labels[i] == predicted[i])
+        agree = sum(agreeing for _, agreeing in by_project.values())
         return {
-            "new_labels": len(pairs),
-            "agreement_on_new_labels": agree / len(pairs),
+            "new_labels": len(scored),
+            "agreement_on_new_labels": agree / len(scored),
+            "new_labels_by_project": by_project,
             "previous_support_size": previous[-1].support_size if previous else None,
         }
