@@ -106,19 +106,26 @@ def class_counts(labels: np.ndarray, classes: list[str]) -> dict[str, int]:
     return counts
 
 
+#: For administrators (the worker's log and docs/SERVICES.md), not the label set's message a lab user reads.
+OLD_BUNDLE_ADMIN_HINT = (
+    "The active model bundle predates stable refit folds (it carries no support.npz), so its classifier is judged by "
+    "its predictions on cells it may have been fitted on and a refit replaces it only when clearly better. Rebuild "
+    "the bundle with scripts/build_bundle.py (or install a newer release's bundle) and activate it."
+)
+
+
 def rejected_message(comparison: Comparison, by_predictions: bool = False) -> str:
+    """Why a refit was not used, in the words of the lab user who reads it on the label set."""
     hint = (
-        " This model bundle predates refits that start from its classifier's own cells, so its classifier is"
-        " judged by its predictions on cells it may have been fitted on; a bundle rebuilt with"
-        " scripts/build_bundle.py is compared fairly."
+        " This model was built before stable refits, so your labels rarely change it; ask an administrator to "
+        "install an updated model."
         if by_predictions
         else ""
     )
     return (
-        f"The last refit was not put into use: on its {comparison.cells} labelled cells, held out, it predicted "
-        f"{comparison.candidate_correct} right and the classifier in use {comparison.current_correct} "
-        f"({comparison.only_current} right only by the classifier in use, {comparison.only_candidate} only by the "
-        "refit). The classifier in use is kept; more labels may change this." + hint
+        f"Your latest labels were not put into use: on {comparison.cells} labelled cells the new classifier was "
+        f"right {comparison.candidate_correct} times and the one in use {comparison.current_correct} times, so the "
+        "one in use is kept. More labels may change this." + hint
     )
 
 
@@ -219,6 +226,8 @@ class Refitter:
             message = rejected_message(comparison, by_predictions)
             await self.store.record_fit(label_set.name, labels_version, model.version, current_status, message)
             log.info("Label set %s: refit not used (%s).", label_set.name, message)
+            if by_predictions:
+                log.warning("Label set %s: %s", label_set.name, OLD_BUNDLE_ADMIN_HINT)
             return None
         counts = class_counts(support.labels, label_set.classes)
         metrics: dict[str, Any] = {
