@@ -102,6 +102,7 @@ async def label_set_public(
     support_size = latest.support_size if latest else None
     changed = list(latest.metrics.get("changed_image_ids", [])) if latest else []
     if visible is not None:
+        every_label = counts
         if label_set.kind != "model":
             counts = tally(label_set.classes, seen)
         elif latest is not None:
@@ -110,7 +111,7 @@ async def label_set_public(
                 counts[cell.label] = counts.get(cell.label, 0) + 1
         if latest is not None:
             support_size = visible_support_size(latest, visible)
-        if status == "needs_labels" and counts is not None:
+        if status == "needs_labels" and counts is not None and counts != every_label:  # else its numbers are theirs
             message = visible_needs_labels_message(counts, needing or label_set.classes)
         changed = [i for i in changed if (img := await store.get_image(i)) is not None and img.project_id in visible]
     return LabelSetPublic(
