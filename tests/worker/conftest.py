@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -24,36 +23,6 @@ LABEL_SETS = ("cell_type", "cell_size")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def shared_encoder_graphs() -> Iterator[None]:
-    """Bundles loaded here with the same encoder weights share one built encoder and its traced graph function.
-
-    Why: building the Keras encoder and tracing its graph costs 25-30 s per load on a loaded 2-core machine, and these
-    tests load the one session bundle once per Worker (a few dozen times). The encoder computed is the same: same
-    weights, same graph; nothing in these tests changes an encoder's weights. Bundles, classifiers and stores stay
-    separate per test.
-    """
-    from hemosight.ml.bundle import ModelBundle
-
-    build = ModelBundle._encoder
-    built: dict[tuple[object, ...], tuple[object, object]] = {}
-
-    def shared(bundle: ModelBundle):  # type: ignore[no-untyped-def]
-        if not hasattr(bundle, "_model"):
-            digest = hashlib.sha256(b"".join(w.tobytes() for w in bundle.encoder_weights)).hexdigest()
-            key = (bundle.architecture, bundle.preprocessing.input_size, bundle.dropout, digest)
-            if key not in built:
-                build(bundle)
-                built[key] = (bundle._model, bundle._infer)
-            bundle._model, bundle._infer = built[key]
-        return bundle._infer
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(ModelBundle, "_encoder", shared)
-    yield
-    patch.undo()
 
 
 @pytest.fixture(scope="session")
