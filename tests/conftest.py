@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,36 @@ def pbc_images(pbc_table) -> list[np.ndarray]:
     from hemosight.ml.imageio import decode_image
 
     return [decode_image(p.read_bytes()) for p in pbc_table.paths]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_encoder_graphs() -> Iterator[None]:
+    """Bundles loaded with the same encoder weights share one built encoder and its traced graph function.
+
+    Why: building the Keras encoder and tracing its graph costs 25-30 s per load on a loaded 2-core machine, and
+    the tests load the same session bundles once per Worker or command (a few dozen times). The encoder computed
+    is the same: same weights, same graph; no test changes a bundle's encoder weights. Bundles, classifiers and
+    stores stay separate per test.
+    """
+    from hemosight.ml.bundle import ModelBundle
+
+    build = ModelBundle._encoder
+    built: dict[tuple[object, ...], tuple[object, object]] = {}
+
+    def shared(bundle: ModelBundle):  # type: ignore[no-untyped-def]
+        if not hasattr(bundle, "_model"):
+            digest = hashlib.sha256(b"".join(w.tobytes() for w in bundle.encoder_weights)).hexdigest()
+            key = (bundle.architecture, bundle.preprocessing.input_size, bundle.dropout, digest)
+            if key not in built:
+                build(bundle)
+                built[key] = (bundle._model, bundle._infer)
+            bundle._model, bundle._infer = built[key]
+        return bundle._infer
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(ModelBundle, "_encoder", shared)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

@@ -261,16 +261,55 @@ def test_more_files_than_the_parser_takes_is_the_same_413(client: TestClient, al
     assert response.status_code == 413 and "at most 12" in response.json()["detail"], response.text
 
 
-def test_an_over_long_filename_is_named_as_the_reason(client: TestClient, alice: Api, project: str) -> None:
-    # The form parser stops at a part header over 4 KB, before any route runs, so the request cannot be split
-    # per file; what it can do is say which file to rename instead of "Invalid multipart data".
+def test_an_over_long_filename_is_refused_alone_and_the_batch_goes_in(
+    client: TestClient, alice: Api, project: str
+) -> None:
+    # A 5,000-character name used to stop the whole batch in the form parser (a part header over 4 KB) with a 400.
     files = [("files", ("a" * 5000 + ".jpg", JPEG, "image/jpeg")), ("files", ("ok.png", noise_png(20), "image/png"))]
     response = alice.post(f"projects/{project}/images", files=files)
-    assert response.status_code == 400 and "name is too long" in response.json()["detail"], response.text
-    assert stored_files(client) == []
-    long_but_readable = [("files", ("b" * 3000 + ".jpg", JPEG, "image/jpeg"))]
-    accepted = alice.post(f"projects/{project}/images", files=long_but_readable).json()["files"][0]
-    assert accepted["status"] == "accepted"
+    assert response.status_code == 200, response.text
+    long, ok = response.json()["files"]
+    assert ok["status"] == "accepted" and long["status"] == "accepted"
+    # Stored and reported under a name of at most 255 characters that keeps its start and its extension.
+    assert len(long["filename"]) == 255 and long["filename"].startswith("aaaa") and long["filename"].endswith("….jpg")
+    listed = {i["filename"] for i in alice.get(f"projects/{project}/images").json()}
+    assert listed == {long["filename"], "ok.png"}
+    assert len(stored_files(client)) == 2
+
+
+def test_a_filename_too_long_to_read_is_refused_per_file_with_words(
+    client: TestClient, alice: Api, project: str
+) -> None:
+    from hemosight.api.forms import MAX_PART_HEADER_BYTES
+
+    name = "b" * (MAX_PART_HEADER_BYTES + 10) + ".jpg"
+    files = [("files", (name, JPEG, "image/jpeg")), ("files", ("ok.png", noise_png(20), "image/png"))]
+    response = alice.post(f"projects/{project}/images", files=files)
+    assert response.status_code == 200, response.text
+    refused, ok = response.json()["files"]
+    assert ok["status"] == "accepted", ok
+    assert refused["status"] == "rejected" and "rename it to a shorter name" in refused["error"], refused
+    assert len(refused["filename"]) < 255 and refused["filename"].startswith("bbb")
+    assert len(stored_files(client)) == 1  # only ok.png: nothing of the refused file
+    single = alice.post(f"projects/{project}/images/single", files={"file": (name, JPEG, "image/jpeg")})
+    assert single.status_code == 400 and "shorter name" in single.json()["detail"], single.text
+    assert len(stored_files(client)) == 1
+
+
+def test_an_over_long_filename_sent_chunked_is_handled_the_same(client: TestClient, alice: Api, project: str) -> None:
+    files = [("files", ("c" * 5000 + ".png", noise_png(21), "image/png")), ("files", ("ok.png", JPEG, "image/jpeg"))]
+    request = client.build_request("POST", f"/api/v1/projects/{project}/images", files=files)
+    body = request.read()
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: Transfer-Encoding: chunked, the name split across chunks
+        for i in range(0, len(body), 1000):
+            yield body[i : i + 1000]
+
+    headers = {"content-type": request.headers["content-type"], **alice.headers}
+    response = client.post(f"/api/v1/projects/{project}/images", content=chunks(), headers=headers)
+    assert response.status_code == 200, response.text
+    assert [f["status"] for f in response.json()["files"]] == ["accepted", "accepted"]
+    assert len(stored_files(client)) == 2
 
 
 def test_thumbnails_follow_the_exif_orientation(client: TestClient, alice: Api, project: str) -> None:

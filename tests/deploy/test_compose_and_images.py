@@ -93,6 +93,16 @@ def test_nginx_serves_the_app_and_proxies_the_api() -> None:
     assert "listen 8080;" in conf  # unprivileged port: nginx runs as a non-root user
 
 
+def test_nginx_replaces_a_clients_forwarded_for_which_the_backend_trusts(compose) -> None:
+    # The backend trusts nginx ("*": only nginx reaches it) and uvicorn then takes the leftmost X-Forwarded-For
+    # entry as the client: nginx must send the address it saw, not append to what the client sent.
+    conf = (REPO / "deploy/nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "$proxy_add_x_forwarded_for" not in conf
+    backend = compose["services"]["backend"]
+    assert backend["environment"]["HEMOSIGHT_TRUSTED_PROXIES"].endswith(":-*}") and "ports" not in backend
+
+
 # --- Dockerfiles --------------------------------------------------------------------------------
 def stages(path: Path) -> list[tuple[str, list[str]]]:
     """(FROM line, instructions) per build stage, continuation lines joined."""

@@ -177,3 +177,21 @@ def test_renderer_matches_real_kustomize_when_available(overlay: str) -> None:
     if real is None:
         pytest.skip("no kubectl with a recent kustomize on this machine")
     assert by_key(render(REPO / "k8s/overlays" / overlay)) == by_key(real)
+
+
+def test_the_backend_trusts_forwarded_for_and_only_the_proxies_reach_it(rendered) -> None:
+    _, objects = rendered
+    backend = objects[("Deployment", "backend")]
+    env = {e["name"]: e.get("value") for e in containers(backend)[0]["env"]}
+    assert env["HEMOSIGHT_TRUSTED_PROXIES"] == "*"  # else every sign-in counts as the ingress controller's
+    policy = objects[("NetworkPolicy", "backend-from-proxies-only")]["spec"]
+    assert policy["podSelector"]["matchLabels"] == pod_labels(backend) and policy["policyTypes"] == ["Ingress"]
+    [rule] = policy["ingress"]
+    sources = [s.get("namespaceSelector", s.get("podSelector"))["matchLabels"] for s in rule["from"]]
+    assert {"kubernetes.io/metadata.name": "ingress-nginx"} in sources
+    assert pod_labels(objects[("Deployment", "frontend")]) in sources
+    assert all("ipBlock" not in s for s in rule["from"]), "no address range may send its own X-Forwarded-For"
+
+
+def pod_labels(obj: dict[str, Any]) -> dict[str, str]:
+    return {"app.kubernetes.io/name": obj["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]}

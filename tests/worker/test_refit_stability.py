@@ -122,7 +122,7 @@ async def test_a_refit_that_is_worse_on_held_out_cells_is_not_used(
     after = await store.get_label_set("cell_type")
     assert version is None and await store.list_classifier_versions("cell_type") == []
     assert after is not None and after.status == "model" and after.fitted_labels_version == after.labels_version
-    assert after.message is not None and "not put into use" in after.message and "held out" in after.message
+    assert after.message is not None and "not put into use" in after.message and "kept" in after.message
     unchanged = {e.image.id: e.result for e in await store.list_image_entries(project_id)}
     assert all(unchanged[i].probabilities == r.probabilities for i, r in before.items())
 
@@ -186,6 +186,20 @@ async def test_a_bundle_built_before_stable_folds_keeps_its_classifier_unless_a_
     after = await store.get_label_set("cell_type")
     assert after is not None
     if version is None:  # judged by its predictions on the cells it was fitted on, the bundle's classifier stays
-        assert after.message is not None and "scripts/build_bundle.py" in after.message
+        assert after.message is not None and "ask an administrator to install an updated model" in after.message
     else:
         assert version.metrics["cv_correct"] > version.metrics["previous_cv_correct"]
+
+
+def test_a_refused_refit_is_explained_in_plain_words_and_the_rebuild_hint_is_for_admins() -> None:
+    from hemosight.ml.classifiers import Comparison
+    from hemosight.worker.refit import OLD_BUNDLE_ADMIN_HINT, rejected_message
+
+    comparison = Comparison(cells=40, current_correct=36, candidate_correct=30, only_current=7, only_candidate=1)
+    for by_predictions in (False, True):
+        message = rejected_message(comparison, by_predictions)
+        assert "30" in message and "36" in message and "kept" in message
+        for technical in ("scripts/", ".py", "bundle", "support", "held out", "cross-valid", "fold"):
+            assert technical not in message, (technical, message)
+    assert "ask an administrator to install an updated model" in rejected_message(comparison, True)
+    assert "scripts/build_bundle.py" in OLD_BUNDLE_ADMIN_HINT

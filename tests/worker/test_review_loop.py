@@ -33,7 +33,7 @@ def lab(settings: Settings, originals: list[Path], bundle_path: Path) -> Iterato
         portal = client.portal
         portal.call(register_bundle, store, bundle_path, True)
         callers = {}
-        for username, role in (("ann", "admin"), ("pat", "pathologist"), ("rev", "reviewer")):
+        for username, role in (("ann", "admin"), ("pat", "pathologist"), ("rev", "reviewer"), ("pia", "pathologist")):
             portal.call(create_user, store, username, "correct horse", role)
             token = client.post("/api/v1/auth/login", data={"username": username, "password": "correct horse"})
             headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -193,6 +193,65 @@ def test_custom_label_set_queue_learning_curve_and_import(lab: dict[str, Any]) -
     assert curve["power_law"] is None  # fewer than 4 points
     labels = ok(rev("GET", "label-sets/reactive_lymphocyte/labels"))
     assert len(labels) == 8 and {label["source"] for label in labels} == {"reviewer", "import"}
+
+
+def test_label_counts_and_learning_curve_count_only_projects_the_user_can_see(lab: dict[str, Any]) -> None:
+    pat, pia, ann, mine = lab["pat"], lab["pia"], lab["ann"], lab["images"]
+    # pat cannot see pia's project, pia cannot see pat's
+    other = ok(pia("POST", "projects", json={"name": "Other lab"}), 201)["id"]
+    files = [
+        ("files", (f"o{i}.jpg", p.read_bytes(), "image/jpeg"))
+        for i, p in enumerate(sorted(FIXTURES.glob("originals/*.jpg"))[:10])
+    ]
+    ok(pia("POST", f"projects/{other}/images", files=files))
+    lab["work"]()
+    theirs = ok(pia("GET", f"projects/{other}/images"))
+    body = {"name": "reactive_lymphocyte", "classes": ["reactive", "normal", "smudge"]}
+    ok(pat("POST", "label-sets", json=body), 201)
+
+    def label(api: Call, cells: list[dict[str, Any]], name: str, label_set: str = "reactive_lymphocyte") -> None:
+        items = [{"image_id": c["id"], "label": name} for c in cells]
+        ok(api("POST", "labels/bulk", json={"label_set": label_set, "items": items}), 201)
+
+    # First fit: pat 3 reactive, 3 normal, 1 smudge; pia 4 reactive, 2 normal; one cell type label each.
+    label(pat, mine[0:3], "reactive"), label(pat, mine[3:6], "normal"), label(pat, mine[6:7], "smudge")
+    label(pia, theirs[0:4], "reactive"), label(pia, theirs[4:6], "normal")
+    cell_type = ok(ann("GET", "label-sets/cell_type"))["classes"]
+    label(pat, mine[0:1], cell_type[0], "cell_type"), label(pia, theirs[0:1], cell_type[1], "cell_type")
+    lab["work"]()
+    # Second fit: pat 2 more normal, pia 3 more reactive (the first fit's learning-curve point).
+    label(pat, mine[7:9], "normal"), label(pia, theirs[6:9], "reactive")
+    lab["work"]()
+
+    def view(api: Call) -> tuple[dict[str, Any], dict[str, Any]]:
+        return ok(api("GET", "label-sets/reactive_lymphocyte")), ok(
+            api("GET", "label-sets/reactive_lymphocyte/learning-curve")
+        )
+
+    (pat_set, pat_curve), (pia_set, pia_curve), (ann_set, ann_curve) = view(pat), view(pia), view(ann)
+    assert (pat_set["lab_labels"], pia_set["lab_labels"], ann_set["lab_labels"]) == (9, 9, 18)
+    assert pat_set["class_counts"] == {"reactive": 3, "normal": 5, "smudge": 1}
+    assert pia_set["class_counts"] == {"reactive": 7, "normal": 2, "smudge": 0}
+    assert ann_set["class_counts"] == {"reactive": 10, "normal": 7, "smudge": 1}
+    assert (pat_set["support_size"], pia_set["support_size"], ann_set["support_size"]) == (9, 9, 18)
+    # The shared classifier lacks smudge cells for everyone; the numbers are each user's own.
+    assert pat_set["status"] == pia_set["status"] == ann_set["status"] == "needs_labels"
+    assert pat_set["classes_needing_labels"] == pia_set["classes_needing_labels"] == ["smudge"]
+    assert "smudge (0)" in pia_set["message"] and "18" not in pia_set["message"], pia_set["message"]
+    assert "smudge (1)" in pat_set["message"] and "18" not in pat_set["message"], pat_set["message"]
+    assert "18 labelled" in ann_set["message"]
+    mine_ids, their_ids = {c["id"] for c in mine}, {c["id"] for c in theirs}
+    assert set(pat_set["changed_image_ids"]) <= mine_ids and set(pia_set["changed_image_ids"]) <= their_ids
+    assert set(ann_set["changed_image_ids"]) == set(pat_set["changed_image_ids"]) | set(pia_set["changed_image_ids"])
+    # Learning curve: the first fit's point counts the labels added after it in the projects the user sees.
+    first = [c["points"][0] for c in (pat_curve, pia_curve, ann_curve)]
+    assert [p["next_labels"] for p in first] == [2, 3, 5]
+    assert [p["lab_labels"] for p in first] == [7, 6, 13] and [p["support_size"] for p in first] == [7, 6, 13]
+    tallies = [p["agreement"] * p["next_labels"] for p in first]
+    assert tallies[2] == pytest.approx(tallies[0] + tallies[1])
+    # A model label set: the bundle's own cells for everyone plus the lab labels the user can see.
+    model_counts = [sum(ok(api("GET", "label-sets/cell_type"))["class_counts"].values()) for api in (pat, pia, ann)]
+    assert model_counts[0] == model_counts[1] == model_counts[2] - 1
 
 
 def test_bad_review_input_is_a_clear_4xx(lab: dict[str, Any]) -> None:

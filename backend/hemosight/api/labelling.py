@@ -15,7 +15,7 @@ from fastapi import HTTPException, status
 from hemosight.api.csv_cells import SafeCsvWriter
 from hemosight.api.schemas import CellLabelPublic, LabelEventPublic, LabelSetPublic
 from hemosight.core.label_rules import MIN_LABELS_PER_CLASS, needs_labels_message
-from hemosight.core.store.base import CellLabel, LabelEvent, LabelSet, ModelVersion, Store
+from hemosight.core.store.base import CellLabel, ClassifierVersion, LabelEvent, LabelSet, ModelVersion, Store
 
 IMPORT_COLUMNS = ("image_id", "label")
 EXPORT_COLUMNS = (
@@ -77,26 +77,43 @@ def check_class(label_set: LabelSet, label: str) -> None:
 async def label_set_public(
     store: Store, label_set: LabelSet, model: ModelVersion | None, visible: set[str] | None = None
 ) -> LabelSetPublic:
-    """`visible`: the projects the caller may see (None: all, for administrators); `lab_labels` counts only theirs.
+    """`visible`: the projects the caller may see (None: all, for administrators).
 
-    The class counts and 'needs labels' rest on every lab label, as the classifier does.
+    Status and the classes still short of labels describe the shared classifier, which rests on every lab
+    label. Every number (lab labels, class counts, support size, the 'needs labels' message) and the changed
+    cells count only the labels and cells in `visible`: a user learns nothing of projects they cannot see.
     """
     versions = await store.list_classifier_versions(label_set.name) if label_set.labels_version else []
     current = [v for v in versions if model is not None and v.model_version == model.version]
+    latest = current[-1] if current else None
     model_version = model.version if model else None
     lab_labels = await store.list_labels(label_set.name) if label_set.labels_version else []
     status, message = label_set.status, label_set.message
-    counts: dict[str, int] | None = dict(current[-1].metrics.get("class_counts", {})) if current else None
+    counts: dict[str, int] | None = dict(latest.metrics.get("class_counts", {})) if latest else None
     needing: list[str] = []
     if label_set.kind != "model":
         # A custom label set rests on the lab's labels alone: its counts are always known, and it is not
         # "ready" until every class (including one added later) has a few labels.
-        counts = dict.fromkeys(label_set.classes, 0)
-        for cell in lab_labels:
-            counts[cell.label] = counts.get(cell.label, 0) + 1
+        counts = tally(label_set.classes, lab_labels)
         needing = [c for c in label_set.classes if counts.get(c, 0) < MIN_LABELS_PER_CLASS]
         if needing and status == "ready":
             status, message = "needs_labels", needs_labels_message(counts)
+    seen = [c for c in lab_labels if visible is None or c.project_id in visible]
+    support_size = latest.support_size if latest else None
+    changed = list(latest.metrics.get("changed_image_ids", [])) if latest else []
+    if visible is not None:
+        every_label = counts
+        if label_set.kind != "model":
+            counts = tally(label_set.classes, seen)
+        elif latest is not None:
+            counts = _reference_counts(latest, lab_labels)
+            for cell in seen:
+                counts[cell.label] = counts.get(cell.label, 0) + 1
+        if latest is not None:
+            support_size = visible_support_size(latest, visible)
+        if status == "needs_labels" and counts is not None and counts != every_label:  # else its numbers are theirs
+            message = visible_needs_labels_message(counts, needing or label_set.classes)
+        changed = [i for i in changed if (img := await store.get_image(i)) is not None and img.project_id in visible]
     return LabelSetPublic(
         name=label_set.name,
         kind="model" if label_set.kind == "model" else "custom",
@@ -105,15 +122,56 @@ async def label_set_public(
         status=status,  # type: ignore[arg-type]
         message=message,
         model_version=model_version,
-        classifier_version=current[-1].version if current else None,
+        classifier_version=latest.version if latest else None,
         labels_version=label_set.labels_version,
         fitted_labels_version=label_set.fitted_labels_version,
         updating=model_version is not None and label_set.needs_refit(model_version),
-        lab_labels=sum(1 for c in lab_labels if visible is None or c.project_id in visible),
-        support_size=current[-1].support_size if current else None,
+        lab_labels=len(seen),
+        support_size=support_size,
         class_counts=counts,
         classes_needing_labels=needing,
-        changed_image_ids=list(current[-1].metrics.get("changed_image_ids", [])) if current else [],
+        changed_image_ids=changed,
+    )
+
+
+def tally(classes: list[str], cells: list[CellLabel]) -> dict[str, int]:
+    """Labelled cells per class (0 for a class nobody labelled)."""
+    counts = dict.fromkeys(classes, 0)
+    for cell in cells:
+        counts[cell.label] = counts.get(cell.label, 0) + 1
+    return counts
+
+
+def _reference_counts(version: ClassifierVersion, lab_labels: list[CellLabel]) -> dict[str, int]:
+    """The bundle's own cells per class in a classifier's support set (no project's: everyone may see them).
+
+    Classifiers refitted before the per-project metrics: the fit's counts less the lab's current labels.
+    """
+    if "reference_class_counts" in version.metrics:
+        return dict(version.metrics["reference_class_counts"])
+    counts = dict(version.metrics.get("class_counts", {}))
+    for cell in lab_labels:
+        counts[cell.label] = max(0, counts.get(cell.label, 0) - 1)
+    return counts
+
+
+def visible_lab_cells(version: ClassifierVersion, visible: set[str]) -> int:
+    """Lab cells of a classifier's support set in `visible` projects (0 for versions fitted before this was kept)."""
+    return sum(n for pid, n in version.metrics.get("lab_cells_by_project", {}).items() if pid in visible)
+
+
+def visible_support_size(version: ClassifierVersion, visible: set[str]) -> int:
+    """A classifier's support set as a user sees it: the bundle's cells and the lab cells of `visible` projects."""
+    lab_cells = int(version.metrics.get("lab_cells", 0))
+    return version.support_size - lab_cells + visible_lab_cells(version, visible)
+
+
+def visible_needs_labels_message(counts: dict[str, int], needing: list[str]) -> str:
+    """'Needs labels' in the numbers of the projects the user can see (the stored message counts every project)."""
+    seen = ", ".join(f"{c} ({counts.get(c, 0)})" for c in needing)
+    return (
+        f"Label at least {MIN_LABELS_PER_CLASS} cells of each class to get a classifier. Still short of labels: "
+        f"{seen} (counted in the projects you can see). A class without labels is never predicted."
     )
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from hemosight.ml.errors import HemosightError
 from hemosight.ml.imageio import ImageDecodeError, ImageTooLargeError, ImageTooSmallError, decode_image, probe_image
 
+#: Longest file name kept (most file systems' limit); longer names are shortened, keeping their start and extension.
+MAX_FILENAME_CHARS = 255
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -52,7 +54,16 @@ def clean_filename(raw: str | None) -> str:
     base = posixpath.basename(normalised)
     if not base:
         raise UploadRejectedError(400, f"The filename {name!r} names a folder, not a file.")
-    return base[:255]
+    return shortened(base)
+
+
+def shortened(name: str) -> str:
+    """`name` cut to `MAX_FILENAME_CHARS` with '…' where it was cut, the extension kept, for display and reports."""
+    if len(name) <= MAX_FILENAME_CHARS:
+        return name
+    stem, ext = posixpath.splitext(name)
+    ext = ext if len(ext) <= 16 else ""
+    return stem[: MAX_FILENAME_CHARS - len(ext) - 1] + "…" + ext
 
 
 def check_upload(

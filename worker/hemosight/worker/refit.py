@@ -31,6 +31,7 @@ import asyncio
 import io
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,19 +106,26 @@ def class_counts(labels: np.ndarray, classes: list[str]) -> dict[str, int]:
     return counts
 
 
+#: For administrators (the worker's log and docs/SERVICES.md), not the label set's message a lab user reads.
+OLD_BUNDLE_ADMIN_HINT = (
+    "The active model bundle predates stable refit folds (it carries no support.npz), so its classifier is judged by "
+    "its predictions on cells it may have been fitted on and a refit replaces it only when clearly better. Rebuild "
+    "the bundle with scripts/build_bundle.py (or install a newer release's bundle) and activate it."
+)
+
+
 def rejected_message(comparison: Comparison, by_predictions: bool = False) -> str:
+    """Why a refit was not used, in the words of the lab user who reads it on the label set."""
     hint = (
-        " This model bundle predates refits that start from its classifier's own cells, so its classifier is"
-        " judged by its predictions on cells it may have been fitted on; a bundle rebuilt with"
-        " scripts/build_bundle.py is compared fairly."
+        " This model was built before stable refits, so your labels rarely change it; ask an administrator to "
+        "install an updated model."
         if by_predictions
         else ""
     )
     return (
-        f"The last refit was not put into use: on its {comparison.cells} labelled cells, held out, it predicted "
-        f"{comparison.candidate_correct} right and the classifier in use {comparison.current_correct} "
-        f"({comparison.only_current} right only by the classifier in use, {comparison.only_candidate} only by the "
-        "refit). The classifier in use is kept; more labels may change this." + hint
+        f"Your latest labels were not put into use: on {comparison.cells} labelled cells the new classifier was "
+        f"right {comparison.candidate_correct} times and the one in use {comparison.current_correct} times, so the "
+        "one in use is kept. More labels may change this." + hint
     )
 
 
@@ -174,7 +182,9 @@ class Refitter:
     ) -> ClassifierVersion | None:
         started = time.perf_counter()
         labels_version = label_set.labels_version
-        lab_labels = {c.image_id: c.label for c in await self.store.list_labels(label_set.name)}
+        cells = await self.store.list_labels(label_set.name)
+        lab_labels = {c.image_id: c.label for c in cells}
+        project_of = {c.image_id: c.project_id for c in cells}
         embeddings = {v.image_id: np.frombuffer(v.embedding, np.float16).astype(np.float32) for v in vectors}
         support = support_set(bundle, label_set.name, lab_labels, embeddings)
         current, current_status = await self.current_classifier(label_set.name, bundle, model)
@@ -216,6 +226,8 @@ class Refitter:
             message = rejected_message(comparison, by_predictions)
             await self.store.record_fit(label_set.name, labels_version, model.version, current_status, message)
             log.info("Label set %s: refit not used (%s).", label_set.name, message)
+            if by_predictions:
+                log.warning("Label set %s: %s", label_set.name, OLD_BUNDLE_ADMIN_HINT)
             return None
         counts = class_counts(support.labels, label_set.classes)
         metrics: dict[str, Any] = {
@@ -224,6 +236,9 @@ class Refitter:
             "lab_cells_without_embedding": support.lab_cells_without_embedding,
             "fit_seconds": round(fit_seconds, 3),
             "class_counts": counts,
+            # Per project, so the API can count for each user only the labels in projects they can see.
+            "reference_class_counts": class_counts(support.labels[: support.reference_cells], label_set.classes),
+            "lab_cells_by_project": dict(Counter(project_of[k] for k in support.keys[support.reference_cells :])),
             "cv_accuracy": classifier.cv_accuracy,
             **(
                 {
@@ -234,7 +249,7 @@ class Refitter:
                 if comparison is not None
                 else {}
             ),
-            **await self._agreement_on_new_labels(label_set.name, lab_labels, vectors),
+            **await self._agreement_on_new_labels(label_set.name, lab_labels, project_of, vectors),
         }
         rescore_started = time.perf_counter()
         # Reviewed cells keep their predictions (the lab's label is what counts for them); they get one only
@@ -288,7 +303,7 @@ class Refitter:
         return version
 
     async def _agreement_on_new_labels(
-        self, label_set: str, lab_labels: dict[str, str], vectors: list[ResultVector]
+        self, label_set: str, lab_labels: dict[str, str], project_of: dict[str, str], vectors: list[ResultVector]
     ) -> dict[str, Any]:
         """How often the predictions shown before this fit matched the labels added since the last fit.
 
@@ -299,12 +314,18 @@ class Refitter:
         since = previous[-1].created_at if previous else None
         new_ids = {c.image_id for c in await self.store.list_labels(label_set) if since is None or c.updated_at > since}
         predicted = {v.image_id: v.labels.get(label_set) for v in vectors}
-        pairs = [(lab_labels[i], predicted[i]) for i in new_ids if i in lab_labels and predicted.get(i)]
-        if not pairs:
-            return {"new_labels": 0, "agreement_on_new_labels": None}
-        agree = sum(1 for truth, guess in pairs if truth == guess)
+        scored = [i for i in sorted(new_ids) if i in lab_labels and predicted.get(i)]
+        if not scored:
+            return {"new_labels": 0, "agreement_on_new_labels": None, "new_labels_by_project": {}}
+        by_project: dict[str, list[int]] = {}  # project id: [new labels, of them agreeing]
+        for i in scored:
+            tally = by_project.setdefault(project_of[i], [0, 0])
+            tally[0] += 1
+            tally[1] += int(lab_labels[i] == predicted[i])
+        agree = sum(agreeing for _, agreeing in by_project.values())
         return {
-            "new_labels": len(pairs),
-            "agreement_on_new_labels": agree / len(pairs),
+            "new_labels": len(scored),
+            "agreement_on_new_labels": agree / len(scored),
+            "new_labels_by_project": by_project,
             "previous_support_size": previous[-1].support_size if previous else None,
         }

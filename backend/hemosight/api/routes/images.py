@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile,
 from hemosight.api.convert import image_public, image_summary, neighbours_public, result_public
 from hemosight.api.deps import CurrentUser, EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
 from hemosight.api.errors import error_responses
+from hemosight.api.forms import RefusedUpload, UploadRoute
 from hemosight.api.labelling import changed_image_ids
 from hemosight.api.reports import results_csv
 from hemosight.api.schemas import (
@@ -25,12 +26,14 @@ from hemosight.api.schemas import (
     UploadPublic,
 )
 from hemosight.api.thumbnails import make_thumbnail
-from hemosight.api.uploads import UploadRejectedError, check_upload
+from hemosight.api.uploads import UploadRejectedError, check_upload, shortened
 from hemosight.core.settings import Settings
 from hemosight.core.store.base import Image, Project, Store, User
 from hemosight.ml.imageio import formats_in_words
 
-router = APIRouter(tags=["images"], responses=error_responses(400, 401, 403, 404, 409, 413, 415))
+router = APIRouter(
+    tags=["images"], responses=error_responses(400, 401, 403, 404, 409, 413, 415), route_class=UploadRoute
+)
 
 SortKey = Literal["uploaded_at", "filename", "label", "confidence", "status"]
 
@@ -43,6 +46,8 @@ async def _read_limited(upload: UploadFile, max_bytes: int) -> bytes:
 async def _store_upload(
     upload: UploadFile, project: Project, user: User, store: Store, settings: Settings
 ) -> tuple[Image, bool]:
+    if isinstance(upload, RefusedUpload):  # the form parser skipped it (its name is too long to read)
+        raise UploadRejectedError(400, upload.reason)
     data = await _read_limited(upload, settings.max_upload_bytes)
     checked = await asyncio.to_thread(
         check_upload, upload.filename, data, settings.max_upload_bytes, settings.max_image_pixels, upload.size
@@ -81,7 +86,7 @@ async def upload_images(
         )
     outcomes = []
     for upload in files:
-        name = upload.filename or "unnamed"
+        name = shortened(upload.filename or "unnamed")
         try:
             image, duplicate = await _store_upload(upload, project, user, store, settings)
         except UploadRejectedError as exc:

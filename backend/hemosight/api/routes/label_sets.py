@@ -22,6 +22,8 @@ from hemosight.api.labelling import (
     resolve_label_set,
     stored_label_set,
     usernames_of,
+    visible_lab_cells,
+    visible_support_size,
 )
 from hemosight.api.schemas import (
     CellLabelPublic,
@@ -211,16 +213,24 @@ async def learning_curve(name: str, store: StoreDep, user: CurrentUser) -> Learn
     versions = [
         v for v in await store.list_classifier_versions(name) if model is not None and v.model_version == model.version
     ]
+    visible = await _counted_projects(store, user)
     points = []
     for i, version in enumerate(versions):
         following = versions[i + 1].metrics if i + 1 < len(versions) else {}
+        agreement, next_labels = following.get("agreement_on_new_labels"), int(following.get("new_labels", 0))
+        support_size, lab_labels = version.support_size, int(version.metrics.get("lab_cells", 0))
+        if visible is not None:  # only the labels of projects the user can see
+            tallies = [t for pid, t in following.get("new_labels_by_project", {}).items() if pid in visible]
+            next_labels = sum(n for n, _ in tallies)
+            agreement = sum(a for _, a in tallies) / next_labels if next_labels else None
+            support_size, lab_labels = visible_support_size(version, visible), visible_lab_cells(version, visible)
         points.append(
             LearningCurvePoint(
                 classifier_version=version.version,
-                support_size=version.support_size,
-                lab_labels=int(version.metrics.get("lab_cells", 0)),
-                agreement=following.get("agreement_on_new_labels"),
-                next_labels=int(following.get("new_labels", 0)),
+                support_size=support_size,
+                lab_labels=lab_labels,
+                agreement=agreement,
+                next_labels=next_labels,
                 created_at=version.created_at,
             )
         )
