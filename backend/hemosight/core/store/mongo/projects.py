@@ -35,7 +35,7 @@ class ProjectsMixin(MongoConnection):
 
     async def get_project(self, project_id: str) -> Project | None:
         doc = await self.db.projects.find_one({"_id": project_id})
-        return from_doc(Project, doc) if doc else None
+        return from_doc(Project, doc) if doc else None  # fields added in schema 4 take their defaults
 
     async def list_projects(self, member_id: str | None = None) -> list[Project]:
         query = {} if member_id is None else {"member_ids": member_id}
@@ -57,6 +57,8 @@ class ProjectsMixin(MongoConnection):
             self.db.images,
             self.db.labels,
             self.db.usable_confirmations,
+            self.db.case_events,
+            self.db.explanations,
         ):
             await collection.delete_many({"project_id": project_id})
         for digest in hashes:

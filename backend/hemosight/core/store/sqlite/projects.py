@@ -51,7 +51,12 @@ class ProjectsMixin(SQLiteConnection):
 
     async def update_project(self, project: Project) -> None:
         def update(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE projects SET name = ? WHERE id = ?", (project.name, project.id))
+            row = PROJECTS.values(project)
+            columns = [c for c in row if c not in ("id", "owner_id", "created_at")]
+            conn.execute(
+                f"UPDATE projects SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id",
+                {c: row[c] for c in [*columns, "id"]},
+            )
             conn.execute("DELETE FROM project_members WHERE project_id = ?", (project.id,))
             members = set(project.member_ids) | {project.owner_id}
             conn.executemany(
