@@ -171,7 +171,8 @@ class MePublic(BaseModel):
     username: str
     role: RoleName
     created_at: datetime
-    capabilities: UserCapabilitiesPublic
+    #: Always filled in by `GET /auth/me` (optional in the schema so a signed-in `UserPublic` still fits the type).
+    capabilities: UserCapabilitiesPublic | None = None
 
 
 class MemberPublic(BaseModel):
@@ -308,7 +309,8 @@ class ImageSummary(BaseModel):
     #: The label the lab differential counts the cell under: `reviewed_label`, else the prediction.
     lab_label: str | None = None
     #: True when the lab differential counts the cell (classified, and not flagged unusable without confirmation).
-    counted: bool = False
+    #: Always true or false in the grid's answer (null only in the schema, so older clients need not send it).
+    counted: bool | None = None
     #: True when the last refit of `label_set` changed this cell's predicted class.
     changed: bool = False
     #: Share of the 10 nearest reference cells labelled as the prediction (null before classification).
