@@ -20,6 +20,9 @@ def differential_count(
 ) -> DifferentialCountPublic:
     """Count and percentage of each class among the classified cells; classes of the label set with no cells show 0.
 
+    Every class, platelets and erythroblasts included, is a share of all counted cells here; the lab differential
+    (`GET /projects/{id}/lab-differential`, lab_differential.py) reports white cells apart as a lab does.
+
     A cell a reviewer has labelled counts under the reviewer's label, not the model's prediction: the
     differential count a lab reports is the reviewed one.
     """
@@ -37,7 +40,10 @@ def differential_count(
         total=total,
         classes=[
             ClassCount(
-                label=name, count=counts[name], percentage=round(100.0 * counts[name] / total, 1) if total else 0.0
+                label=name,
+                name=display_name(name),
+                count=counts[name],
+                percentage=round(100.0 * counts[name] / total, 1) if total else 0.0,
             )
             for name in names
         ],

@@ -399,6 +399,8 @@ class ClassCount(BaseModel):
     label: str
     count: int
     percentage: float
+    #: The lab's name of the class (`GET /class-names`); always filled in.
+    name: str | None = None
 
 
 class DifferentialCountPublic(BaseModel):

@@ -1188,6 +1188,8 @@ export interface components {
             count: number;
             /** Percentage */
             percentage: number;
+            /** Name */
+            name?: string | null;
         };
         /** ClassNamePublic */
         ClassNamePublic: {
