@@ -88,5 +88,6 @@ async def test_version_1_database_is_migrated_and_keeps_its_results(tmp_path: Pa
         await store.update_project(project)
         assert (await store.get_project("p1")).wbc_count == 6.1  # type: ignore[union-attr]
         assert await store.get_explanation("i1") is None
+        assert await store.set_case_status("p1", "signed_off", "u1", None, expected="in_review")
     finally:
         await store.close()

@@ -451,8 +451,12 @@ async def test_case_details_and_sign_off_are_kept_with_the_project(store: Store)
     assert fresh is not None and fresh.status == "in_review" and fresh.wbc_count is None and fresh.specimen_id == ""
     fresh.specimen_id, fresh.collection_date, fresh.analyser = "S-26-0042", "2026-11-30", "Sysmex XN-1000"
     fresh.wbc_count, fresh.note = 7.4, "left shift?"
-    fresh.status, fresh.signed_off_by = "signed_off", "u1"
-    fresh.signed_off_at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    await store.update_project(fresh)
+    signed_at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    assert await store.set_case_status(project.id, "signed_off", "u1", signed_at, expected="in_review")
+    assert not await store.set_case_status(project.id, "signed_off", "u2", signed_at, expected="in_review")
+    # a details change made from a copy read before the sign-off does not undo it
+    fresh.note = "written by a slower request"
     await store.update_project(fresh)
     again = await store.get_project(project.id)
     assert again is not None
@@ -461,10 +465,22 @@ async def test_case_details_and_sign_off_are_kept_with_the_project(store: Store)
         "2026-11-30",
         "Sysmex XN-1000",
         7.4,
-        "left shift?",
+        "written by a slower request",
     )
-    assert again.status == "signed_off" and again.signed_off_by == "u1" and again.signed_off_at == fresh.signed_off_at
+    assert again.status == "signed_off" and again.signed_off_by == "u1" and again.signed_off_at == signed_at
     assert again.member_ids == ["u1"] and again.owner_id == "u1"
+    assert await store.set_case_status(project.id, "in_review", None, None, expected="signed_off")
+    reopened = await store.get_project(project.id)
+    assert reopened is not None and reopened.status == "in_review" and reopened.signed_off_by is None
+    assert not await store.set_case_status("no-such-case", "signed_off", "u1", signed_at, expected="in_review")
+
+
+async def test_two_racing_sign_offs_leave_exactly_one(store: Store) -> None:
+    project = await make_project(store)
+    outcomes = await asyncio.gather(
+        *(store.set_case_status(project.id, "signed_off", f"u{i}", None, expected="in_review") for i in range(4))
+    )
+    assert sorted(outcomes) == [False, False, False, True]
 
 
 async def test_case_events_and_label_reasons_form_the_audit_log(store: Store) -> None:

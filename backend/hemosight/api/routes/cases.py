@@ -110,11 +110,11 @@ async def sign_off(
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"{busy} cell(s) are still being classified; sign off once they are done."
         )
-    project.status, project.signed_off_by, project.signed_off_at = "signed_off", user.id, utcnow()
-    await store.update_project(project)
+    if not await store.set_case_status(project.id, "signed_off", user.id, utcnow(), expected="in_review"):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"The case {project.name!r} was signed off meanwhile.")
     comment = (body.comment or "").strip() or None if body else None
     await store.add_case_event(CaseEvent(project_id=project.id, action="sign_off", user_id=user.id, reason=comment))
-    return await details_public(store, project)
+    return await details_public(store, await _reread(store, project))
 
 
 @router.post("/{project_id}/reopen", response_model=CaseDetailsPublic)
@@ -129,10 +129,18 @@ async def reopen(project: ProjectDep, body: ReopenCreate, store: StoreDep, user:
     reason = body.reason.strip()
     if len(reason) < 3:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Give a reason for reopening (at least 3 characters).")
-    project.status, project.signed_off_by, project.signed_off_at = "in_review", None, None
-    await store.update_project(project)
+    if not await store.set_case_status(project.id, "in_review", None, None, expected="signed_off"):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"The case {project.name!r} was reopened meanwhile.")
     await store.add_case_event(CaseEvent(project_id=project.id, action="reopen", user_id=user.id, reason=reason))
-    return await details_public(store, project)
+    return await details_public(store, await _reread(store, project))
+
+
+async def _reread(store: Store, project: Project) -> Project:
+    """The case as stored now (after a status change); 404 if it was deleted meanwhile."""
+    fresh = await store.get_project(project.id)
+    if fresh is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Project {project.id} was deleted meanwhile.")
+    return fresh
 
 
 @router.get("/{project_id}/audit", response_model=list[AuditEntryPublic])

@@ -95,6 +95,10 @@ class Project:
     signed_off_at: datetime | None = None
 
 
+#: Fields of a project that only `Store.set_case_status` writes (never `update_project`).
+CASE_STATUS_FIELDS = ("status", "signed_off_by", "signed_off_at")
+
+
 @dataclass
 class Image:
     project_id: str
@@ -396,7 +400,14 @@ class Store(Protocol):
     async def list_projects(self, member_id: str | None = None) -> list[Project]:
         """All projects, or only those `member_id` owns or belongs to."""
 
-    async def update_project(self, project: Project) -> None: ...
+    async def update_project(self, project: Project) -> None:
+        """Write the name, members and case details; the status and sign-off change only by `set_case_status`."""
+
+    async def set_case_status(
+        self, project_id: str, status: str, user_id: str | None, at: datetime | None, expected: str
+    ) -> bool:
+        """Sign off or reopen: set the status (with who and when) only if it is `expected` now, atomically, so a
+        concurrent change of the case's details cannot undo a sign-off and two sign-offs cannot both succeed."""
 
     async def delete_project(self, project_id: str) -> bool:
         """Delete the project with its images, jobs and results; image bytes no other project uses go too."""
