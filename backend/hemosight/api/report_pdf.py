@@ -148,11 +148,12 @@ def render_report(
                 pdf.rect(x, top - THUMB, THUMB, THUMB)
         else:
             pdf.rect(x, top - THUMB, THUMB, THUMB)
-        text(x, top - THUMB - 3.2 * mm, display_name(cell.label)[:18], 6.5, bold=True)
+        text(x, top - THUMB - 3.2 * mm, display_name(cell.label)[:21], 6, bold=True)
         text(x, top - THUMB - 6 * mm, cell.why[:22], 6)
     rows = (len(shown) + PER_ROW - 1) // PER_ROW
     y -= rows * (THUMB + 9 * mm)
     if len(flagged) > len(shown):
+        y -= 1.5 * mm
         text(left, y, f"... and {len(flagged) - len(shown)} more flagged cell(s), listed in the app.", 8)
         y -= 5 * mm
 
