@@ -139,3 +139,24 @@ def test_a_client_cannot_choose_its_address_with_x_forwarded_for(tmp_path: Path)
     finally:
         serve.send_signal(signal.SIGINT)
         serve.communicate(timeout=60)
+
+
+def test_first_run_set_up_is_local_only_behind_uvicorns_proxy_handling(tmp_path: Path) -> None:
+    """Served for real, with the loopback address as a trusted proxy: a forwarded client is never local, whatever
+    address it claims, and the first admin is created once from this machine."""
+    serve, base = start_serve(
+        tmp_path / "data", tmp_path, "--workers", "0", env={"HEMOSIGHT_TRUSTED_PROXIES": "127.0.0.1"}
+    )
+    body = {"username": "chief", "password": "a long password"}
+    try:
+        assert httpx.get(f"{base}/api/v1/setup").json() == {"needs_setup": True, "local": True}
+        for claimed in ("203.0.113.5", "127.0.0.1"):
+            forwarded = httpx.post(f"{base}/api/v1/setup", json=body, headers={"X-Forwarded-For": claimed})
+            assert forwarded.status_code == 403, claimed
+        assert httpx.get(f"{base}/api/v1/setup", headers={"X-Forwarded-For": "127.0.0.1"}).json()["local"] is False
+        created = httpx.post(f"{base}/api/v1/setup", json=body)
+        assert created.status_code == 201 and created.json()["user"]["role"] == "admin"
+        assert httpx.post(f"{base}/api/v1/setup", json=body).status_code == 409
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=60)

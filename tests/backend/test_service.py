@@ -81,6 +81,7 @@ from hemosight.api.main import create_app
 from hemosight.core.settings import Settings
 create_app(Settings(data_dir=sys.argv[1], secret_key="x" * 40))
 import hemosight.api.bundles, hemosight.core.model_registry, hemosight.api.uploads, hemosight.api.thumbnails
+import hemosight.api.routes.explanations, hemosight.api.report_pdf  # explanations are queued, computed by a worker
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
 print(heavy)
 sys.exit(1 if heavy else 0)

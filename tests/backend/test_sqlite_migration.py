@@ -81,5 +81,13 @@ async def test_version_1_database_is_migrated_and_keeps_its_results(tmp_path: Pa
         assert await store.list_result_vectors("m1") == []
         await store.create_label_set(LabelSet(name="reactive", classes=["reactive", "normal"]))
         assert [s.name for s in await store.list_label_sets()] == ["reactive"]
+        project = await store.get_project("p1")  # schema 4: a case older than sign-off is in review, no details
+        assert project is not None and project.status == "in_review" and project.wbc_count is None
+        assert project.specimen_id == "" and await store.list_case_events("p1") == []
+        project.wbc_count = 6.1
+        await store.update_project(project)
+        assert (await store.get_project("p1")).wbc_count == 6.1  # type: ignore[union-attr]
+        assert await store.get_explanation("i1") is None
+        assert await store.set_case_status("p1", "signed_off", "u1", None, expected="in_review")
     finally:
         await store.close()

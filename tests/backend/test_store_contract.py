@@ -440,3 +440,117 @@ async def test_a_model_file_kept_by_the_store_reads_back_byte_for_byte(store: St
     )
     local = await store.model_file(model, tmp_path / "cache")
     assert local.read_bytes() == source.read_bytes()
+
+
+# --- case details, sign-off audit log, first-run account, explanations (the review station) ------
+async def test_case_details_and_sign_off_are_kept_with_the_project(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    project = await make_project(store, "u1")
+    fresh = await store.get_project(project.id)
+    assert fresh is not None and fresh.status == "in_review" and fresh.wbc_count is None and fresh.specimen_id == ""
+    fresh.specimen_id, fresh.collection_date, fresh.analyser = "S-26-0042", "2026-11-30", "Sysmex XN-1000"
+    fresh.wbc_count, fresh.note = 7.4, "left shift?"
+    await store.update_project(fresh)
+    signed_at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    assert await store.set_case_status(project.id, "signed_off", "u1", signed_at, expected="in_review")
+    assert not await store.set_case_status(project.id, "signed_off", "u2", signed_at, expected="in_review")
+    # a details change made from a copy read before the sign-off does not undo it
+    fresh.note = "written by a slower request"
+    await store.update_project(fresh)
+    again = await store.get_project(project.id)
+    assert again is not None
+    assert (again.specimen_id, again.collection_date, again.analyser, again.wbc_count, again.note) == (
+        "S-26-0042",
+        "2026-11-30",
+        "Sysmex XN-1000",
+        7.4,
+        "written by a slower request",
+    )
+    assert again.status == "signed_off" and again.signed_off_by == "u1" and again.signed_off_at == signed_at
+    assert again.member_ids == ["u1"] and again.owner_id == "u1"
+    assert await store.set_case_status(project.id, "in_review", None, None, expected="signed_off")
+    reopened = await store.get_project(project.id)
+    assert reopened is not None and reopened.status == "in_review" and reopened.signed_off_by is None
+    assert not await store.set_case_status("no-such-case", "signed_off", "u1", signed_at, expected="in_review")
+
+
+async def test_two_racing_sign_offs_leave_exactly_one(store: Store) -> None:
+    project = await make_project(store)
+    outcomes = await asyncio.gather(
+        *(store.set_case_status(project.id, "signed_off", f"u{i}", None, expected="in_review") for i in range(4))
+    )
+    assert sorted(outcomes) == [False, False, False, True]
+
+
+async def test_case_events_and_label_reasons_form_the_audit_log(store: Store) -> None:
+    from hemosight.core.store.base import CaseEvent, LabelEvent
+
+    project = await make_project(store)
+    other = await make_project(store, name="Other")
+    image = await classified(store, project, 1, "neutrophil", None)
+    await store.add_case_event(CaseEvent(project_id=project.id, action="sign_off", user_id="u1"))
+    [change] = await store.set_labels(
+        [
+            LabelEvent(
+                image_id=image.id,
+                project_id=project.id,
+                label_set="cell_type",
+                label="lymphocyte",
+                source="reviewer",
+                user_id="u2",
+                reason="second look",
+            )
+        ]
+    )
+    undo = await store.undo_label_event(change.id, "u2", reason="first label was right")
+    await store.add_case_event(CaseEvent(project_id=project.id, action="reopen", user_id="u3", reason="new smear"))
+    events = await store.list_case_events(project.id)
+    assert [(e.action, e.user_id, e.reason) for e in events] == [
+        ("sign_off", "u1", None),
+        ("reopen", "u3", "new smear"),
+    ]
+    assert await store.list_case_events(other.id) == []
+    changes = await store.list_label_events(project_id=project.id)
+    assert [(e.action, e.reason) for e in changes] == [("set", "second look"), ("undo", "first label was right")]
+    assert changes[1].id == undo.id and await store.list_label_events(project_id=other.id) == []
+
+
+async def test_only_one_first_account_even_when_two_race(store: Store) -> None:
+    users = [User(username=f"first{i}", password_hash="x", role="admin") for i in range(2)]
+    outcomes = await asyncio.gather(*(store.create_first_user(u) for u in users), return_exceptions=True)
+    assert sum(isinstance(o, User) for o in outcomes) == 1
+    assert sum(isinstance(o, ConflictError) for o in outcomes) == 1
+    assert await store.count_users() == 1
+    with pytest.raises(ConflictError, match="set-up is over"):
+        await store.create_first_user(User(username="late", password_hash="x", role="admin"))
+
+
+async def test_explanations_are_claimed_once_and_finished_by_the_lease_holder(store: Store) -> None:
+    from hemosight.core.store.base import Explanation
+
+    project = await make_project(store)
+    image = await classified(store, project, 1, "neutrophil", None)
+    assert await store.get_explanation(image.id) is None
+    await store.request_explanation(
+        Explanation(image_id=image.id, project_id=project.id, model_version="m1", requested_by="u1")
+    )
+    claimed = await store.claim_explanation("w1", 30, 3)
+    assert claimed is not None and claimed.image_id == image.id and claimed.status == "running"
+    assert await store.claim_explanation("w2", 30, 3) is None  # leased to w1
+    assert not await store.finish_explanation("w2", image.id, b"png", "gradcam++", None)
+    assert await store.finish_explanation("w1", image.id, b"\x89PNG", "gradcam++", None)
+    done = await store.get_explanation(image.id)
+    assert done is not None and done.status == "done" and done.png == b"\x89PNG" and done.method == "gradcam++"
+    # asked again (e.g. after re-scoring): queued afresh, and a lost lease goes to another worker
+    await store.request_explanation(
+        Explanation(image_id=image.id, project_id=project.id, model_version="m2", requested_by="u1")
+    )
+    assert (await store.claim_explanation("w1", 0.01, 2)) is not None
+    await asyncio.sleep(0.05)
+    retaken = await store.claim_explanation("w2", 0.01, 2)
+    assert retaken is not None and retaken.worker_id == "w2" and retaken.attempts == 2
+    await asyncio.sleep(0.05)
+    assert await store.claim_explanation("w3", 30, 2) is None  # claimed twice without finishing: failed
+    failed = await store.get_explanation(image.id)
+    assert failed is not None and failed.status == "failed" and "request it again" in (failed.error or "")

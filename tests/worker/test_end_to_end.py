@@ -96,5 +96,11 @@ def test_upload_classify_and_review_a_project(settings: Settings, originals: lis
         assert len(results) == len(originals) and all(r["result"]["label"] for r in results)
         assert {r["image_id"]: r["result"]["label"] for r in results} == {i["id"]: i["label"] for i in listed}
         table = list(csv.DictReader(io.StringIO(api("GET", f"projects/{project}/results?format=csv").text)))
-        assert len(table) == len(originals) and set(table[0]) >= {"filename", "label", "cell_type", "cell_size"}
+        assert len(table) == len(originals) and set(table[0]) >= {
+            "filename",
+            "predicted_label",
+            "lab_label",
+            "cell_type",
+            "cell_size",
+        }
         assert sorted(r["filename"] for r in table) == sorted(p.name for p in originals)

@@ -39,7 +39,12 @@ async def project_public(store: Store, project: Project, usernames: dict[str, st
         usernames = {u.id: u.username for u in await store.list_users()}
     members = sorted(usernames[m] for m in project.member_ids if m in usernames)
     return ProjectPublic(
-        id=project.id, name=project.name, owner_id=project.owner_id, members=members, created_at=project.created_at
+        id=project.id,
+        name=project.name,
+        owner_id=project.owner_id,
+        members=members,
+        created_at=project.created_at,
+        status=project.status,  # type: ignore[arg-type]
     )
 
 

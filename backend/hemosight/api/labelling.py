@@ -195,6 +195,7 @@ def event_public(event: LabelEvent, usernames: dict[str, str]) -> LabelEventPubl
         created_at=event.created_at,
         undoes=event.undoes,
         undone_by=event.undone_by,
+        reason=event.reason,
     )
 
 

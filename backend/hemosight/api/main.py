@@ -21,16 +21,20 @@ from hemosight.api.bundles import BundleCache
 from hemosight.api.limits import RequestSizeLimit
 from hemosight.api.routes import (
     auth,
+    cases,
+    explanations,
     health,
     images,
     jobs,
     label_sets,
     labels,
+    members,
     metrics,
     model_versions,
     projects,
     references,
     rescore,
+    setup,
     users,
 )
 from hemosight.api.security_headers import SecurityHeaders
@@ -78,9 +82,26 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.sign_in_throttle = SignInThrottle(settings.sign_in_max_failures, settings.sign_in_window_minutes * 60)
 
     api = APIRouter(prefix=API_PREFIX)
-    routes = (health, auth, users, projects, images, jobs, references, model_versions, label_sets, labels, rescore)
+    routes = (
+        health,
+        setup,
+        auth,
+        users,
+        projects,
+        members,
+        cases,
+        images,
+        explanations,
+        jobs,
+        references,
+        model_versions,
+        label_sets,
+        labels,
+        rescore,
+    )
     for module in routes:
         api.include_router(module.router)
+    api.include_router(cases.names_router)
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)
     app.include_router(metrics.router, include_in_schema=False)

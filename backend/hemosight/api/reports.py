@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from hemosight.api.csv_cells import SafeCsvWriter
+from hemosight.api.lab_classes import display_name
 from hemosight.api.schemas import ClassCount, DifferentialCountPublic
-from hemosight.core.store.base import ImageEntry, Result
+from hemosight.core.store.base import CellLabel, ImageEntry, Result
 
 
 def differential_count(
@@ -18,6 +19,9 @@ def differential_count(
     reviewed: Mapping[str, str] | None = None,
 ) -> DifferentialCountPublic:
     """Count and percentage of each class among the classified cells; classes of the label set with no cells show 0.
+
+    Every class, platelets and erythroblasts included, is a share of all counted cells here; the lab differential
+    (`GET /projects/{id}/lab-differential`, lab_differential.py) reports white cells apart as a lab does.
 
     A cell a reviewer has labelled counts under the reviewer's label, not the model's prediction: the
     differential count a lab reports is the reviewed one.
@@ -36,7 +40,10 @@ def differential_count(
         total=total,
         classes=[
             ClassCount(
-                label=name, count=counts[name], percentage=round(100.0 * counts[name] / total, 1) if total else 0.0
+                label=name,
+                name=display_name(name),
+                count=counts[name],
+                percentage=round(100.0 * counts[name] / total, 1) if total else 0.0,
             )
             for name in names
         ],
@@ -53,21 +60,49 @@ def differential_count_csv(count: DifferentialCountPublic) -> str:
     return buffer.getvalue()
 
 
-def results_csv(entries: Sequence[ImageEntry]) -> str:
-    """One row per image: the default prediction, then the label in every label set (for a lab's own analysis)."""
+def results_csv(
+    entries: Sequence[ImageEntry], label_set: str, reviewed: Mapping[str, CellLabel], usernames: Mapping[str, str]
+) -> str:
+    """One row per image: the model's prediction and the lab's label (a person's, else the prediction) in separate
+    columns, each as code and as the lab's class name, who reviewed it and when, then the prediction in every
+    label set (for a lab's own analysis)."""
     label_sets = sorted({name for e in entries if e.result for name in e.result.labels})
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer, lineterminator="\n")
-    writer.writerow(["filename", "image_id", "status", "label", "confidence", "model_version", *label_sets, "error"])
+    writer.writerow(
+        [
+            "filename",
+            "image_id",
+            "status",
+            "predicted_label",
+            "predicted_class",
+            "confidence",
+            "lab_label",
+            "lab_class",
+            "reviewed_by",
+            "reviewed_at",
+            "model_version",
+            *label_sets,
+            "error",
+        ]
+    )
     for entry in entries:
         result = entry.result
+        predicted = result.labels.get(label_set, "") if result else ""
+        own = reviewed.get(entry.image.id)
+        lab = own.label if own else predicted
         writer.writerow(
             [
                 entry.image.filename,
                 entry.image.id,
                 entry.job.status,
-                result.label if result else "",
-                f"{result.confidence:.4f}" if result else "",
+                predicted,
+                display_name(predicted) if predicted else "",
+                f"{result.probabilities.get(label_set, {}).get(predicted, 0.0):.4f}" if result else "",
+                lab,
+                display_name(lab) if lab else "",
+                usernames.get(own.user_id, own.user_id) if own else "",
+                own.updated_at.isoformat() if own else "",
                 result.model_version if result else "",
                 *[(result.labels.get(name, "") if result else "") for name in label_sets],
                 entry.job.error or "",

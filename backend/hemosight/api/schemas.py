@@ -6,7 +6,7 @@ names follow the lab's words and the contract exactly.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -15,6 +15,9 @@ from hemosight.core.accounts import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, MI
 
 RoleName = Literal["pathologist", "reviewer", "admin"]
 JobStatusName = Literal["pending", "running", "done", "failed"]
+CaseStatusName = Literal["in_review", "signed_off"]
+#: White cell counts an analyser reports, ×10⁹/L: above 0, at most 500 (extreme leukaemic counts stay below that).
+MIN_WBC_COUNT, MAX_WBC_COUNT = 0.01, 500.0
 
 
 class HealthPublic(BaseModel):
@@ -66,6 +69,192 @@ class ProjectPublic(BaseModel):
     owner_id: str
     members: list[str]
     created_at: datetime
+    #: "in_review" until a pathologist signs the case off (`POST /projects/{id}/sign-off`).
+    status: CaseStatusName = "in_review"
+
+
+class CaseDetailsUpdate(BaseModel):
+    """Only the fields sent change; send null to clear one."""
+
+    specimen_id: str | None = Field(default=None, max_length=100)
+    #: The day the specimen was collected (YYYY-MM-DD), not in the future.
+    collection_date: date | None = None
+    analyser: str | None = Field(default=None, max_length=100)
+    #: White cell count from the analyser, ×10⁹/L (0.01–500).
+    wbc_count: float | None = Field(default=None, ge=MIN_WBC_COUNT, le=MAX_WBC_COUNT)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CaseDetailsPublic(BaseModel):
+    project_id: str
+    name: str
+    specimen_id: str
+    collection_date: date | None
+    analyser: str
+    wbc_count: float | None
+    note: str
+    status: CaseStatusName
+    signed_off_by: str | None
+    signed_off_at: datetime | None
+
+
+class SignOffCreate(BaseModel):
+    #: Optional words for the sign-off (e.g. "smear reviewed, no blasts").
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class ReopenCreate(BaseModel):
+    #: Why the signed-off case is opened again: kept in the audit log.
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class UndoCreate(BaseModel):
+    #: Required when the cell's case is signed off.
+    reason: str | None = Field(default=None, min_length=3, max_length=500)
+
+
+class AuditEntryPublic(BaseModel):
+    """One entry of a case's audit log: a sign-off, a reopening, or a label change made after sign-off."""
+
+    id: str
+    action: Literal["sign_off", "reopen", "set", "confirm", "undo"]
+    username: str
+    created_at: datetime
+    reason: str | None
+    #: For label changes: the cell, the label set and old → new label.
+    image_id: str | None = None
+    filename: str | None = None
+    label_set: str | None = None
+    previous_label: str | None = None
+    label: str | None = None
+
+
+class CapabilitiesPublic(BaseModel):
+    """What the signed-in user may do on one project now: the browser app hides what is false."""
+
+    project_id: str
+    role: RoleName
+    status: CaseStatusName
+    is_owner: bool
+    view: bool
+    rename: bool
+    delete: bool
+    edit_case_details: bool
+    upload: bool
+    rescore: bool
+    label: bool
+    #: Labels may change, but only with a `reason` (the case is signed off).
+    label_needs_reason: bool
+    confirm_usable: bool
+    sign_off: bool
+    reopen: bool
+    manage_members: bool
+    request_explanation: bool
+    read_audit_log: bool
+    download_report: bool
+
+
+class UserCapabilitiesPublic(BaseModel):
+    """What the signed-in user may do outside any one project."""
+
+    create_projects: bool
+    manage_users: bool
+    manage_models: bool
+    manage_label_sets: bool
+    export_labels: bool
+    sign_off: bool
+    reopen: bool
+
+
+class MePublic(BaseModel):
+    id: str
+    username: str
+    role: RoleName
+    created_at: datetime
+    #: Always filled in by `GET /auth/me` (optional in the schema so a signed-in `UserPublic` still fits the type).
+    capabilities: UserCapabilitiesPublic | None = None
+
+
+class MemberPublic(BaseModel):
+    username: str
+    role: RoleName
+    is_owner: bool
+
+
+class MemberCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH)
+
+
+class SetupStatusPublic(BaseModel):
+    #: True while no account exists: the first administrator can be created with `POST /setup`.
+    needs_setup: bool
+    #: True when this request comes from the server machine itself (only then may `POST /setup` be used).
+    local: bool
+
+
+class SetupCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH, pattern=USERNAME_PATTERN)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+
+
+class ClassNamePublic(BaseModel):
+    code: str
+    #: The lab's name of the class, used on every screen, CSV and PDF.
+    name: str
+    #: "wbc" classes make up the differential's percentages; platelets and NRBC are reported apart.
+    category: Literal["wbc", "platelet", "nrbc"]
+
+
+class LabClassCount(BaseModel):
+    code: str
+    name: str
+    category: Literal["wbc", "platelet", "nrbc"]
+    count: int
+    #: Of `count`, cells a person labelled or confirmed / cells only the model classified.
+    reviewed: int
+    not_reviewed: int
+    #: Share of the white cells (null for platelets and NRBC, which are not white cells).
+    percentage: float | None
+    #: count / white cells × WBC count, ×10⁹/L; null without a WBC count or for platelets and NRBC.
+    absolute: float | None
+
+
+class LabDifferentialPublic(BaseModel):
+    """The differential as a lab reports it (see backend/hemosight/api/lab_differential.py)."""
+
+    project_id: str
+    label_set: str
+    #: The models that classified the counted cells (one, unless the case was partly re-scored).
+    model_versions: list[str]
+    wbc_count: float | None
+    #: White cells counted: the denominator of the percentages.
+    white_cells: int
+    classes: list[LabClassCount]
+    platelets: int
+    nrbc: int
+    #: Erythroblasts per 100 white cells (null with no white cells).
+    nrbc_per_100_wbc: float | None
+    #: All counted cells (white cells, platelets, NRBC) reviewed by a person / not.
+    reviewed: int
+    not_reviewed: int
+    #: Left out: flagged by the usable-cell check and not confirmed by a person.
+    unusable: int
+    #: Not classified yet (pending, running or failed).
+    unclassified: int
+    status: CaseStatusName
+
+
+class ExplanationPublic(BaseModel):
+    image_id: str
+    status: Literal["pending", "running", "done", "failed"]
+    model_version: str
+    #: "gradcam++" (the encoder's GradCAM++ heatmap) or "occlusion" (the runtime fallback without TensorFlow).
+    method: str | None
+    error: str | None
+    requested_at: datetime
+    updated_at: datetime
+    #: The PNG overlay, once done.
+    image_url: str | None
 
 
 class FileOutcome(BaseModel):
@@ -114,6 +303,14 @@ class ImageSummary(BaseModel):
     label_set: str | None
     #: The lab's own label for the cell in that label set (a correction or a confirmation), if any.
     reviewed_label: str | None = None
+    #: Who reviewed it (username) and when.
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    #: The label the lab differential counts the cell under: `reviewed_label`, else the prediction.
+    lab_label: str | None = None
+    #: True when the lab differential counts the cell (classified, and not flagged unusable without confirmation).
+    #: Always true or false in the grid's answer (null only in the schema, so older clients need not send it).
+    counted: bool | None = None
     #: True when the last refit of `label_set` changed this cell's predicted class.
     changed: bool = False
     #: Share of the 10 nearest reference cells labelled as the prediction (null before classification).
@@ -148,6 +345,10 @@ class ImagePublic(BaseModel):
     result: ResultPublic | None
     #: A person confirmed that the cell counts although the usable-cell check flagged it.
     usable_confirmed: bool = False
+    #: The lab's label in the default label set, who reviewed the cell and when (null until reviewed).
+    reviewed_label: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
 
 
 class ImageResultPublic(BaseModel):
@@ -156,6 +357,11 @@ class ImageResultPublic(BaseModel):
     status: JobStatusName
     error: str | None
     result: ResultPublic | None
+    #: The lab's label in the result's label set (reviewed, else predicted), and who reviewed it when.
+    lab_label: str | None = None
+    reviewed_label: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
 
 
 class JobPublic(BaseModel):
@@ -193,6 +399,8 @@ class ClassCount(BaseModel):
     label: str
     count: int
     percentage: float
+    #: The lab's name of the class (`GET /class-names`); always filled in.
+    name: str | None = None
 
 
 class DifferentialCountPublic(BaseModel):
@@ -277,6 +485,8 @@ class LabelCreate(BaseModel):
     #: The class; may be omitted with action "confirm" (confirms the current prediction).
     label: str | None = Field(default=None, min_length=1, max_length=200)
     action: LabelAction = "set"
+    #: Required when the cell's case is signed off; kept in the case's audit log.
+    reason: str | None = Field(default=None, min_length=3, max_length=500)
 
 
 class BulkLabelItem(BaseModel):
@@ -288,6 +498,8 @@ class BulkLabelCreate(BaseModel):
     label_set: str = Field(min_length=1, max_length=64)
     action: LabelAction = "set"
     items: list[BulkLabelItem] = Field(min_length=1, max_length=5000)
+    #: Required when a cell's case is signed off; kept in the case's audit log.
+    reason: str | None = Field(default=None, min_length=3, max_length=500)
 
 
 class LabelEventPublic(BaseModel):
@@ -303,6 +515,7 @@ class LabelEventPublic(BaseModel):
     created_at: datetime
     undoes: str | None
     undone_by: str | None
+    reason: str | None = None
 
 
 class CellLabelPublic(BaseModel):

@@ -41,6 +41,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Setup Status
+         * @description Whether the first administrator still has to be created, and whether it can be done from here.
+         */
+        get: operations["setup_status_api_v1_setup_get"];
+        put?: never;
+        /**
+         * Create First Admin
+         * @description Create the first administrator and sign them in; only while no account exists, only from this machine.
+         */
+        post: operations["create_first_admin_api_v1_setup_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -65,7 +89,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /**
+         * Me
+         * @description The signed-in user and what they may do outside any one case (per case: GET /projects/{id}/capabilities).
+         */
         get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
@@ -185,6 +212,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members
+         * @description Everyone who can see the case (administrators see every case without being members).
+         */
+        get: operations["list_members_api_v1_projects__project_id__members_get"];
+        put?: never;
+        /**
+         * Add Member
+         * @description Share the case with a user; returns the members afterwards. Adding a member twice changes nothing.
+         */
+        post: operations["add_member_api_v1_projects__project_id__members_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/members/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Member
+         * @description Stop sharing the case with a user. The owner cannot be removed.
+         */
+        delete: operations["remove_member_api_v1_projects__project_id__members__username__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/case": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Case */
+        get: operations["read_case_api_v1_projects__project_id__case_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Case
+         * @description Change the case details (only the fields sent; null clears one). A signed-off case is reopened first.
+         */
+        patch: operations["update_case_api_v1_projects__project_id__case_patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/sign-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign Off
+         * @description A pathologist (or an admin) signs the case off: its labels are locked (a change needs a reason, audited).
+         */
+        post: operations["sign_off_api_v1_projects__project_id__sign_off_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen
+         * @description An administrator opens a signed-off case again, with a reason (audited); it is in review until signed off.
+         */
+        post: operations["reopen_api_v1_projects__project_id__reopen_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Log
+         * @description Sign-offs, reopenings and every label change made while the case was signed off (with its reason).
+         */
+        get: operations["audit_log_api_v1_projects__project_id__audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/capabilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Capabilities
+         * @description What the signed-in user may do on this case now: the browser app shows only the buttons that are true.
+         */
+        get: operations["capabilities_api_v1_projects__project_id__capabilities_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/lab-differential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Lab Differential
+         * @description The differential as the lab reports it: white cells only in the percentages, platelets and NRBC apart
+         *     (NRBC per 100 white cells), reviewed and not reviewed, absolute counts with the case's WBC count.
+         */
+        get: operations["read_lab_differential_api_v1_projects__project_id__lab_differential_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/report.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Pdf
+         * @description The printable report: case details, the lab differential, flagged cells with thumbnails, the sign-off.
+         */
+        get: operations["report_pdf_api_v1_projects__project_id__report_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/images": {
         parameters: {
             query?: never;
@@ -192,7 +405,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Images */
+        /**
+         * List Images
+         * @description The results grid. `lab_label` and `counted` follow the lab differential's own rule (lab_differential.py):
+         *     filtering by `lab_label=X&counted=true` lists exactly the cells the differential counts as X.
+         */
         get: operations["list_images_api_v1_projects__project_id__images_get"];
         put?: never;
         /**
@@ -232,7 +449,9 @@ export interface paths {
         };
         /**
          * List Results
-         * @description Every image of the project with its full result (all label sets, neighbours, landscape position).
+         * @description Every image of the project with its full result (all label sets, neighbours, landscape position), the lab's
+         *     label and who reviewed it. The CSV has the predicted and the lab label in separate columns, with the lab's
+         *     class names.
          */
         get: operations["list_results_api_v1_projects__project_id__results_get"];
         put?: never;
@@ -250,7 +469,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Image */
+        /**
+         * Read Image
+         * @description One cell with its result, and who reviewed it when (`reviewed_by`, `reviewed_at`).
+         */
         get: operations["read_image_api_v1_images__image_id__get"];
         put?: never;
         post?: never;
@@ -327,6 +549,31 @@ export interface paths {
         get: operations["read_neighbours_api_v1_images__image_id__neighbours_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{image_id}/explanation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Explanation
+         * @description The PNG overlay (200); 202 with the status while it is computed; 404 if never requested for the current
+         *     result; 409 with the reason if it failed (POST again to retry).
+         */
+        get: operations["read_explanation_api_v1_images__image_id__explanation_get"];
+        put?: never;
+        /**
+         * Request Explanation
+         * @description Queue the heatmap (202); one already computed or under way for the cell's current result is reused.
+         */
+        post: operations["request_explanation_api_v1_images__image_id__explanation_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -571,6 +818,8 @@ export interface paths {
         /**
          * Label Image
          * @description Correct (action "set") or confirm (action "confirm", label optional) the label of one cell.
+         *
+         *     In a signed-off case a `reason` is required (409 without one) and the change enters the case's audit log.
          */
         post: operations["label_image_api_v1_images__image_id__labels_post"];
         delete?: never;
@@ -590,7 +839,8 @@ export interface paths {
         put?: never;
         /**
          * Label Many
-         * @description Label or confirm many cells at once (e.g. the confirmation queue); all or nothing.
+         * @description Label or confirm many cells at once (e.g. the confirmation queue); all or nothing. A `reason` is
+         *     required when a cell's case is signed off.
          */
         post: operations["label_many_api_v1_labels_bulk_post"];
         delete?: never;
@@ -611,6 +861,7 @@ export interface paths {
         /**
          * Undo Label
          * @description Restore the label a change replaced (or remove the label if the cell had none); itself an audit entry.
+         *     In a signed-off case a `reason` is required.
          */
         post: operations["undo_label_api_v1_labels__change_id__undo_post"];
         delete?: never;
@@ -659,10 +910,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/class-names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Class Names
+         * @description The lab's name and report category of every known class code; unknown codes read as the code, spaced.
+         */
+        get: operations["class_names_api_v1_class_names_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AuditEntryPublic
+         * @description One entry of a case's audit log: a sign-off, a reopening, or a label change made after sign-off.
+         */
+        AuditEntryPublic: {
+            /** Id */
+            id: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "sign_off" | "reopen" | "set" | "confirm" | "undo";
+            /** Username */
+            username: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Reason */
+            reason: string | null;
+            /** Image Id */
+            image_id?: string | null;
+            /** Filename */
+            filename?: string | null;
+            /** Label Set */
+            label_set?: string | null;
+            /** Previous Label */
+            previous_label?: string | null;
+            /** Label */
+            label?: string | null;
+        };
         /** Body_import_labels_api_v1_label_sets__name__labels_import_post */
         Body_import_labels_api_v1_label_sets__name__labels_import_post: {
             /**
@@ -737,6 +1040,8 @@ export interface components {
             action: "set" | "confirm";
             /** Items */
             items: components["schemas"]["BulkLabelItem"][];
+            /** Reason */
+            reason?: string | null;
         };
         /** BulkLabelItem */
         BulkLabelItem: {
@@ -744,6 +1049,98 @@ export interface components {
             image_id: string;
             /** Label */
             label?: string | null;
+        };
+        /**
+         * CapabilitiesPublic
+         * @description What the signed-in user may do on one project now: the browser app hides what is false.
+         */
+        CapabilitiesPublic: {
+            /** Project Id */
+            project_id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "pathologist" | "reviewer" | "admin";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "in_review" | "signed_off";
+            /** Is Owner */
+            is_owner: boolean;
+            /** View */
+            view: boolean;
+            /** Rename */
+            rename: boolean;
+            /** Delete */
+            delete: boolean;
+            /** Edit Case Details */
+            edit_case_details: boolean;
+            /** Upload */
+            upload: boolean;
+            /** Rescore */
+            rescore: boolean;
+            /** Label */
+            label: boolean;
+            /** Label Needs Reason */
+            label_needs_reason: boolean;
+            /** Confirm Usable */
+            confirm_usable: boolean;
+            /** Sign Off */
+            sign_off: boolean;
+            /** Reopen */
+            reopen: boolean;
+            /** Manage Members */
+            manage_members: boolean;
+            /** Request Explanation */
+            request_explanation: boolean;
+            /** Read Audit Log */
+            read_audit_log: boolean;
+            /** Download Report */
+            download_report: boolean;
+        };
+        /** CaseDetailsPublic */
+        CaseDetailsPublic: {
+            /** Project Id */
+            project_id: string;
+            /** Name */
+            name: string;
+            /** Specimen Id */
+            specimen_id: string;
+            /** Collection Date */
+            collection_date: string | null;
+            /** Analyser */
+            analyser: string;
+            /** Wbc Count */
+            wbc_count: number | null;
+            /** Note */
+            note: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "in_review" | "signed_off";
+            /** Signed Off By */
+            signed_off_by: string | null;
+            /** Signed Off At */
+            signed_off_at: string | null;
+        };
+        /**
+         * CaseDetailsUpdate
+         * @description Only the fields sent change; send null to clear one.
+         */
+        CaseDetailsUpdate: {
+            /** Specimen Id */
+            specimen_id?: string | null;
+            /** Collection Date */
+            collection_date?: string | null;
+            /** Analyser */
+            analyser?: string | null;
+            /** Wbc Count */
+            wbc_count?: number | null;
+            /** Note */
+            note?: string | null;
         };
         /** CellLabelPublic */
         CellLabelPublic: {
@@ -791,6 +1188,20 @@ export interface components {
             count: number;
             /** Percentage */
             percentage: number;
+            /** Name */
+            name?: string | null;
+        };
+        /** ClassNamePublic */
+        ClassNamePublic: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "wbc" | "platelet" | "nrbc";
         };
         /** DifferentialCountPublic */
         DifferentialCountPublic: {
@@ -813,6 +1224,34 @@ export interface components {
         ErrorPublic: {
             /** Detail */
             detail: string;
+        };
+        /** ExplanationPublic */
+        ExplanationPublic: {
+            /** Image Id */
+            image_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "running" | "done" | "failed";
+            /** Model Version */
+            model_version: string;
+            /** Method */
+            method: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Image Url */
+            image_url: string | null;
         };
         /** FileOutcome */
         FileOutcome: {
@@ -893,6 +1332,12 @@ export interface components {
              * @default false
              */
             usable_confirmed: boolean;
+            /** Reviewed Label */
+            reviewed_label?: string | null;
+            /** Reviewed By */
+            reviewed_by?: string | null;
+            /** Reviewed At */
+            reviewed_at?: string | null;
         };
         /** ImageResultPublic */
         ImageResultPublic: {
@@ -908,6 +1353,14 @@ export interface components {
             /** Error */
             error: string | null;
             result: components["schemas"]["ResultPublic"] | null;
+            /** Lab Label */
+            lab_label?: string | null;
+            /** Reviewed Label */
+            reviewed_label?: string | null;
+            /** Reviewed By */
+            reviewed_by?: string | null;
+            /** Reviewed At */
+            reviewed_at?: string | null;
         };
         /** ImageSummary */
         ImageSummary: {
@@ -926,6 +1379,14 @@ export interface components {
             label_set: string | null;
             /** Reviewed Label */
             reviewed_label?: string | null;
+            /** Reviewed By */
+            reviewed_by?: string | null;
+            /** Reviewed At */
+            reviewed_at?: string | null;
+            /** Lab Label */
+            lab_label?: string | null;
+            /** Counted */
+            counted?: boolean | null;
             /**
              * Changed
              * @default false
@@ -983,6 +1444,65 @@ export interface components {
              */
             updated_at: string;
         };
+        /** LabClassCount */
+        LabClassCount: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "wbc" | "platelet" | "nrbc";
+            /** Count */
+            count: number;
+            /** Reviewed */
+            reviewed: number;
+            /** Not Reviewed */
+            not_reviewed: number;
+            /** Percentage */
+            percentage: number | null;
+            /** Absolute */
+            absolute: number | null;
+        };
+        /**
+         * LabDifferentialPublic
+         * @description The differential as a lab reports it (see backend/hemosight/api/lab_differential.py).
+         */
+        LabDifferentialPublic: {
+            /** Project Id */
+            project_id: string;
+            /** Label Set */
+            label_set: string;
+            /** Model Versions */
+            model_versions: string[];
+            /** Wbc Count */
+            wbc_count: number | null;
+            /** White Cells */
+            white_cells: number;
+            /** Classes */
+            classes: components["schemas"]["LabClassCount"][];
+            /** Platelets */
+            platelets: number;
+            /** Nrbc */
+            nrbc: number;
+            /** Nrbc Per 100 Wbc */
+            nrbc_per_100_wbc: number | null;
+            /** Reviewed */
+            reviewed: number;
+            /** Not Reviewed */
+            not_reviewed: number;
+            /** Unusable */
+            unusable: number;
+            /** Unclassified */
+            unclassified: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "in_review" | "signed_off";
+        };
         /** LabelCreate */
         LabelCreate: {
             /** Label Set */
@@ -995,6 +1515,8 @@ export interface components {
              * @enum {string}
              */
             action: "set" | "confirm";
+            /** Reason */
+            reason?: string | null;
         };
         /** LabelEventPublic */
         LabelEventPublic: {
@@ -1031,6 +1553,8 @@ export interface components {
             undoes: string | null;
             /** Undone By */
             undone_by: string | null;
+            /** Reason */
+            reason?: string | null;
         };
         /** LabelImportPublic */
         LabelImportPublic: {
@@ -1149,6 +1673,41 @@ export interface components {
             points: components["schemas"]["LearningCurvePoint"][];
             power_law: components["schemas"]["PowerLawFit"] | null;
         };
+        /** MePublic */
+        MePublic: {
+            /** Id */
+            id: string;
+            /** Username */
+            username: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "pathologist" | "reviewer" | "admin";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            capabilities?: components["schemas"]["UserCapabilitiesPublic"] | null;
+        };
+        /** MemberCreate */
+        MemberCreate: {
+            /** Username */
+            username: string;
+        };
+        /** MemberPublic */
+        MemberPublic: {
+            /** Username */
+            username: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "pathologist" | "reviewer" | "admin";
+            /** Is Owner */
+            is_owner: boolean;
+        };
         /** ModelVersionPublic */
         ModelVersionPublic: {
             /** Version */
@@ -1235,6 +1794,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Status
+             * @default in_review
+             * @enum {string}
+             */
+            status: "in_review" | "signed_off";
         };
         /** ProjectUpdate */
         ProjectUpdate: {
@@ -1296,6 +1861,11 @@ export interface components {
             /** Label */
             label: string;
         };
+        /** ReopenCreate */
+        ReopenCreate: {
+            /** Reason */
+            reason: string;
+        };
         /** RescorePublic */
         RescorePublic: {
             /** Project Id */
@@ -1331,6 +1901,25 @@ export interface components {
             /** Unusable */
             unusable?: string | null;
         };
+        /** SetupCreate */
+        SetupCreate: {
+            /** Username */
+            username: string;
+            /** Password */
+            password: string;
+        };
+        /** SetupStatusPublic */
+        SetupStatusPublic: {
+            /** Needs Setup */
+            needs_setup: boolean;
+            /** Local */
+            local: boolean;
+        };
+        /** SignOffCreate */
+        SignOffCreate: {
+            /** Comment */
+            comment?: string | null;
+        };
         /** TokenPublic */
         TokenPublic: {
             /** Access Token */
@@ -1343,10 +1932,35 @@ export interface components {
             token_type: "bearer";
             user: components["schemas"]["UserPublic"];
         };
+        /** UndoCreate */
+        UndoCreate: {
+            /** Reason */
+            reason?: string | null;
+        };
         /** UploadPublic */
         UploadPublic: {
             /** Files */
             files: components["schemas"]["FileOutcome"][];
+        };
+        /**
+         * UserCapabilitiesPublic
+         * @description What the signed-in user may do outside any one project.
+         */
+        UserCapabilitiesPublic: {
+            /** Create Projects */
+            create_projects: boolean;
+            /** Manage Users */
+            manage_users: boolean;
+            /** Manage Models */
+            manage_models: boolean;
+            /** Manage Label Sets */
+            manage_label_sets: boolean;
+            /** Export Labels */
+            export_labels: boolean;
+            /** Sign Off */
+            sign_off: boolean;
+            /** Reopen */
+            reopen: boolean;
         };
         /** UserCreate */
         UserCreate: {
@@ -1443,6 +2057,113 @@ export interface operations {
             };
         };
     };
+    setup_status_api_v1_setup_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupStatusPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    create_first_admin_api_v1_setup_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
@@ -1512,7 +2233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["MePublic"];
                 };
             };
             /** @description No valid bearer token: sign in (again) */
@@ -2421,6 +3142,894 @@ export interface operations {
             };
         };
     };
+    list_members_api_v1_projects__project_id__members_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPublic"][];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_member_api_v1_projects__project_id__members_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPublic"][];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_projects__project_id__members__username__delete: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                username: string;
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_case_api_v1_projects__project_id__case_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailsPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_case_api_v1_projects__project_id__case_patch: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseDetailsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailsPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sign_off_api_v1_projects__project_id__sign_off_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignOffCreate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailsPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reopen_api_v1_projects__project_id__reopen_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailsPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    audit_log_api_v1_projects__project_id__audit_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryPublic"][];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    capabilities_api_v1_projects__project_id__capabilities_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CapabilitiesPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_lab_differential_api_v1_projects__project_id__lab_differential_get: {
+        parameters: {
+            query?: {
+                /** @description default: the model's default label set */
+                label_set?: string | null;
+                format?: "json" | "csv";
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or CSV with ?format=csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabDifferentialPublic"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_pdf_api_v1_projects__project_id__report_pdf_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the one-page case report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_images_api_v1_projects__project_id__images_get: {
         parameters: {
             query?: {
@@ -2429,6 +4038,10 @@ export interface operations {
                 status?: ("pending" | "running" | "done" | "failed") | null;
                 /** @description only cells whose class changed at the last refit (true) */
                 changed?: boolean | null;
+                /** @description only cells the lab differential counts under this class */
+                lab_label?: string | null;
+                /** @description only cells the lab differential counts (true) or not */
+                counted?: boolean | null;
                 sort?: "uploaded_at" | "filename" | "label" | "confidence" | "status";
                 order?: "asc" | "desc";
                 /** @description The bearer token, for <img> tags that cannot send headers. */
@@ -3302,6 +4915,146 @@ export interface operations {
             };
             /** @description Not a supported image format */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_explanation_api_v1_images__image_id__explanation_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the heatmap over the cell */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description queued or being computed: ask again shortly */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_explanation_api_v1_images__image_id__explanation_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description already computed for the cell's current result */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationPublic"];
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4760,7 +6513,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UndoCreate"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {
@@ -4957,6 +6714,47 @@ export interface operations {
             };
             /** @description Conflicts with the current state (the detail says which) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    class_names_api_v1_class_names_get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClassNamePublic"][];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,6 +36,7 @@ from hemosight.core.store.base import Job, ModelVersion, NeighbourRecord, Result
 from hemosight.ml.bundle import CellAnalysis, ModelBundle
 from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.imageio import ImageDecodeError, decode_image
+from hemosight.worker.explain import explain_next
 from hemosight.worker.refit import Refitter
 
 log = logging.getLogger("hemosight.worker")
@@ -118,19 +119,23 @@ class Worker:
         if not await self.refresh_model():
             return 0
         assert self.bundle is not None and self.model is not None
-        # Label changes first: a reviewer is waiting for the updated predictions.
+        # Label changes first: a reviewer is waiting for the updated predictions; then one explanation a
+        # reviewer asked for (seconds), then a batch of cells.
         refitted = await self.refitter.refit_pending(self.bundle, self.model)
+        explained = await explain_next(
+            self.store, self.bundle, self.worker_id, self.config.lease_seconds, self.config.max_attempts
+        )
         jobs = await self.store.claim_jobs(
             self.worker_id, self.config.batch_size, self.config.lease_seconds, self.config.max_attempts
         )
         if not jobs:
-            return len(refitted)
+            return len(refitted) + int(explained)
         heartbeat = asyncio.create_task(self._heartbeat([j.id for j in jobs]))
         try:
             await self._process(jobs)
         finally:
             heartbeat.cancel()
-        return len(jobs) + len(refitted)
+        return len(jobs) + len(refitted) + int(explained)
 
     # --- model -------------------------------------------------------------------------
     async def refresh_model(self) -> bool:

@@ -11,7 +11,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from hemosight.api.convert import user_public
 from hemosight.api.deps import CurrentUser, SettingsDep, StoreDep
 from hemosight.api.errors import error_responses
-from hemosight.api.schemas import TokenPublic, UserPublic
+from hemosight.api.permissions import user_capabilities
+from hemosight.api.schemas import MePublic, TokenPublic
 from hemosight.api.sign_in_throttle import SignInThrottle
 from hemosight.core.accounts import normalise_username
 from hemosight.core.security import create_access_token, verify_password
@@ -48,6 +49,7 @@ async def login(
     return TokenPublic(access_token=token, user=user_public(user))
 
 
-@router.get("/me", response_model=UserPublic)
-async def me(user: CurrentUser) -> UserPublic:
-    return user_public(user)
+@router.get("/me", response_model=MePublic)
+async def me(user: CurrentUser) -> MePublic:
+    """The signed-in user and what they may do outside any one case (per case: GET /projects/{id}/capabilities)."""
+    return MePublic(**user_public(user).model_dump(), capabilities=user_capabilities(user))

@@ -7,15 +7,18 @@ and its job are committed, so a crash or Ctrl-C after the response loses nothing
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
 
+from hemosight.api.case_review import refuse_if_signed_off, review_state
 from hemosight.api.convert import image_public, image_summary, neighbours_public, result_public
 from hemosight.api.deps import CurrentUser, EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
 from hemosight.api.errors import error_responses
 from hemosight.api.forms import RefusedUpload, UploadRoute
-from hemosight.api.labelling import changed_image_ids
+from hemosight.api.lab_differential import is_counted
+from hemosight.api.lab_differential import lab_label as lab_label_of
+from hemosight.api.labelling import changed_image_ids, usernames_of
 from hemosight.api.reports import results_csv
 from hemosight.api.schemas import (
     FileOutcome,
@@ -28,7 +31,7 @@ from hemosight.api.schemas import (
 from hemosight.api.thumbnails import make_thumbnail
 from hemosight.api.uploads import UploadRejectedError, check_upload, shortened
 from hemosight.core.settings import Settings
-from hemosight.core.store.base import Image, Project, Store, User
+from hemosight.core.store.base import CellLabel, Image, ImageEntry, Project, Store, User
 from hemosight.ml.imageio import formats_in_words
 
 router = APIRouter(
@@ -78,6 +81,7 @@ async def upload_images(
     user: EditorUser,
 ) -> UploadPublic:
     """Each file is checked on its own: a bad file is reported and the others are still accepted."""
+    refuse_if_signed_off(project, "adding cells")
     if len(files) > settings.max_files_per_request:
         raise HTTPException(
             status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -122,6 +126,7 @@ async def upload_image(
     user: EditorUser,
     response: Response,
 ) -> ImagePublic:
+    refuse_if_signed_off(project, "adding cells")
     try:
         image, duplicate = await _store_upload(file, project, user, store, settings)
     except UploadRejectedError as exc:
@@ -143,15 +148,28 @@ async def list_images(
     label: str | None = Query(default=None, description="only cells predicted as this class"),
     status_filter: Literal["pending", "running", "done", "failed"] | None = Query(default=None, alias="status"),
     changed: bool | None = Query(default=None, description="only cells whose class changed at the last refit (true)"),
+    lab_label: str | None = Query(
+        default=None, max_length=200, description="only cells the lab differential counts under this class"
+    ),
+    counted: bool | None = Query(default=None, description="only cells the lab differential counts (true) or not"),
     sort: SortKey = "uploaded_at",
     order: Literal["asc", "desc"] = "asc",
 ) -> list[ImageSummary]:
-    entries = await store.list_image_entries(project.id)
+    """The results grid. `lab_label` and `counted` follow the lab differential's own rule (lab_differential.py):
+    filtering by `lab_label=X&counted=true` lists exactly the cells the differential counts as X."""
+    state = await review_state(store, project)
+    entries = state.entries
     summaries = [image_summary(e) for e in entries]
     model_of = {e.image.id: e.result.model_version for e in entries if e.result is not None}
-    confirmed = await store.list_usable_confirmations(project.id)
-    for summary in summaries:
+    confirmed = state.confirmed
+    usernames = await usernames_of(store)
+    for entry, summary in zip(entries, summaries, strict=True):
         summary.usable_confirmed = summary.id in confirmed
+        summary.lab_label = lab_label_of(entry, state.label_set, state.reviewed)
+        summary.counted = is_counted(entry, state.reviewed, confirmed) and summary.lab_label is not None
+        own = state.reviewed.get(summary.id)
+        if own is not None:
+            summary.reviewed_by, summary.reviewed_at = usernames.get(own.user_id, own.user_id), own.updated_at
     for label_set in {s.label_set for s in summaries if s.label_set}:
         reviewed = {c.image_id: c.label for c in await store.list_labels(label_set, project_id=project.id)}
         moved = {
@@ -167,6 +185,10 @@ async def list_images(
         summaries = [s for s in summaries if s.changed == changed]
     if label is not None:
         summaries = [s for s in summaries if s.label == label]
+    if lab_label is not None:
+        summaries = [s for s in summaries if s.lab_label == lab_label]
+    if counted is not None:
+        summaries = [s for s in summaries if s.counted == counted]
     if status_filter is not None:
         summaries = [s for s in summaries if s.status == status_filter]
     present = [s for s in summaries if getattr(s, sort) is not None]
@@ -182,11 +204,15 @@ async def list_images(
 async def list_results(
     project: ProjectDep, store: StoreDep, format: Literal["json", "csv"] = "json"
 ) -> list[ImageResultPublic] | Response:
-    """Every image of the project with its full result (all label sets, neighbours, landscape position)."""
-    entries = await store.list_image_entries(project.id)
+    """Every image of the project with its full result (all label sets, neighbours, landscape position), the lab's
+    label and who reviewed it. The CSV has the predicted and the lab label in separate columns, with the lab's
+    class names."""
+    state = await review_state(store, project)
+    entries = state.entries
+    usernames = await usernames_of(store)
     if format == "csv":
         return Response(
-            results_csv(entries),
+            results_csv(entries, state.label_set, state.reviewed, usernames),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="results-{project.id}.csv"'},
         )
@@ -197,14 +223,38 @@ async def list_results(
             status=e.job.status,  # type: ignore[arg-type]
             error=e.job.error,
             result=result_public(e.result) if e.result else None,
+            lab_label=lab_label_of(e, state.label_set, state.reviewed),
+            **_reviewed_fields(state.reviewed.get(e.image.id), usernames),
         )
         for e in entries
     ]
 
 
+def _reviewed_fields(own: CellLabel | None, usernames: dict[str, str]) -> dict[str, Any]:
+    if own is None:
+        return {}
+    return {
+        "reviewed_label": own.label,
+        "reviewed_by": usernames.get(own.user_id, own.user_id),
+        "reviewed_at": own.updated_at,
+    }
+
+
+async def _cell_public(store: Store, entry: ImageEntry, usable_confirmed: bool) -> ImagePublic:
+    cell = image_public(entry, usable_confirmed)
+    if entry.result is not None:
+        labels = await store.list_labels(entry.result.default_label_set, entry.image.project_id)
+        own = next((label for label in labels if label.image_id == entry.image.id), None)
+        for name, value in _reviewed_fields(own, await usernames_of(store)).items():
+            setattr(cell, name, value)
+    return cell
+
+
 @router.get("/images/{image_id}", response_model=ImagePublic)
 async def read_image(entry: ImageEntryDep, store: StoreDep) -> ImagePublic:
-    return image_public(entry, entry.image.id in await store.list_usable_confirmations(entry.image.project_id))
+    """One cell with its result, and who reviewed it when (`reviewed_by`, `reviewed_at`)."""
+    confirmed = entry.image.id in await store.list_usable_confirmations(entry.image.project_id)
+    return await _cell_public(store, entry, confirmed)
 
 
 @router.post("/images/{image_id}/confirm-usable", response_model=ImagePublic)
@@ -220,8 +270,11 @@ async def confirm_usable(entry: ImageEntryDep, store: StoreDep, user: CurrentUse
             + (" (it is not classified yet)" if entry.result is None else "")
             + "; there is nothing to confirm.",
         )
+    project = await store.get_project(entry.image.project_id)
+    if project is not None:
+        refuse_if_signed_off(project, "confirming a flagged cell")
     await store.confirm_usable(entry.image.id, user.id)
-    return image_public(entry, usable_confirmed=True)
+    return await _cell_public(store, entry, usable_confirmed=True)
 
 
 MEDIA_TYPES = {

@@ -25,6 +25,7 @@ from hemosight.api.labelling import (
     visible_lab_cells,
     visible_support_size,
 )
+from hemosight.api.permissions import is_signed_off
 from hemosight.api.schemas import (
     CellLabelPublic,
     LabelImportPublic,
@@ -280,6 +281,16 @@ async def import_labels(
                 source="import",
                 user_id=user.id,
             )
+        )
+    signed = []
+    for project_id in {e.project_id for e in events}:
+        project = await store.get_project(project_id)
+        if project is not None and is_signed_off(project):
+            signed.append(project.name)
+    if signed:
+        problems.append(
+            f"the case(s) {', '.join(repr(n) for n in sorted(signed)[:3])} are signed off: change their labels one "
+            "by one with a reason, or reopen them first"
         )
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

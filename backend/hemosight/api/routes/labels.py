@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from hemosight.api.case_review import reason_for_change
 from hemosight.api.deps import AdminUser, CurrentUser, ImageEntryDep, StoreDep, can_see
 from hemosight.api.errors import error_responses
 from hemosight.api.labelling import (
@@ -19,13 +20,15 @@ from hemosight.api.labelling import (
     stored_label_set,
     usernames_of,
 )
-from hemosight.api.schemas import BulkLabelCreate, ImageLabelsPublic, LabelCreate, LabelEventPublic
+from hemosight.api.schemas import BulkLabelCreate, ImageLabelsPublic, LabelCreate, LabelEventPublic, UndoCreate
 from hemosight.core.store.base import ConflictError, ImageEntry, LabelEvent, LabelSet, Store, User
 
 router = APIRouter(tags=["labels"], responses=error_responses(400, 401, 403, 404, 409))
 
 
-def _label_event(entry: ImageEntry, label_set: LabelSet, label: str | None, action: str, user: User) -> LabelEvent:
+def _label_event(
+    entry: ImageEntry, label_set: LabelSet, label: str | None, action: str, user: User, reason: str | None = None
+) -> LabelEvent:
     if label is None:
         if action != "confirm":
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "Give the label, or use action 'confirm'.")
@@ -45,14 +48,18 @@ def _label_event(entry: ImageEntry, label_set: LabelSet, label: str | None, acti
         source="reviewer",
         user_id=user.id,
         action=action,
+        reason=reason,
     )
 
 
 @router.post("/images/{image_id}/labels", response_model=LabelEventPublic, status_code=status.HTTP_201_CREATED)
 async def label_image(entry: ImageEntryDep, body: LabelCreate, store: StoreDep, user: CurrentUser) -> LabelEventPublic:
-    """Correct (action "set") or confirm (action "confirm", label optional) the label of one cell."""
+    """Correct (action "set") or confirm (action "confirm", label optional) the label of one cell.
+
+    In a signed-off case a `reason` is required (409 without one) and the change enters the case's audit log."""
     label_set = await stored_label_set(store, body.label_set)
-    [event] = await store.set_labels([_label_event(entry, label_set, body.label, body.action, user)])
+    reason = await reason_for_change(store, [entry.image.project_id], body.reason)
+    [event] = await store.set_labels([_label_event(entry, label_set, body.label, body.action, user, reason)])
     return event_public(event, await usernames_of(store))
 
 
@@ -79,7 +86,8 @@ async def _visible_entry(store: Store, user: User, image_id: str) -> ImageEntry 
 
 @router.post("/labels/bulk", response_model=list[LabelEventPublic], status_code=status.HTTP_201_CREATED)
 async def label_many(body: BulkLabelCreate, store: StoreDep, user: CurrentUser) -> list[LabelEventPublic]:
-    """Label or confirm many cells at once (e.g. the confirmation queue); all or nothing."""
+    """Label or confirm many cells at once (e.g. the confirmation queue); all or nothing. A `reason` is
+    required when a cell's case is signed off."""
     label_set = await stored_label_set(store, body.label_set)
     events, missing = [], []
     for item in body.items:
@@ -94,20 +102,27 @@ async def label_many(body: BulkLabelCreate, store: StoreDep, user: CurrentUser) 
             f"Nothing was labelled: {len(missing)} image(s) do not exist or are in projects you are not a member of "
             f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}).",
         )
+    reason = await reason_for_change(store, [e.project_id for e in events], body.reason)
+    for event in events:
+        event.reason = reason
     usernames = await usernames_of(store)
     return [event_public(e, usernames) for e in await store.set_labels(events)]
 
 
 @router.post("/labels/{change_id}/undo", response_model=LabelEventPublic, status_code=status.HTTP_201_CREATED)
-async def undo_label(change_id: str, store: StoreDep, user: CurrentUser) -> LabelEventPublic:
-    """Restore the label a change replaced (or remove the label if the cell had none); itself an audit entry."""
+async def undo_label(
+    change_id: str, store: StoreDep, user: CurrentUser, body: UndoCreate | None = None
+) -> LabelEventPublic:
+    """Restore the label a change replaced (or remove the label if the cell had none); itself an audit entry.
+    In a signed-off case a `reason` is required."""
     event = await store.get_label_event(change_id)
     if event is None or await _visible_entry(store, user, event.image_id) is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"There is no label change {change_id}, or it is in a project you cannot see."
         )
+    reason = await reason_for_change(store, [event.project_id], body.reason if body else None)
     try:
-        undo = await store.undo_label_event(change_id, user.id)
+        undo = await store.undo_label_event(change_id, user.id, reason)
     except ConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except LookupError as exc:

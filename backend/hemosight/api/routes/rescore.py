@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
+from hemosight.api.case_review import refuse_if_signed_off
 from hemosight.api.deps import EditorUser, ProjectDep, StoreDep
 from hemosight.api.errors import error_responses
 from hemosight.api.schemas import RescorePublic
@@ -14,6 +15,7 @@ router = APIRouter(prefix="/projects", tags=["projects"], responses=error_respon
 @router.post("/{project_id}/rescore", response_model=RescorePublic, status_code=status.HTTP_202_ACCEPTED)
 async def rescore_project(project: ProjectDep, store: StoreDep, _: EditorUser) -> RescorePublic:
     """Queue every finished or failed image of the project again; old results stay until the new ones arrive."""
+    refuse_if_signed_off(project, "re-scoring it")
     model = await store.active_model_version()
     if model is None:
         raise HTTPException(

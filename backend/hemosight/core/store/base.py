@@ -28,11 +28,13 @@ from typing import Any, Literal, Protocol
 from hemosight.ml.errors import HemosightError
 
 #: Bumped whenever the stored layout changes; each store refuses a database newer than this.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Role = Literal["pathologist", "reviewer", "admin"]
 ROLES: tuple[str, ...] = ("pathologist", "reviewer", "admin")
 JobStatus = Literal["pending", "running", "done", "failed"]
+CaseStatus = Literal["in_review", "signed_off"]
+CASE_STATUSES: tuple[str, ...] = ("in_review", "signed_off")
 
 
 def new_id() -> str:
@@ -79,6 +81,22 @@ class Project:
     member_ids: list[str] = field(default_factory=list)
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
+    # Case details (schema 4): what the lab's report header needs. Empty / None until someone enters them.
+    specimen_id: str = ""
+    #: ISO date (YYYY-MM-DD) the specimen was collected.
+    collection_date: str | None = None
+    analyser: str = ""
+    #: White cell count from the analyser, ×10⁹/L: turns the differential's percentages into absolute counts.
+    wbc_count: float | None = None
+    note: str = ""
+    #: "in_review" or "signed_off"; a signed-off case's labels change only with a reason (audited).
+    status: str = "in_review"
+    signed_off_by: str | None = None
+    signed_off_at: datetime | None = None
+
+
+#: Fields of a project that only `Store.set_case_status` writes (never `update_project`).
+CASE_STATUS_FIELDS = ("status", "signed_off_by", "signed_off_at")
 
 
 @dataclass
@@ -239,6 +257,47 @@ class LabelEvent:
     undone_by: str | None = None
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
+    #: Why the label changed after the case was signed off (required then; None before sign-off).
+    reason: str | None = None
+
+
+@dataclass
+class CaseEvent:
+    """One entry of a case's audit log besides label changes: a sign-off or a reopening, with who, when and why."""
+
+    project_id: str
+    action: str  # sign_off | reopen
+    user_id: str
+    reason: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+
+
+ExplanationStatus = Literal["pending", "running", "done", "failed"]
+
+
+@dataclass
+class Explanation:
+    """A heatmap of what the encoder looked at in one cell, computed by a worker on request and kept as a PNG.
+
+    One per image; it belongs to the model version of the result it explains, and a request after the
+    cell was re-scored with another model computes it again.
+    """
+
+    image_id: str
+    project_id: str
+    model_version: str
+    requested_by: str
+    status: str = "pending"
+    #: How the heatmap was made (e.g. "gradcam++" or "occlusion"), filled in by the worker.
+    method: str | None = None
+    png: bytes | None = field(default=None, repr=False)
+    error: str | None = None
+    worker_id: str | None = None
+    lease_expires_at: float | None = None
+    attempts: int = 0
+    requested_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
 
 
 @dataclass
@@ -291,7 +350,7 @@ def check_undoable(event: LabelEvent, latest_event_id: str) -> None:
         raise ConflictError("The label of this cell was changed again after this change; undo the later change first.")
 
 
-def undo_of(event: LabelEvent, user_id: str) -> LabelEvent:
+def undo_of(event: LabelEvent, user_id: str, reason: str | None = None) -> LabelEvent:
     """The audit entry that restores the label `event` replaced (no label if there was none)."""
     return LabelEvent(
         image_id=event.image_id,
@@ -303,6 +362,7 @@ def undo_of(event: LabelEvent, user_id: str) -> LabelEvent:
         user_id=user_id,
         action="undo",
         undoes=event.id,
+        reason=reason,
     )
 
 
@@ -329,6 +389,10 @@ class Store(Protocol):
     async def delete_user(self, user_id: str) -> bool: ...
     async def count_users(self) -> int: ...
 
+    async def create_first_user(self, user: User) -> User:
+        """Create `user` only if no account exists yet, atomically: of two racing calls exactly one succeeds.
+        Raises ConflictError when an account exists (the first-run set-up is over)."""
+
     # projects
     async def create_project(self, project: Project) -> Project: ...
     async def get_project(self, project_id: str) -> Project | None: ...
@@ -336,7 +400,14 @@ class Store(Protocol):
     async def list_projects(self, member_id: str | None = None) -> list[Project]:
         """All projects, or only those `member_id` owns or belongs to."""
 
-    async def update_project(self, project: Project) -> None: ...
+    async def update_project(self, project: Project) -> None:
+        """Write the name, members and case details; the status and sign-off change only by `set_case_status`."""
+
+    async def set_case_status(
+        self, project_id: str, status: str, user_id: str | None, at: datetime | None, expected: str
+    ) -> bool:
+        """Sign off or reopen: set the status (with who and when) only if it is `expected` now, atomically, so a
+        concurrent change of the case's details cannot undo a sign-off and two sign-offs cannot both succeed."""
 
     async def delete_project(self, project_id: str) -> bool:
         """Delete the project with its images, jobs and results; image bytes no other project uses go too."""
@@ -436,7 +507,7 @@ class Store(Protocol):
         """Apply label changes atomically: fill each event's `previous_label`, update the current labels,
         append to the audit trail, bump the label sets' `labels_version` and wake the workers."""
 
-    async def undo_label_event(self, event_id: str, user_id: str) -> LabelEvent:
+    async def undo_label_event(self, event_id: str, user_id: str, reason: str | None = None) -> LabelEvent:
         """Restore the label a change replaced. LookupError if unknown; ConflictError if it was already
         undone or a later change of the same cell and label set superseded it."""
 
@@ -445,8 +516,31 @@ class Store(Protocol):
     async def list_labels(self, label_set: str, project_id: str | None = None) -> list[CellLabel]:
         """Current labels of a label set (the lab's support set), optionally of one project."""
 
-    async def list_label_events(self, label_set: str | None = None, image_id: str | None = None) -> list[LabelEvent]:
+    async def list_label_events(
+        self, label_set: str | None = None, image_id: str | None = None, project_id: str | None = None
+    ) -> list[LabelEvent]:
         """The audit trail, oldest first."""
+
+    # a case's sign-off and its audit log
+    async def add_case_event(self, event: CaseEvent) -> CaseEvent: ...
+
+    async def list_case_events(self, project_id: str) -> list[CaseEvent]:
+        """Sign-offs and reopenings of the case, oldest first."""
+
+    # explanations (heatmaps computed by a worker on request)
+    async def request_explanation(self, explanation: Explanation) -> Explanation:
+        """Queue (or queue again) the explanation of an image, replacing any earlier one, and wake the workers."""
+
+    async def get_explanation(self, image_id: str) -> Explanation | None: ...
+
+    async def claim_explanation(self, worker_id: str, lease_seconds: float, max_attempts: int) -> Explanation | None:
+        """Lease the oldest pending explanation (or one whose lease expired) to `worker_id`; None when there is none.
+        One claimed `max_attempts` times without finishing fails with a message."""
+
+    async def finish_explanation(
+        self, worker_id: str, image_id: str, png: bytes | None, method: str | None, error: str | None
+    ) -> bool:
+        """Store the PNG (done) or the error (failed), only if `worker_id` still holds the lease."""
 
     # classifiers fitted by the workers, and re-scoring
     async def add_classifier(self, classifier: ClassifierVersion) -> ClassifierVersion:

@@ -8,7 +8,8 @@ Claiming is one `find_one_and_update` per job, which MongoDB makes atomic.
 
 The adapter is split by aggregate, each a mixin over the shared client (connection.py): accounts.py,
 projects.py (with images), jobs.py (with results and wake-ups), models.py (versions and bundle files),
-labels.py (label sets, labels, classifiers); records and documents are mapped in codec.py.
+labels.py (label sets, labels, classifiers), review.py (a case's audit log, explanations);
+records and documents are mapped in codec.py.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from hemosight.core.store.mongo.jobs import JobsMixin
 from hemosight.core.store.mongo.labels import LabelsMixin
 from hemosight.core.store.mongo.models import ModelsMixin
 from hemosight.core.store.mongo.projects import ProjectsMixin
+from hemosight.core.store.mongo.review import ReviewMixin
 
 __all__ = ["BLOB_BUCKET", "MIGRATIONS", "MODEL_BUCKET", "MongoStore"]
 
 
-class MongoStore(AccountsMixin, ProjectsMixin, JobsMixin, ModelsMixin, LabelsMixin):
+class MongoStore(AccountsMixin, ProjectsMixin, JobsMixin, ModelsMixin, LabelsMixin, ReviewMixin):
     """The `Store` for sites with several backends and workers: one MongoDB replica set."""

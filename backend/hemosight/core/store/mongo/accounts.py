@@ -14,6 +14,8 @@ from hemosight.core.store.mongo.codec import (
 )
 from hemosight.core.store.mongo.connection import MongoConnection
 
+FIRST_RUN_OVER = "An account exists already; the first-run set-up is over. Sign in instead."
+
 
 class AccountsMixin(MongoConnection):
     # --- users -------------------------------------------------------------------------
@@ -44,6 +46,16 @@ class AccountsMixin(MongoConnection):
     async def delete_user(self, user_id: str) -> bool:
         await self.db.projects.update_many({"member_ids": user_id}, {"$pull": {"member_ids": user_id}})
         return (await self.db.users.delete_one({"_id": user_id})).deleted_count == 1
+
+    async def create_first_user(self, user: User) -> User:
+        # One marker document with a fixed id: of two racing requests only one inserts it (the unique _id).
+        if await self.db.users.find_one({}, {"_id": 1}) is not None:
+            raise ConflictError(FIRST_RUN_OVER)
+        try:
+            await self.db.meta.insert_one({"_id": "first_admin", "user_id": user.id})
+        except DuplicateKeyError:
+            raise ConflictError(FIRST_RUN_OVER) from None
+        return await self.create_user(user)
 
     async def count_users(self) -> int:
         return await self.db.users.count_documents({})

@@ -33,8 +33,15 @@ async def _add_usable_confirmations(db: Any) -> None:
     await db.usable_confirmations.create_index("project_id")
 
 
+async def _add_case_review(db: Any) -> None:
+    """3 → 4: projects gain case details and a status, label events a reason (absent fields read as the record's
+    defaults: "in_review", no details); the case audit log and explanations are new collections."""
+    await db.case_events.create_index([("project_id", ASCENDING), ("created_at", ASCENDING)])
+    await db.explanations.create_index([("status", ASCENDING), ("requested_at", ASCENDING)])
+
+
 #: Migrations from version n to n+1 (async functions of the database).
-MIGRATIONS: dict[int, Any] = {1: _add_label_collections, 2: _add_usable_confirmations}
+MIGRATIONS: dict[int, Any] = {1: _add_label_collections, 2: _add_usable_confirmations, 3: _add_case_review}
 
 
 class MongoConnection:
@@ -78,6 +85,7 @@ class MongoConnection:
         await self.db.label_events.create_index([("image_id", ASCENDING), ("label_set", ASCENDING)])
         await self.db.classifiers.create_index([("label_set", ASCENDING), ("version", ASCENDING)], unique=True)
         await self.db.usable_confirmations.create_index("project_id")
+        await _add_case_review(self.db)
         while version is not None and version < SCHEMA_VERSION:
             await MIGRATIONS[version](self.db)
             version += 1

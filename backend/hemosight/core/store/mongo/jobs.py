@@ -127,6 +127,7 @@ class JobsMixin(MongoConnection):
                         {"ns.coll": "jobs", "operationType": "insert"},
                         {"ns.coll": "jobs", "updateDescription.updatedFields.status": "pending"},
                         {"ns.coll": "model_versions"},
+                        {"ns.coll": "explanations", "operationType": {"$in": ["insert", "replace"]}},
                         {"ns.coll": "label_sets", "updateDescription.updatedFields.labels_version": {"$exists": True}},
                     ]
                 }

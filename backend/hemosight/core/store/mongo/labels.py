@@ -102,7 +102,7 @@ class LabelsMixin(MongoConnection):
 
         return list(await self._in_transaction(apply)) if events else []
 
-    async def undo_label_event(self, event_id: str, user_id: str) -> LabelEvent:
+    async def undo_label_event(self, event_id: str, user_id: str, reason: str | None = None) -> LabelEvent:
         async def undo(session: AsyncClientSession) -> LabelEvent:
             doc = await self.db.label_events.find_one({"_id": event_id}, session=session)
             if doc is None:
@@ -119,7 +119,7 @@ class LabelsMixin(MongoConnection):
                 session=session,
             )
             check_undoable(original, latest["_id"] if latest else "")
-            undo_event = undo_of(original, user_id)
+            undo_event = undo_of(original, user_id, reason)
             await self._apply_label(undo_event, session)
             await self.db.label_events.update_one(
                 {"_id": original.id}, {"$set": {"undone_by": undo_event.id}}, session=session
@@ -144,8 +144,11 @@ class LabelsMixin(MongoConnection):
             async for d in self.db.labels.find(query).sort([("updated_at", ASCENDING), ("_id", ASCENDING)])
         ]
 
-    async def list_label_events(self, label_set: str | None = None, image_id: str | None = None) -> list[LabelEvent]:
-        query = {k: v for k, v in (("label_set", label_set), ("image_id", image_id)) if v is not None}
+    async def list_label_events(
+        self, label_set: str | None = None, image_id: str | None = None, project_id: str | None = None
+    ) -> list[LabelEvent]:
+        pairs = (("label_set", label_set), ("image_id", image_id), ("project_id", project_id))
+        query = {k: v for k, v in pairs if v is not None}
         return [
             from_doc(LabelEvent, d)
             async for d in self.db.label_events.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
+from typing import Any
 
 from gridfs.errors import NoFile
 from pymongo import ASCENDING
@@ -10,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from hemosight.core.store.base import (
+    CASE_STATUS_FIELDS,
     Image,
     ImageEntry,
     Job,
@@ -35,7 +38,7 @@ class ProjectsMixin(MongoConnection):
 
     async def get_project(self, project_id: str) -> Project | None:
         doc = await self.db.projects.find_one({"_id": project_id})
-        return from_doc(Project, doc) if doc else None
+        return from_doc(Project, doc) if doc else None  # fields added in schema 4 take their defaults
 
     async def list_projects(self, member_id: str | None = None) -> list[Project]:
         query = {} if member_id is None else {"member_ids": member_id}
@@ -46,7 +49,21 @@ class ProjectsMixin(MongoConnection):
 
     async def update_project(self, project: Project) -> None:
         project.member_ids = sorted({project.owner_id, *project.member_ids})
-        await self.db.projects.replace_one({"_id": project.id}, to_doc(project))
+        fields = {k: v for k, v in to_doc(project).items() if k not in ("_id", *CASE_STATUS_FIELDS)}
+        await self.db.projects.update_one({"_id": project.id}, {"$set": fields})
+
+    async def set_case_status(
+        self, project_id: str, status: str, user_id: str | None, at: datetime | None, expected: str
+    ) -> bool:
+        # A project stored before schema 4 has no status field: it is in review.
+        current: dict[str, Any] = {"status": expected}
+        if expected == "in_review":
+            current = {"$or": [current, {"status": {"$exists": False}}]}
+        updated = await self.db.projects.update_one(
+            {"_id": project_id, **current},
+            {"$set": {"status": status, "signed_off_by": user_id, "signed_off_at": at}},
+        )
+        return updated.modified_count == 1
 
     async def delete_project(self, project_id: str) -> bool:
         hashes = {d["sha256"] async for d in self.db.images.find({"project_id": project_id}, {"sha256": 1})}
@@ -57,6 +74,8 @@ class ProjectsMixin(MongoConnection):
             self.db.images,
             self.db.labels,
             self.db.usable_confirmations,
+            self.db.case_events,
+            self.db.explanations,
         ):
             await collection.delete_many({"project_id": project_id})
         for digest in hashes:

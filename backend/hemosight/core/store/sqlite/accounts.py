@@ -53,6 +53,16 @@ class AccountsMixin(SQLiteConnection):
 
         return await self._run(self._transaction, delete)
 
+    async def create_first_user(self, user: User) -> User:
+        def insert(conn: sqlite3.Connection) -> User:
+            # BEGIN IMMEDIATE takes the write lock before the count: a racing request waits, then sees this user.
+            if conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None:
+                raise ConflictError("An account exists already; the first-run set-up is over. Sign in instead.")
+            USERS.insert(conn, user)
+            return user
+
+        return await self._run(self._transaction, insert)
+
     async def count_users(self) -> int:
         row = await self._run(lambda: self.conn.execute("SELECT COUNT(*) AS n FROM users").fetchone())
         return int(row["n"])

@@ -20,8 +20,10 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from hemosight.core.store.base import (
+    CaseEvent,
     CellLabel,
     ClassifierVersion,
+    Explanation,
     Image,
     Job,
     LabelEvent,
@@ -165,3 +167,5 @@ LABEL_SETS = RowCodec(LabelSet, "label_sets")
 LABELS = RowCodec(CellLabel, "labels")
 LABEL_EVENTS = RowCodec(LabelEvent, "label_events")
 CLASSIFIERS = RowCodec(ClassifierVersion, "classifiers")
+CASE_EVENTS = RowCodec(CaseEvent, "case_events")
+EXPLANATIONS = RowCodec(Explanation, "explanations")

@@ -105,7 +105,7 @@ class LabelsMixin(SQLiteConnection):
         label = current_label(event, event.label)
         LABELS.insert(conn, label, "INSERT OR REPLACE")
 
-    async def undo_label_event(self, event_id: str, user_id: str) -> LabelEvent:
+    async def undo_label_event(self, event_id: str, user_id: str, reason: str | None = None) -> LabelEvent:
         def undo(conn: sqlite3.Connection) -> LabelEvent:
             row = conn.execute("SELECT * FROM label_events WHERE id = ?", (event_id,)).fetchone()
             if row is None:
@@ -117,7 +117,7 @@ class LabelsMixin(SQLiteConnection):
                 (original.image_id, original.label_set),
             ).fetchone()
             check_undoable(original, latest["id"] if latest else "")
-            undo_event = undo_of(original, user_id)
+            undo_event = undo_of(original, user_id, reason)
             self._apply_label(conn, undo_event)
             conn.execute("UPDATE label_events SET undone_by = ? WHERE id = ?", (undo_event.id, original.id))
             conn.execute(
@@ -144,8 +144,13 @@ class LabelsMixin(SQLiteConnection):
         )
         return [LABELS.record(r) for r in rows]
 
-    async def list_label_events(self, label_set: str | None = None, image_id: str | None = None) -> list[LabelEvent]:
+    async def list_label_events(
+        self, label_set: str | None = None, image_id: str | None = None, project_id: str | None = None
+    ) -> list[LabelEvent]:
         clauses, args = [], []
+        if project_id is not None:
+            clauses.append("project_id = ?")
+            args.append(project_id)
         if label_set is not None:
             clauses.append("label_set = ?")
             args.append(label_set)

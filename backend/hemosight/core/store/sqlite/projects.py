@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import datetime
 from typing import Any
 
-from hemosight.core.store.base import Image, ImageEntry, Job, Project, utcnow
+from hemosight.core.store.base import CASE_STATUS_FIELDS, Image, ImageEntry, Job, Project, utcnow
 from hemosight.core.store.blobs import sha256_of
 from hemosight.core.store.sqlite.codec import IMAGES, JOBS, PROJECTS, RESULTS
 from hemosight.core.store.sqlite.connection import SQLiteConnection
@@ -51,7 +52,12 @@ class ProjectsMixin(SQLiteConnection):
 
     async def update_project(self, project: Project) -> None:
         def update(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE projects SET name = ? WHERE id = ?", (project.name, project.id))
+            row = PROJECTS.values(project)
+            columns = [c for c in row if c not in ("id", "owner_id", "created_at", *CASE_STATUS_FIELDS)]
+            conn.execute(
+                f"UPDATE projects SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id",
+                {c: row[c] for c in [*columns, "id"]},
+            )
             conn.execute("DELETE FROM project_members WHERE project_id = ?", (project.id,))
             members = set(project.member_ids) | {project.owner_id}
             conn.executemany(
@@ -59,6 +65,18 @@ class ProjectsMixin(SQLiteConnection):
             )
 
         await self._run(self._transaction, update)
+
+    async def set_case_status(
+        self, project_id: str, status: str, user_id: str | None, at: datetime | None, expected: str
+    ) -> bool:
+        def swap(conn: sqlite3.Connection) -> bool:
+            changed = conn.execute(
+                "UPDATE projects SET status = ?, signed_off_by = ?, signed_off_at = ? WHERE id = ? AND status = ?",
+                (status, user_id, at.isoformat() if at else None, project_id, expected),
+            )
+            return changed.rowcount == 1
+
+        return await self._run(self._transaction, swap)
 
     async def delete_project(self, project_id: str) -> bool:
         def delete(conn: sqlite3.Connection) -> tuple[bool, list[str]]:

@@ -37,6 +37,36 @@ CREATE TABLE IF NOT EXISTS usable_confirmations (
 CREATE INDEX IF NOT EXISTS usable_confirmations_project ON usable_confirmations(project_id);
 """
 
+#: A case's audit log (sign-off, reopen) and the explanations workers compute on request (schema 4).
+REVIEW_TABLES = """
+CREATE TABLE IF NOT EXISTS case_events (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, action TEXT NOT NULL,
+    user_id TEXT NOT NULL, reason TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS case_events_project ON case_events(project_id, created_at);
+CREATE TABLE IF NOT EXISTS explanations (
+    image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE, project_id TEXT NOT NULL,
+    model_version TEXT NOT NULL, requested_by TEXT NOT NULL, status TEXT NOT NULL, method TEXT, png BLOB,
+    error TEXT, worker_id TEXT, lease_expires_at REAL, attempts INTEGER NOT NULL DEFAULT 0,
+    requested_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS explanations_status ON explanations(status, requested_at);
+"""
+
+#: Label changes after sign-off carry a reason (schema 4); LABEL_TABLES stays as schema 2 made it, as migration
+#: 1 → 2 creates it, so the column is added after it in both paths.
+LABEL_EVENT_REASON = "ALTER TABLE label_events ADD COLUMN reason TEXT;"
+
+#: The case details and sign-off columns of `projects` (schema 4), added by the migration to older databases.
+CASE_COLUMNS = (
+    ("specimen_id", "TEXT NOT NULL DEFAULT ''"),
+    ("collection_date", "TEXT"),
+    ("analyser", "TEXT NOT NULL DEFAULT ''"),
+    ("wbc_count", "REAL"),
+    ("note", "TEXT NOT NULL DEFAULT ''"),
+    ("status", "TEXT NOT NULL DEFAULT 'in_review'"),
+    ("signed_off_by", "TEXT"),
+    ("signed_off_at", "TEXT"),
+)
+
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,7 +74,9 @@ CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
     role TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS projects (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_id TEXT NOT NULL, created_at TEXT NOT NULL);
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_id TEXT NOT NULL, created_at TEXT NOT NULL,
+    specimen_id TEXT NOT NULL DEFAULT '', collection_date TEXT, analyser TEXT NOT NULL DEFAULT '', wbc_count REAL,
+    note TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'in_review', signed_off_by TEXT, signed_off_at TEXT);
 CREATE TABLE IF NOT EXISTS project_members (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE, user_id TEXT NOT NULL,
     PRIMARY KEY (project_id, user_id));
@@ -75,6 +107,8 @@ CREATE TABLE IF NOT EXISTS model_versions (
 """
     + LABEL_TABLES
     + USABLE_CONFIRMATIONS
+    + LABEL_EVENT_REASON
+    + REVIEW_TABLES
 )
 
 #: Migrations from version n to n+1, applied in order at open.
@@ -87,4 +121,9 @@ MIGRATIONS: dict[int, str] = {
     "CREATE INDEX IF NOT EXISTS results_model ON results(model_version);" + LABEL_TABLES,
     # 2 → 3: the usable-cell check's verdict per result, and people's confirmations of flagged cells.
     2: "ALTER TABLE results ADD COLUMN unusable TEXT;" + USABLE_CONFIRMATIONS,
+    # 3 → 4: case details and sign-off on projects, a reason on label changes after sign-off, the case audit
+    # log, and explanations.
+    3: "".join(f"ALTER TABLE projects ADD COLUMN {name} {kind};" for name, kind in CASE_COLUMNS)
+    + LABEL_EVENT_REASON
+    + REVIEW_TABLES,
 }
