@@ -1,11 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import type { ImageSummary } from "../api/types";
+import type { ImageSummary } from "../shared/api/types";
 import { admin, fakeBackend, json, signedIn } from "./fakeBackend";
 import { renderApp } from "./renderApp";
 
-vi.mock("../components/VegaChart", () => ({
+vi.mock("../shared/components/VegaChart", () => ({
   VegaChart: ({ label }: { label: string }) => <div role="img" aria-label={label} />,
 }));
 

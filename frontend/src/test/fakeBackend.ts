@@ -1,6 +1,6 @@
 // A tiny in-memory stand-in for the REST API, answering the app's fetch() calls in component tests.
 import { vi } from "vitest";
-import { session } from "../auth/session";
+import { session } from "../shared/api/session";
 
 export type Handler = (
   request: Request,

@@ -1,7 +1,7 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
-import { session } from "../auth/session";
+import { session } from "../shared/api/session";
 
 afterEach(() => {
   cleanup();
