@@ -1,6 +1,16 @@
 // Pure helpers of the review loop (corrections, labelling queue, label sets), tested without a browser.
 import type { LabelEvent, LabelSet, QueueStrategy } from "../../shared/api/types";
 
+/** What the queue form asks for. */
+export type QueueSettings = { labelSet: string; strategy: QueueStrategy; size: number };
+/** A cell to label: from the queue, or (before a label set has a classifier) from the project's cells. */
+export type QueueCellItem = {
+  image_id: string;
+  filename: string;
+  label: string | null;
+  confidence: number | null;
+};
+
 export const STRATEGIES: { value: QueueStrategy; title: string; hint: string }[] = [
   { value: "uncertainty", title: "Uncertainty", hint: "lowest top probability first" },
   { value: "margin", title: "Margin", hint: "smallest gap between the two best classes first" },
