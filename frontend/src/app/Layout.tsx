@@ -1,25 +1,7 @@
 import { Link, NavLink, Outlet, useLocation } from "react-router";
 import { useAuth } from "../features/auth/AuthContext";
-import { useUploadItems } from "../features/uploads/UploadContext";
-import { summarize } from "../features/uploads/uploadQueue";
+import { UploadIndicator } from "../features/uploads/UploadIndicator";
 import { ErrorBoundary } from "../shared/components/ErrorBoundary";
-
-function UploadIndicator() {
-  const items = useUploadItems();
-  const summary = summarize(items);
-  if (!summary.active) return null;
-  const projectId = items.find((item) => item.status === "waiting" || item.status === "uploading")?.projectId;
-  return (
-    <Link
-      to={projectId ? `/projects/${projectId}/cells` : "/projects"}
-      className="btn btn-sm btn-outline-light d-flex align-items-center gap-2"
-      aria-label={`Uploading: ${summary.finished} of ${summary.total} files done`}
-    >
-      <span className="spinner-border spinner-border-sm" aria-hidden="true" />
-      Uploading {summary.finished}/{summary.total}
-    </Link>
-  );
-}
 
 export function Layout() {
   const { user, signOut } = useAuth();

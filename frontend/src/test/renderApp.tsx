@@ -1,6 +1,8 @@
 import { render } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
-import { AppProviders, AppRoutes, createQueryClient } from "../app/App";
+import { AppProviders } from "../app/AppProviders";
+import { AppRoutes } from "../app/AppRoutes";
+import { createQueryClient } from "../app/queryClient";
 import type { SendChunk } from "../features/uploads/uploadQueue";
 
 export function renderApp(path: string, send?: SendChunk) {

@@ -8,7 +8,6 @@ import {
   useMemo,
   useSyncExternalStore,
 } from "react";
-import { Navigate, useLocation } from "react-router";
 import { api, unwrap } from "../../shared/api/client";
 import { useMe } from "../../shared/api/queries";
 import { session } from "../../shared/api/session";
@@ -61,25 +60,4 @@ export function useAuth(): Auth {
   const auth = useContext(AuthContext);
   if (!auth) throw new Error("useAuth must be used inside <AuthProvider>");
   return auth;
-}
-
-/** Sends visitors without a session to the sign-in page, remembering where they were going. */
-export function RequireAuth({
-  children,
-  requiredRole,
-}: {
-  children: ReactNode;
-  requiredRole?: User["role"];
-}) {
-  const { user } = useAuth();
-  const location = useLocation();
-  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
-  if (requiredRole && user.role !== requiredRole) {
-    return (
-      <div className="alert alert-warning" role="alert">
-        This page is for {requiredRole}s only. Ask an administrator if you need access.
-      </div>
-    );
-  }
-  return <>{children}</>;
 }

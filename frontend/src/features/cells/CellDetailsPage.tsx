@@ -1,8 +1,11 @@
 import { Link, useParams } from "react-router";
 import { isWaiting, useImage, useNeighbours } from "../../shared/api/queries";
 import { AuthImage } from "../../shared/components/AuthImage";
-import { ClassLabel, Confidence, StatusBadge } from "../../shared/components/CellBadges";
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ClassLabel } from "../../shared/components/ClassLabel";
+import { Confidence } from "../../shared/components/Confidence";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
+import { StatusBadge } from "../../shared/components/StatusBadge";
 import { CellLabelSets } from "./CellLabelSets";
 import { CellPager } from "./CellPager";
 import { NeighbourGallery } from "./NeighbourGallery";

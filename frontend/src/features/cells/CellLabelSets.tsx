@@ -3,7 +3,7 @@ import { useImageLabels, useLabelSets } from "../../shared/api/queries";
 import type { CellResult } from "../../shared/api/types";
 import { probabilitySpec } from "../../shared/charts/specs";
 import { className, formatPercent } from "../../shared/classes";
-import { ClassLabel } from "../../shared/components/CellBadges";
+import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
 import { RefitStatus } from "../label-sets/RefitStatus";
 import { labelSetName } from "../labelling/labelling";

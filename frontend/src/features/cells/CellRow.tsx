@@ -2,7 +2,9 @@ import { Link } from "react-router";
 import type { ImageSummary } from "../../shared/api/types";
 import { className, isLowConfidence } from "../../shared/classes";
 import { AuthImage } from "../../shared/components/AuthImage";
-import { ClassLabel, Confidence, StatusBadge } from "../../shared/components/CellBadges";
+import { ClassLabel } from "../../shared/components/ClassLabel";
+import { Confidence } from "../../shared/components/Confidence";
+import { StatusBadge } from "../../shared/components/StatusBadge";
 import { UnusableNote } from "./UnusableNote";
 
 /** A cell can be reviewed from the grid once the model has a prediction for it. */

@@ -1,6 +1,7 @@
 import { useParams } from "react-router";
 import { useImages } from "../../shared/api/queries";
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
 import { UploadPanel } from "../uploads/UploadPanel";
 import { ResultsTable } from "./ResultsTable";
 

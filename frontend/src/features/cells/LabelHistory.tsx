@@ -1,6 +1,7 @@
 import { errorMessage } from "../../shared/api/errors";
 import { useImageLabels, useUndoLabel } from "../../shared/api/queries";
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
 import { describeChange, undoableChanges } from "../labelling/labelling";
 
 export function LabelHistory({ imageId }: { imageId: string }) {

@@ -1,7 +1,7 @@
 import type { Neighbour } from "../../shared/api/types";
 import { className } from "../../shared/classes";
 import { AuthImage } from "../../shared/components/AuthImage";
-import { ClassLabel } from "../../shared/components/CellBadges";
+import { ClassLabel } from "../../shared/components/ClassLabel";
 
 function thumbnailUrl(neighbour: Neighbour): string {
   return neighbour.thumbnail_url || `/api/v1/references/${neighbour.reference_id}/thumbnail`;

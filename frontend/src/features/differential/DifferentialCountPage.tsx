@@ -4,8 +4,9 @@ import { download, exportName } from "../../shared/api/download";
 import { errorMessage } from "../../shared/api/errors";
 import { useDifferentialCount, useProject } from "../../shared/api/queries";
 import { differentialSpec } from "../../shared/charts/specs";
-import { ClassLabel } from "../../shared/components/CellBadges";
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ClassLabel } from "../../shared/components/ClassLabel";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
 import { VegaChart } from "../../shared/components/VegaChart";
 
 export function DifferentialCountPage() {

@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { useLabelSets } from "../../shared/api/queries";
 import { className } from "../../shared/classes";
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
 import { useAuth } from "../auth/AuthContext";
 import { labelSetName, labelSetStatusWords } from "../labelling/labelling";
 import { AddClassesForm } from "./AddClassesForm";

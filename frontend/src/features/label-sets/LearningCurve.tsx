@@ -1,7 +1,8 @@
 import { useMemo } from "react";
 import { useLearningCurve } from "../../shared/api/queries";
 import { learningCurveSpec } from "../../shared/charts/specs";
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
 import { VegaChart } from "../../shared/components/VegaChart";
 
 export function LearningCurve({ name }: { name: string }) {

@@ -3,7 +3,7 @@ import { useBulkLabel } from "../../shared/api/queries";
 import type { QueueItem } from "../../shared/api/types";
 import { className, formatPercent } from "../../shared/classes";
 import { AuthImage } from "../../shared/components/AuthImage";
-import { ClassLabel } from "../../shared/components/CellBadges";
+import { ClassLabel } from "../../shared/components/ClassLabel";
 
 /** The confident predictions of a CST batch, confirmed in one request. */
 export function BulkConfirm({

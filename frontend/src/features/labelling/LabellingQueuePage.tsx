@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { useParams } from "react-router";
 import { useLabelSets } from "../../shared/api/queries";
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
 import { DEFAULT_BATCH_SIZE, type QueueSettings } from "./labelling";
 import { Queue } from "./Queue";
 import { QueueSettingsForm } from "./QueueSettingsForm";

@@ -1,4 +1,5 @@
-import { ErrorAlert, Loading } from "../../shared/components/ErrorAlert";
+import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { Loading } from "../../shared/components/Loading";
 import { RefitStatus } from "../label-sets/RefitStatus";
 import { BulkConfirm } from "./BulkConfirm";
 import type { QueueSettings } from "./labelling";

@@ -3,7 +3,7 @@ import { useImage } from "../../shared/api/queries";
 import { probabilitySpec } from "../../shared/charts/specs";
 import { className, formatPercent } from "../../shared/classes";
 import { AuthImage } from "../../shared/components/AuthImage";
-import { ClassLabel } from "../../shared/components/CellBadges";
+import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
 import type { QueueCellItem } from "./labelling";
 

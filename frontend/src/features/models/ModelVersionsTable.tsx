@@ -1,5 +1,6 @@
 import type { ModelVersion } from "../../shared/api/types";
-import { formatDate, formatScore, keyMetrics } from "./models";
+import { formatDate } from "../../shared/format";
+import { formatScore, keyMetrics } from "./models";
 
 /** The registered model versions, their key metrics, and an "Activate" button on each inactive one. */
 export function ModelVersionsTable({

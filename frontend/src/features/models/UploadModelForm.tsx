@@ -1,7 +1,7 @@
 import { type FormEvent, useRef, useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useUploadModelVersion } from "../../shared/api/queries";
-import { formatSize } from "./models";
+import { formatSize } from "../../shared/format";
 
 export function UploadModelForm() {
   const [file, setFile] = useState<File | null>(null);

@@ -106,16 +106,3 @@ export function metricLabel(name: string): string {
     .map((part) => part.replace(/_/g, " ").replace(/\bf1\b/, "F1"))
     .join(" · ");
 }
-
-/** A registration date as the browser shows dates; "—" when unknown. */
-export function formatDate(value: string | null | undefined): string {
-  if (!value) return "—";
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : date.toLocaleString();
-}
-
-/** A bundle size in KB or MB. */
-export function formatSize(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
