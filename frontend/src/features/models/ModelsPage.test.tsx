@@ -1,36 +1,24 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
-import { admin, fakeBackend, json, signedIn } from "../../test/fakeBackend";
+import { describe, expect, it } from "vitest";
+import { admin, modelVersion, project, user } from "../../test/factories";
+import { fakeBackend, json, signedIn } from "../../test/fakeBackend";
 import { renderApp } from "../../test/renderApp";
-
-vi.mock("../../shared/components/VegaChart", () => ({
-  VegaChart: ({ label }: { label: string }) => <div role="img" aria-label={label} />,
-}));
-
-const model = (version: string, active: boolean, macroF1: number) => ({
-  version,
-  created: "2026-11-23T10:00:00Z",
-  default_label_set: "cell_type",
-  label_sets: { cell_type: ["lymphocyte", "neutrophil"] },
-  metrics: { training: { input_size: 96 }, held_out: { cell_type: { macro_f1: macroF1 } } },
-  comparable_metrics: { "held_out.cell_type.macro_f1": macroF1 },
-  reference_count: 3200,
-  active,
-  registered_at: "2026-11-23T10:00:00Z",
-  registered_by: "ada",
-  activated_at: null,
-  stored: true,
-});
 
 describe("models page", () => {
   it("lists versions with their metrics and activates one after confirmation", async () => {
     const api = fakeBackend();
-    let versions = [model("v1", true, 0.9), model("v2", false, 0.95)];
+    let versions = [
+      modelVersion("v1", { active: true, macroF1: 0.9 }),
+      modelVersion("v2", { active: false, macroF1: 0.95 }),
+    ];
     api.on("GET", "/auth/me", () => admin);
     api.on("GET", "/model-versions", () => versions);
     api.on("POST", "/model-versions/v2/activate", () => {
-      versions = [model("v1", false, 0.9), model("v2", true, 0.95)];
+      versions = [
+        modelVersion("v1", { active: false, macroF1: 0.9 }),
+        modelVersion("v2", { active: true, macroF1: 0.95 }),
+      ];
       return versions[1];
     });
     signedIn();
@@ -53,7 +41,7 @@ describe("models page", () => {
   it("explains a failed roll back in words", async () => {
     const api = fakeBackend();
     api.on("GET", "/auth/me", () => admin);
-    api.on("GET", "/model-versions", () => [model("v1", true, 0.9)]);
+    api.on("GET", "/model-versions", () => [modelVersion("v1", { active: true, macroF1: 0.9 })]);
     api.on("POST", "/model-versions/rollback", () =>
       json({ detail: "There is no earlier active version to roll back to." }, 409),
     );
@@ -66,7 +54,7 @@ describe("models page", () => {
 
   it("is for admins only", async () => {
     const api = fakeBackend();
-    const pathologist = { ...admin, role: "pathologist" as const };
+    const pathologist = user({ role: "pathologist" });
     api.on("GET", "/auth/me", () => pathologist);
     signedIn(pathologist);
     renderApp("/models");
@@ -76,17 +64,10 @@ describe("models page", () => {
 
   it("re-scores a project with the active model after confirmation", async () => {
     const api = fakeBackend();
-    const project = {
-      id: "p1",
-      name: "Case 7",
-      owner_id: "u1",
-      members: ["ada"],
-      created_at: "2026-11-23T10:00:00Z",
-    };
     api.on("GET", "/auth/me", () => admin);
-    api.on("GET", "/projects/p1", () => project);
+    api.on("GET", "/projects/p1", () => project());
     api.on("GET", "/projects/p1/images", () => []);
-    api.on("GET", "/model-versions", () => [model("v2", true, 0.95)]);
+    api.on("GET", "/model-versions", () => [modelVersion("v2", { active: true, macroF1: 0.95 })]);
     api.on("POST", "/projects/p1/rescore", () =>
       json({ project_id: "p1", model_version: "v2", queued: 12 }, 202),
     );
