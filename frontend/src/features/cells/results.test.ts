@@ -1,24 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { ImageSummary } from "../../shared/api/types";
+import { imageSummary } from "../../test/factories";
 import { applyView, DEFAULT_VIEW } from "./results";
 
-const cell = (id: string, label: string | null, confidence: number | null): ImageSummary => ({
-  id,
-  filename: `${id}.jpg`,
-  status: label ? "done" : "pending",
-  label,
-  label_set: label ? "cell_type" : null,
-  reviewed_label: null,
-  changed: id === "4",
-  unusable: null,
-  usable_confirmed: false,
-  neighbours_agree: null,
-  needs_review: false,
-  confidence,
-  error: null,
-  uploaded_at: `2026-01-01T00:00:0${id}Z`,
-  job_id: `job-${id}`,
-});
+const cell = (id: string, label: string | null, confidence: number | null): ImageSummary =>
+  imageSummary(id, {
+    status: label ? "done" : "pending",
+    label,
+    confidence,
+    changed: id === "4",
+    uploaded_at: `2026-01-01T00:00:0${id}Z`,
+  });
 
 const cells = [
   cell("1", "neutrophil", 0.95),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LabelEvent } from "../../shared/api/types";
+import { labelEvent } from "../../test/factories";
 import {
   describeChange,
   hasClassifier,
@@ -10,21 +11,8 @@ import {
   undoableChanges,
 } from "./labelling";
 
-const event = (id: string, change: Partial<LabelEvent> = {}): LabelEvent => ({
-  id,
-  image_id: "img",
-  project_id: "p",
-  label_set: "cell_type",
-  label: "lymphocyte",
-  previous_label: null,
-  action: "set",
-  source: "reviewer",
-  username: "ana",
-  created_at: "2026-01-01T00:00:00Z",
-  undoes: null,
-  undone_by: null,
-  ...change,
-});
+const event = (id: string, change: Partial<LabelEvent> = {}): LabelEvent =>
+  labelEvent(id, { image_id: "img", project_id: "p", username: "ana", ...change });
 
 describe("undoableChanges", () => {
   it("offers the newest change of each label set", () => {
