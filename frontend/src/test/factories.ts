@@ -4,7 +4,9 @@ import type {
   CellResult,
   ImageDetail,
   ImageSummary,
+  ImportProblem,
   LabelEvent,
+  LabelImportRejected,
   LabelQueue,
   LabelSet,
   LearningCurve,
@@ -188,5 +190,32 @@ export function modelVersion(
     activated_at: null,
     stored: true,
     ...rest,
+  };
+}
+
+/** A row of a label import the server refused (an unknown image unless told otherwise). */
+export function importProblem(row: number, change: Partial<ImportProblem> = {}): ImportProblem {
+  const value = change.value ?? "nope";
+  return {
+    row,
+    column: "image_id",
+    value,
+    code: "unknown_image",
+    message: `Line ${row}: there is no image ${value}`,
+    ...change,
+  };
+}
+
+/** The 400 body of a label import with rows at fault (all of them listed unless told otherwise). */
+export function importRejected(
+  problems: ImportProblem[],
+  change: Partial<LabelImportRejected> = {},
+): LabelImportRejected {
+  return {
+    detail: `Nothing was imported: ${problems.map((problem) => problem.message).join("; ")}.`,
+    problems,
+    problem_count: problems.length,
+    classes: ["reactive lymphocyte", "normal"],
+    ...change,
   };
 }

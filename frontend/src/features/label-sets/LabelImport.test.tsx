@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../shared/api/errors";
 import { importLabels } from "../../shared/api/labelImport";
-import { customLabelSet, learningCurve, user } from "../../test/factories";
+import { customLabelSet, importProblem, importRejected, learningCurve, user } from "../../test/factories";
 import { fakeBackend, json, signedIn } from "../../test/fakeBackend";
 import { renderApp } from "../../test/renderApp";
 
@@ -53,12 +53,8 @@ describe("label import and export on the label sets page", () => {
 
   it("shows the rows the server rejected in words, not as JSON", async () => {
     labelSetsBackend();
-    vi.mocked(importLabels).mockRejectedValue(
-      new ApiError(
-        400,
-        "Nothing was imported: line 3: there is no image nope. Classes of 'reactive': reactive lymphocyte, normal.",
-      ),
-    );
+    const body = importRejected([importProblem(3)]);
+    vi.mocked(importLabels).mockRejectedValue(new ApiError(400, body.detail, body));
     signedIn();
     renderApp("/label-sets");
     const user = userEvent.setup();

@@ -85,7 +85,7 @@ export function LabelImportExport({ labelSet }: { labelSet: LabelSet }) {
             {problem}
           </div>
         )}
-        {importer.isError && <ImportFailureMessage failure={importFailure(importer.error)} />}
+        {importer.isError && <ImportFailureMessage failure={importFailure(importer.error, labelSet.name)} />}
         {importer.isSuccess && (
           <div className="small text-success mt-2" role="status" data-testid="import-result">
             {fileName ? `${fileName}: ` : ""}

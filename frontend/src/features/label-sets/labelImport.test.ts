@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../shared/api/errors";
+import type { LabelImportRejected } from "../../shared/api/types";
+import { importProblem, importRejected } from "../../test/factories";
 import { checkImportFile, exportFileName, exportPath, importFailure, importResultWords } from "./labelImport";
 
 describe("importResultWords", () => {
@@ -11,26 +13,31 @@ describe("importResultWords", () => {
 });
 
 describe("importFailure", () => {
+  const rejected = (body: LabelImportRejected) => new ApiError(400, body.detail, body);
+
   it("lists the rows the server rejected, one per line, with the classes as a hint", () => {
-    const error = new ApiError(
-      400,
-      "Nothing was imported: line 3: there is no image nope; line 4: 'blast' is not a class of 'reactive'. " +
-        "Classes of 'reactive': reactive lymphocyte, normal.",
-    );
-    expect(importFailure(error)).toEqual({
+    const body = importRejected([
+      importProblem(3),
+      importProblem(4, {
+        column: "label",
+        value: "blast",
+        code: "unknown_class",
+        message: "Line 4: 'blast' is not a class of 'reactive'",
+      }),
+    ]);
+    expect(importFailure(rejected(body), "reactive")).toEqual({
       summary: "Nothing was imported: the CSV has problems.",
       problems: ["Line 3: there is no image nope", "Line 4: 'blast' is not a class of 'reactive'"],
       hint: "Classes of 'reactive': reactive lymphocyte, normal.",
     });
   });
 
-  it("says how many more problems the server left out", () => {
-    const error = new ApiError(
-      400,
-      "Nothing was imported: line 2: there is no image a; line 3: there is no image b (and 4 more). " +
-        "Classes of 'x': a, b.",
-    );
-    const failure = importFailure(error);
+  it("says how many more problems the server counted than it listed", () => {
+    const body = importRejected([importProblem(2, { value: "a" }), importProblem(3, { value: "b" })], {
+      problem_count: 6,
+      classes: ["a", "b"],
+    });
+    const failure = importFailure(rejected(body), "x");
     expect(failure.problems).toEqual([
       "Line 2: there is no image a",
       "Line 3: there is no image b",
@@ -39,21 +46,19 @@ describe("importFailure", () => {
     expect(failure.hint).toBe("Classes of 'x': a, b.");
   });
 
-  it("keeps a row id that contains '; ' or '. ' in one problem", () => {
-    const error = new ApiError(
-      400,
-      "Nothing was imported: line 2: there is no image a; b. c. Classes of 'x': a, b.",
-    );
-    expect(importFailure(error).problems).toEqual(["Line 2: there is no image a; b. c"]);
+  it("shows the server's words for each row as they are, whatever they contain", () => {
+    const body = importRejected([importProblem(2, { value: "a; b. c" })]);
+    expect(importFailure(rejected(body), "x").problems).toEqual(["Line 2: there is no image a; b. c"]);
   });
 
   it("says that nothing was imported for every other error, in the server's words", () => {
-    expect(importFailure(new ApiError(400, "The CSV has no rows to import.")).summary).toBe(
+    expect(importFailure(new ApiError(400, "The CSV has no rows to import."), "x").summary).toBe(
       "Nothing was imported. The CSV has no rows to import.",
     );
     expect(
       importFailure(
         new ApiError(400, "The CSV needs the columns image_id and label (missing: label; found: id)."),
+        "x",
       ),
     ).toEqual({
       summary:
@@ -62,15 +67,15 @@ describe("importFailure", () => {
       hint: null,
     });
     expect(
-      importFailure(new ApiError(403, "Only administrators can do this; ask an administrator.")).summary,
+      importFailure(new ApiError(403, "Only administrators can do this; ask an administrator."), "x").summary,
     ).toBe("Nothing was imported. Only administrators can do this; ask an administrator.");
-    expect(importFailure(new TypeError("Failed to fetch")).summary).toMatch(
+    expect(importFailure(new TypeError("Failed to fetch"), "x").summary).toMatch(
       /^Nothing was imported\. Cannot reach the HemoSight server/,
     );
   });
 
   it("does not repeat 'Nothing was imported' when the server already said it", () => {
-    expect(importFailure(new ApiError(400, "Nothing was imported: the file is odd.")).summary).toBe(
+    expect(importFailure(new ApiError(400, "Nothing was imported: the file is odd."), "x").summary).toBe(
       "Nothing was imported: the file is odd.",
     );
   });

@@ -1,7 +1,7 @@
 // Pure helpers of the label import / export (admin), tested without a browser.
-import { errorMessage } from "../../shared/api/errors";
+import { ApiError, errorMessage } from "../../shared/api/errors";
 import { MAX_IMPORT_BYTES } from "../../shared/api/labelImport";
-import type { LabelImport } from "../../shared/api/types";
+import type { LabelImport, LabelImportRejected } from "../../shared/api/types";
 
 const NOTHING_IMPORTED = "Nothing was imported";
 
@@ -11,37 +11,32 @@ export function importResultWords(result: LabelImport): string {
   return `Imported ${result.imported} ${labels}, ${result.unchanged} unchanged.`;
 }
 
-/** A failed import in words: one summary sentence, the problems the server named (one per row), a hint. */
+/** A failed import in words: one summary sentence, the rows the server named (one per line), a hint. */
 export type ImportFailure = { summary: string; problems: string[]; hint: string | null };
 
-/**
- * Splits the server's 400 ("Nothing was imported: line 2: there is no image x; line 3: 'y' is not a class
- * of 'z' (and 2 more). Classes of 'z': a, b.") into a list a person can read; any other error is one
- * sentence saying that nothing was imported.
- */
-export function importFailure(error: unknown): ImportFailure {
-  const message = errorMessage(error).trim();
-  const rows = message.match(/^Nothing was imported: (line \d+: .*)$/s);
-  if (rows) {
-    let rest = rows[1];
-    let hint: string | null = null;
-    const classesAt = rest.lastIndexOf(". Classes of ");
-    if (classesAt >= 0) {
-      hint = rest.slice(classesAt + 2);
-      rest = rest.slice(0, classesAt);
-    }
-    const more = rest.match(/ \(and (\d+) more\)$/);
-    if (more) rest = rest.slice(0, more.index);
-    const problems = rest.split(/; (?=line \d+: )/).map((problem) => capitalise(problem.trim()));
-    if (more) problems.push(`…and ${more[1]} more ${Number(more[1]) === 1 ? "problem" : "problems"}.`);
-    return { summary: `${NOTHING_IMPORTED}: the CSV has problems.`, problems, hint };
-  }
-  if (message.startsWith(NOTHING_IMPORTED)) return { summary: message, problems: [], hint: null };
-  return { summary: `${NOTHING_IMPORTED}. ${message}`, problems: [], hint: null };
+/** Whether an error body is a rejected import's (rows at fault, listed as data). */
+function isImportRejected(body: unknown): body is LabelImportRejected {
+  const problems = (body as { problems?: unknown } | null)?.problems;
+  return Array.isArray(problems) && problems.length > 0;
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/**
+ * A failed import for people: the rows the server listed (its 400 `problems`), with "…and n more" when it
+ * listed only the first ones and the classes of `labelSet` as a hint; any other error is one sentence saying
+ * that nothing was imported.
+ */
+export function importFailure(error: unknown, labelSet: string): ImportFailure {
+  const body = error instanceof ApiError ? error.body : null;
+  if (isImportRejected(body)) {
+    const problems = body.problems.map((problem) => problem.message);
+    const more = body.problem_count - body.problems.length;
+    if (more > 0) problems.push(`…and ${more} more ${more === 1 ? "problem" : "problems"}.`);
+    const hint = body.classes.length > 0 ? `Classes of '${labelSet}': ${body.classes.join(", ")}.` : null;
+    return { summary: `${NOTHING_IMPORTED}: the CSV has problems.`, problems, hint };
+  }
+  const message = errorMessage(error).trim();
+  if (message.startsWith(NOTHING_IMPORTED)) return { summary: message, problems: [], hint: null };
+  return { summary: `${NOTHING_IMPORTED}. ${message}`, problems: [], hint: null };
 }
 
 /** Why a picked file cannot be imported, before it is sent (null when it may be). */

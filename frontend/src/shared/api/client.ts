@@ -41,7 +41,7 @@ type FetchResult<T> = { data?: T; error?: unknown; response: Response };
 /** The data of a successful answer, or an ApiError with the backend's words. */
 export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   const { data, error, response } = await call;
-  if (!response.ok) throw new ApiError(response.status, detailMessage(error, response.status));
+  if (!response.ok) throw new ApiError(response.status, detailMessage(error, response.status), error);
   return data as T;
 }
 
@@ -59,7 +59,7 @@ export async function authorizedFetch(url: string, init: RequestInit = {}): Prom
     } catch {
       // Not JSON.
     }
-    throw new ApiError(response.status, detailMessage(body, response.status));
+    throw new ApiError(response.status, detailMessage(body, response.status), body);
   }
   return response;
 }

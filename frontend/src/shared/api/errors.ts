@@ -1,11 +1,16 @@
-/** An API answer that was not a success, with the words the backend chose for the user. */
+/**
+ * An API answer that was not a success, with the words the backend chose for the user, and the body as sent
+ * (some errors carry data beside `detail`, e.g. the rows of a rejected label import).
+ */
 export class ApiError extends Error {
   readonly status: number;
+  readonly body: unknown;
 
-  constructor(status: number, message: string) {
+  constructor(status: number, message: string, body: unknown = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.body = body;
   }
 }
 

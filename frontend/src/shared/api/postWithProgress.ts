@@ -31,7 +31,7 @@ export function postWithProgress<T>(
       const body: unknown = request.response;
       await handleUnauthorized(new Response(JSON.stringify(body), { status: request.status }));
       const message = request.status === 413 ? tooLargeMessage : detailMessage(body, request.status);
-      reject(new ApiError(request.status, message));
+      reject(new ApiError(request.status, message, body));
     };
     request.send(form);
   });

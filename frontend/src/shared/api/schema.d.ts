@@ -957,6 +957,34 @@ export interface components {
             /** Job Id */
             job_id: string;
         };
+        /**
+         * ImportProblem
+         * @description One row of a label import that cannot be used: as data (the browser lists them) and in words.
+         */
+        ImportProblem: {
+            /**
+             * Row
+             * @description Line of the CSV (the header is line 1)
+             */
+            row: number;
+            /**
+             * Column
+             * @enum {string}
+             */
+            column: "image_id" | "label";
+            /** Value */
+            value: string;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "empty" | "unknown_image" | "unknown_class";
+            /**
+             * Message
+             * @description The problem in one sentence, naming the line
+             */
+            message: string;
+        };
         /** JobPublic */
         JobPublic: {
             /** Id */
@@ -1038,6 +1066,24 @@ export interface components {
             imported: number;
             /** Unchanged */
             unchanged: number;
+        };
+        /**
+         * LabelImportRejected
+         * @description A label import that was refused because of its rows: nothing was imported.
+         *
+         *     `detail` says it in one sentence, like every error; `problems` lists the first rows at fault
+         *     (`problem_count` counts them all) and `classes` names the label set's classes, so a client shows
+         *     the rows without parsing the sentence.
+         */
+        LabelImportRejected: {
+            /** Detail */
+            detail: string;
+            /** Problems */
+            problems: components["schemas"]["ImportProblem"][];
+            /** Problem Count */
+            problem_count: number;
+            /** Classes */
+            classes: string[];
         };
         /** LabelSetCreate */
         LabelSetCreate: {
@@ -4440,13 +4486,13 @@ export interface operations {
                     "application/json": components["schemas"]["LabelImportPublic"];
                 };
             };
-            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            /** @description The CSV cannot be read, or rows are at fault (listed) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorPublic"];
+                    "application/json": components["schemas"]["LabelImportRejected"];
                 };
             };
             /** @description No valid bearer token: sign in (again) */

@@ -3,6 +3,11 @@
 import type { paths } from "./schema.d";
 
 type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : never;
+type ErrorBody<Op, Status extends number> = Op extends { responses: infer R }
+  ? R extends { [S in Status]: infer E }
+    ? JsonOf<E>
+    : never
+  : never;
 type Ok<Op> = Op extends { responses: infer R }
   ? R extends { 200: infer A }
     ? JsonOf<A>
@@ -36,3 +41,6 @@ export type QueueItem = LabelQueue["review"][number];
 export type QueueStrategy = LabelQueue["strategy"];
 export type LearningCurve = Ok<paths["/api/v1/label-sets/{name}/learning-curve"]["get"]>;
 export type LabelImport = Ok<paths["/api/v1/label-sets/{name}/labels/import"]["post"]>;
+/** The 400 of a label import whose rows are at fault: the rows as data beside the sentence. */
+export type LabelImportRejected = ErrorBody<paths["/api/v1/label-sets/{name}/labels/import"]["post"], 400>;
+export type ImportProblem = LabelImportRejected["problems"][number];
