@@ -2,8 +2,8 @@ import { useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useBulkLabel, useLabelSets } from "../../shared/api/queries";
 import { className } from "../../shared/classes";
+import { labelSetName } from "../label-sets/labelSets";
 import { RefitStatus } from "../label-sets/RefitStatus";
-import { labelSetName } from "../labelling/labelling";
 
 /**
  * Review many cells of the results grid at once: confirm their predicted class, or give them all

@@ -5,8 +5,8 @@ import { probabilitySpec } from "../../shared/charts/specs";
 import { className, formatPercent } from "../../shared/classes";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
+import { labelSetName } from "../label-sets/labelSets";
 import { RefitStatus } from "../label-sets/RefitStatus";
-import { labelSetName } from "../labelling/labelling";
 import { CorrectionControls } from "./CorrectionControls";
 import { LabelHistory } from "./LabelHistory";
 

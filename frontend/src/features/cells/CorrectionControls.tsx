@@ -2,7 +2,7 @@ import { useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useLabelImage } from "../../shared/api/queries";
 import { className } from "../../shared/classes";
-import { labelSetName } from "../labelling/labelling";
+import { labelSetName } from "../label-sets/labelSets";
 
 export function CorrectionControls({
   imageId,

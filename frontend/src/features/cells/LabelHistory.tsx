@@ -2,7 +2,7 @@ import { errorMessage } from "../../shared/api/errors";
 import { useImageLabels, useUndoLabel } from "../../shared/api/queries";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
-import { describeChange, undoableChanges } from "../labelling/labelling";
+import { describeChange, undoableChanges } from "./labelChanges";
 
 export function LabelHistory({ imageId }: { imageId: string }) {
   const labels = useImageLabels(imageId);

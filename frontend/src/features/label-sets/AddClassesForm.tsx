@@ -2,7 +2,7 @@ import { useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useAddClasses } from "../../shared/api/queries";
 import type { LabelSet } from "../../shared/api/types";
-import { labelSetName, parseClasses } from "../labelling/labelling";
+import { labelSetName, parseClasses } from "./labelSets";
 
 export function AddClassesForm({ labelSet }: { labelSet: LabelSet }) {
   const add = useAddClasses();

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useCreateLabelSet } from "../../shared/api/queries";
-import { parseClasses } from "../labelling/labelling";
+import { parseClasses } from "./labelSets";
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 

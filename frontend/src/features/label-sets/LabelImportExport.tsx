@@ -1,10 +1,10 @@
 import { type ChangeEvent, useState } from "react";
 import { useImportLabels } from "../../shared/api/queries";
 import type { LabelSet } from "../../shared/api/types";
-import { labelSetName } from "../labelling/labelling";
 import { ExportHistoryButton } from "./ExportHistoryButton";
 import { ImportFailureMessage } from "./ImportFailureMessage";
 import { checkImportFile, importFailure, importResultWords } from "./labelImport";
+import { labelSetName } from "./labelSets";
 import { RefitStatus } from "./RefitStatus";
 
 /** Admin: imports a CSV of `image_id,label` rows into one label set, and exports that set's history. */

@@ -4,12 +4,12 @@ import { className } from "../../shared/classes";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
 import { useAuth } from "../auth/AuthContext";
-import { labelSetName, labelSetStatusWords } from "../labelling/labelling";
 import { AddClassesForm } from "./AddClassesForm";
 import { CreateLabelSetForm } from "./CreateLabelSetForm";
 import { ExportHistoryButton } from "./ExportHistoryButton";
 import { LabelImportExport } from "./LabelImportExport";
 import { LearningCurve } from "./LearningCurve";
+import { labelSetName, labelSetStatusWords } from "./labelSets";
 
 export function LabelSetsPage() {
   const labelSets = useLabelSets();

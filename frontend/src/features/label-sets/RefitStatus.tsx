@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { refreshResults, useLabelSet } from "../../shared/api/queries";
 import type { LabelSet } from "../../shared/api/types";
-import { labelSetName, refitFinished } from "../labelling/labelling";
+import { labelSetName, refitFinished } from "./labelSets";
 
 /** Polls a label set while its classifier is refitted; refetches results on screen once the refit is done. */
 export function useRefitWatch(name: string, afterChange = false) {

@@ -1,5 +1,6 @@
 import { errorMessage } from "../../shared/api/errors";
-import { labelSetName, type QueueSettings, STRATEGIES } from "./labelling";
+import { labelSetName } from "../label-sets/labelSets";
+import { type QueueSettings, STRATEGIES } from "./labelling";
 import type { LabellingQueue } from "./useLabellingQueue";
 
 /** Why the queue shows the project's cells instead (no classifier yet), or that a classifier arrived. */

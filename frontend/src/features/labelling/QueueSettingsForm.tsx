@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import type { QueueStrategy } from "../../shared/api/types";
-import { labelSetName, type QueueSettings, STRATEGIES } from "./labelling";
+import { labelSetName } from "../label-sets/labelSets";
+import { type QueueSettings, STRATEGIES } from "./labelling";
 
 /** The queue's label set, strategy and batch size; applied by "Load queue". */
 export function QueueSettingsForm({

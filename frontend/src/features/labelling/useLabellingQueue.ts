@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useReducer, useRef } from "react";
 import { ApiError } from "../../shared/api/errors";
 import { useImages, useLabelImage, useLabelQueue, useLabelSet } from "../../shared/api/queries";
-import { hasClassifier, type QueueCellItem, type QueueSettings } from "./labelling";
+import { hasClassifier } from "../label-sets/labelSets";
+import type { QueueCellItem, QueueSettings } from "./labelling";
 import { initialQueueState, queueReducer } from "./queueState";
 
 /**
