@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_embedding import ATTRIBUTES, DATA, ROOT
+from benchmarks.datasets import DEFAULT_BUNDLE
 from hemosight.ml.data import load_images, read_label_table
 from hemosight.ml.evaluation import label_curve
 
@@ -37,9 +38,7 @@ def embed_with_bundle(bundle_path: Path, paths: list[Path]) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser()
     source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--model", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
-    )
+    source.add_argument("--model", type=Path, default=DEFAULT_BUNDLE)
     source.add_argument("--embeddings", type=Path, help="rows follow the PBC labels.csv (benchmarks/datasets.py)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "attribute-efficiency.json")
     args = parser.parse_args()

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.datasets import DEFAULT_BUNDLE, PBC_DIR
 from hemosight.ml.bundle import ModelBundle
 from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.data import read_label_table, stratified_split
@@ -139,15 +140,13 @@ def plot(curves: dict[str, list[tuple[float, float, int]]], ece: dict[str, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--bundle", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
-    )
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--pbc", type=Path, default=PBC_DIR, help="the PBC folder (labels.csv)")
     parser.add_argument("--no-results", action="store_true")
     args = parser.parse_args()
     started = time.monotonic()
     bundle = ModelBundle.load(args.bundle)
-    table = read_label_table(args.data / "pbc" / "labels.csv")
+    table = read_label_table(args.pbc / "labels.csv")
     train, test = stratified_split(table.label_sets["cell_type"], 0.2, seed=0)
     embeddings = embeddings_of(bundle, table.paths).astype(np.float32)
     ids = [p.name for p in table.paths]

@@ -3,7 +3,7 @@
     python -m benchmarks.bench_new_lab [--model BUNDLE] [--seeds 5] [--labs bccd,cellavision_blog,pbc_shifted]
                                        [--out benchmarks/results/new-lab.json]
 
-Dev labs: ../shared/data/crosslab/bccd and cellavision_blog (other labs' crops; development data,
+Dev labs: crosslab/bccd and cellavision_blog (other labs' crops, folders in benchmarks/datasets.py; development data,
 never shipped or trained on) and "pbc_shifted", the held-out PBC cells
 (`stratified_split(cell_type, 0.2, seed=0)`) under `models.shifts.LabShift` (stain re-mix, warm
 lamp, 1.3× magnification, blur, JPEG). Offline: embeddings from `ModelBundle.embed_prepared`
@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
+from benchmarks.datasets import CROSSLAB_DIR, DEFAULT_BUNDLE, PBC_DIR
 from hemosight.ml.active_learning import lab_queue, top_probability
 from hemosight.ml.adaptation import (
     DEFAULT_LAB_SHARE,
@@ -51,10 +52,6 @@ from hemosight.ml.imageio import decode_image
 from hemosight.ml.shifts import LabShift
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-CROSSLAB = SHARED / "crosslab"
-PBC = SHARED / "pbc"
-DEFAULT_MODEL = ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
 LABS = ("bccd", "cellavision_blog", "pbc_shifted")
 BUDGETS = (0, 10, 25, 100)
 #: Queue rounds after the cold start (the app shows a batch, the lab labels it, the classifier refits).
@@ -70,12 +67,12 @@ LABEL_SET = "cell_type"
 def lab_table(lab: str) -> tuple[list[Path], np.ndarray, Callable[[np.ndarray], np.ndarray] | None]:
     """(image paths, cell-type labels, shift applied to decoded images or None)."""
     if lab in ("pbc_shifted", "pbc_clean"):
-        table = read_label_table(PBC / "labels.csv")
+        table = read_label_table(PBC_DIR / "labels.csv")
         _, test = stratified_split(table.label_sets[LABEL_SET], 0.2, seed=0)
         paths = [table.paths[i] for i in test]
         labels = np.asarray(table.label_sets[LABEL_SET])[test]
         return paths, labels, LabShift() if lab == "pbc_shifted" else None
-    table = read_label_table(CROSSLAB / lab / "labels.csv")
+    table = read_label_table(CROSSLAB_DIR / lab / "labels.csv")
     return table.paths, np.asarray(table.label_sets[LABEL_SET]), None
 
 
@@ -346,7 +343,7 @@ def git_commit() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--model", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--labs", default=",".join(LABS))
     parser.add_argument("--methods", default=",".join(METHODS), help="also NAME@LAB_SHARE, NAME+align")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_new_lab import DEFAULT_MODEL, LABEL_SET, PBC, ROOT, Lab, decoded, git_commit, scores, summary
+from benchmarks.bench_new_lab import LABEL_SET, ROOT, Lab, decoded, git_commit, scores, summary
+from benchmarks.datasets import DEFAULT_BUNDLE, PBC_DIR
 from hemosight.ml.adaptation import finetune_encoder
 from hemosight.ml.bundle import ModelBundle
 from hemosight.ml.data import read_label_table, stratified_split
@@ -27,7 +28,7 @@ from hemosight.ml.imageio import decode_image
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--model", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--lab", default="bccd")
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--keep", type=int, default=300)
@@ -41,7 +42,7 @@ def main() -> None:
     prepare = bundle.preprocessing.prepare
     images, labels = decoded(args.lab)
     lab_prepared = np.stack([prepare(im) for im in images])
-    table = read_label_table(PBC / "labels.csv")
+    table = read_label_table(PBC_DIR / "labels.csv")
     train, test = stratified_split(table.label_sets[LABEL_SET], 0.2, seed=0)
     rng = np.random.default_rng(0)
     keep_rows = rng.choice(train, args.keep, replace=False)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from benchmarks.datasets import DEFAULT_BUNDLE, ORIGINALS_DIR, PBC_DIR
 from hemosight.ml.bundle import ModelBundle
 from hemosight.ml.data import read_label_table, stratified_split
 from hemosight.ml.imageio import decode_image
@@ -129,22 +130,21 @@ def flags(bundle: ModelBundle, gate: QualityGate, images: list[np.ndarray]) -> l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--bundle", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
-    )
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--pbc", type=Path, default=PBC_DIR, help="the PBC folder (labels.csv)")
+    parser.add_argument("--originals", type=Path, default=ORIGINALS_DIR, help="the PBC originals folder")
     parser.add_argument("--limit", type=int, default=0, help="held-out cells to use (0: all)")
     parser.add_argument("--no-results", action="store_true", help="do not append to benchmarks/RESULTS.md")
     args = parser.parse_args()
     started = time.monotonic()
     bundle = ModelBundle.load(args.bundle)
     gate = bundle.quality_gate()
-    table = read_label_table(args.data / "pbc" / "labels.csv")
+    table = read_label_table(args.pbc / "labels.csv")
     _, test_rows = stratified_split(table.label_sets["cell_type"], 0.2, seed=0)
     if args.limit:
         test_rows = test_rows[: args.limit]
     held_out = [decode_image(table.paths[i].read_bytes()) for i in test_rows]
-    originals = [decode_image(p.read_bytes()) for p in sorted((args.data / "pbc-originals").glob("*.jpg"))]
+    originals = [decode_image(p.read_bytes()) for p in sorted(args.originals.glob("*.jpg"))]
     generated = list(non_cells(held_out))
     synthetic = [decode_image(data) for _, data in generated]
     verdicts = {

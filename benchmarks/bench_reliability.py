@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import kill_worker
-from benchmarks.pipeline import REPO, add_user, append_results, distinct_images, free_port, machine
+from benchmarks.pipeline import IMPORT_PATH, REPO, add_user, distinct_images, free_port, machine, write_result
 from hemosight.core.backup import BackupError, backup, restore
 from hemosight.core.store.sqlite import SQLiteStore
 
@@ -51,8 +51,8 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "HEMOSIGHT_DEFAULT_MODEL": str(self.data_dir / "none.hsb")}
-        command = [sys.executable, "-m", "hemosight.ml.cli", "serve", "--data-dir", str(self.data_dir)]
+        env = {**os.environ, "PYTHONPATH": IMPORT_PATH, "HEMOSIGHT_DEFAULT_MODEL": str(self.data_dir / "none.hsb")}
+        command = [sys.executable, "-m", "hemosight.cli", "serve", "--data-dir", str(self.data_dir)]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [*command, "--port", str(self.port), "--workers", "0"], env=env, cwd=REPO, stdout=out, stderr=out
@@ -257,7 +257,8 @@ def main() -> int:
     lines += server_kills(work, args.server_kills, images)
     lines += concurrent_uploaders(work, args.uploaders, images)
     lines += backups_during_writes(work, args.backups, images)
-    append_results(
+    write_result(
+        "reliability",
         "Reliability under faults (the audit's runs)",
         ["python", "-m", "benchmarks.bench_reliability", *sys.argv[1:]],
         lines,

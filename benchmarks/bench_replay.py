@@ -33,6 +33,7 @@ import numpy as np
 
 from benchmarks.bench_calibration import embeddings_of
 from benchmarks.bench_refit import _insert_results
+from benchmarks.datasets import DEFAULT_BUNDLE, ORIGINALS_DIR, PBC_DIR
 from hemosight.core.store.base import LabelEvent, LabelSet, ModelVersion, Project
 from hemosight.core.store.sqlite import SQLiteStore
 from hemosight.ml.builder import fit_classifiers, support_of
@@ -132,19 +133,18 @@ def rebuilt(bundle: ModelBundle, table: Any, train: np.ndarray, embeddings: np.n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--bundle", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
-    )
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--pbc", type=Path, default=PBC_DIR, help="the PBC folder (labels.csv)")
+    parser.add_argument("--originals", type=Path, default=ORIGINALS_DIR, help="the PBC originals folder")
     parser.add_argument("--slides", type=int, default=5)
     parser.add_argument("--no-results", action="store_true")
     args = parser.parse_args()
     bundle = ModelBundle.load(args.bundle)
-    table = read_label_table(args.data / "pbc" / "labels.csv")
+    table = read_label_table(args.pbc / "labels.csv")
     train, test = stratified_split(table.label_sets["cell_type"], 0.2, seed=0)
     embeddings = embeddings_of(bundle, table.paths).astype(np.float32)
     cell_type = np.asarray(table.label_sets["cell_type"])
-    originals = read_label_table(args.data / "pbc-originals" / "labels.csv")
+    originals = read_label_table(args.originals / "labels.csv")
     original_x = bundle.embed([decode_image(p.read_bytes()) for p in originals.paths]).astype(np.float16)
     original_y = np.asarray(originals.label_sets["cell_type"])
     bundles = {"shipped bundle": bundle, "rebuilt by this release's builder": rebuilt(bundle, table, train, embeddings)}

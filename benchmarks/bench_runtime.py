@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.datasets import PBC_DIR
+from benchmarks.datasets import DEFAULT_BUNDLE, PBC_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = PBC_DIR
@@ -192,9 +192,7 @@ def ensure_runtime(args: argparse.Namespace, tmp: Path) -> tuple[Path, dict[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--model", type=Path, default=ROOT / "models" / "hemosight" / "ml" / "default" / "hemosight-default.hsb"
-    )
+    parser.add_argument("--model", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--single", type=int, default=200, help="one-image calls per backend")
     parser.add_argument("--batched", type=int, default=1024, help="images per backend in batches")
     parser.add_argument("--batch", type=int, default=32)

@@ -33,6 +33,8 @@ from hemosight.core.store.base import Image, Project
 from hemosight.core.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parent.parent
+#: PYTHONPATH for the service processes the benchmarks start: the `hemosight` namespace lives in four folders.
+IMPORT_PATH = os.pathsep.join(str(REPO / home) for home in (".", "models", "backend", "worker"))
 FIXTURES = REPO / "tests" / "fixtures"
 RESULTS_DIR = REPO / "benchmarks" / "results"
 
@@ -129,7 +131,7 @@ class WorkerProcess:
     def __init__(self, data_dir: Path, *extra: str) -> None:
         env = {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join(str(REPO / h) for h in (".", "models", "backend", "worker")),
+            "PYTHONPATH": IMPORT_PATH,
             "TF_CPP_MIN_LOG_LEVEL": "2",
         }
         self.command = [sys.executable, "-m", "hemosight.cli", "worker", "--data-dir", str(data_dir), *extra]
@@ -201,7 +203,7 @@ def serve_session(
     port = free_port()
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(str(REPO / h) for h in (".", "models", "backend", "worker")),
+        "PYTHONPATH": IMPORT_PATH,
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "HEMOSIGHT_LOG_FORMAT": "json",
     }

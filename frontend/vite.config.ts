@@ -10,7 +10,7 @@ export default defineConfig({
   build: { outDir: "dist", chunkSizeWarningLimit: 2000 },
   test: {
     environment: "jsdom",
-    setupFiles: ["./src/test/setup.ts"],
+    setupFiles: ["./src/test/setup.tsx"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
   },

@@ -16,7 +16,9 @@ echo "== Python tests"
 python -m pytest -q -p no:cacheprovider
 
 if [[ -f frontend/package.json ]]; then
-  echo "== browser app: lint, types, component tests"
+  echo "== browser app: generated API types, lint (with the .tsx size limit), types, component tests"
+  # openapi.json is the backend's schema (tests/backend/test_openapi_committed.py, above); its types too:
+  (cd frontend && npm run check-api --silent)
   (cd frontend && npm run lint --silent && npm run typecheck --silent && npm test --silent)
   echo "== end-to-end tests in Chromium"
   (cd frontend && npm run e2e --silent)

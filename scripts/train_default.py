@@ -32,6 +32,7 @@ import numpy as np
 
 from benchmarks.datasets import PBC_DIR
 from hemosight.core.settings import Settings
+from hemosight.ml.cli import DEFAULT_BUNDLE
 from hemosight.ml.data import load_images, read_label_table, stratified_split
 from hemosight.ml.preprocessing import Preprocessing
 
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("--augmentation", default="paper", help="paper or robust")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--teacher-size", type=int, default=160, help="phase distil: the Lite0 teacher's input size")
-    parser.add_argument("--out", type=Path, default=Path("models/hemosight/ml/default/hemosight-default.hsb"))
+    parser.add_argument("--out", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--bundle", type=Path, help="phase classifiers: the bundle whose classifiers to refit")
     parser.add_argument("--version", help="phase classifiers: the refitted bundle's new version name")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-// Regenerates src/api/schema.d.ts from the backend's OpenAPI schema.
+// Regenerates src/shared/api/schema.d.ts from the backend's OpenAPI schema.
 //
 // Where openapi.json comes from, in order:
 //   1. `npm run generate-api -- --url http://127.0.0.1:8000/api/v1/openapi.json` (a running server);
@@ -54,7 +54,7 @@ execFileSync(
     join(frontend, "node_modules", "openapi-typescript", "bin", "cli.js"),
     schemaFile,
     "-o",
-    join(frontend, "src", "api", "schema.d.ts"),
+    join(frontend, "src", "shared", "api", "schema.d.ts"),
   ],
   { stdio: "inherit" },
 );

@@ -31,6 +31,24 @@ class ErrorPublic(BaseModel):
     detail: str
 
 
+class StructuredError(Exception):
+    """A 4xx whose body carries data beside `detail` (which it keeps, so every client can show words).
+
+    The app's handler (backend/hemosight/api/main.py) sends `body` as it is; the route declares the body's
+    model for that status in its `responses`.
+    """
+
+    def __init__(self, status_code: int, body: BaseModel) -> None:
+        super().__init__(getattr(body, "detail", ""))
+        self.status_code = status_code
+        self.body = body
+
+
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a router or route: each status with the error body schema."""
     return {code: {"model": ErrorPublic, "description": DESCRIPTIONS[code]} for code in codes}
+
+
+def error_response(code: int, model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for one status whose body is `model` (a `StructuredError`'s) rather than `ErrorPublic`."""
+    return {code: {"model": model, "description": description}}

@@ -217,7 +217,10 @@ async def usernames_of(store: Store) -> dict[str, str]:
 
 
 def parse_import_csv(data: bytes, max_rows: int = 100_000) -> list[tuple[int, str, str]]:
-    """(line, image_id, label) rows of an import CSV with columns `image_id,label`; 400 with the reason otherwise."""
+    """(line, image_id, label) rows of an import CSV with columns `image_id,label`; 400 with the reason otherwise.
+
+    A row with an empty value is returned as it is: the route reports it with the other rows at fault.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -240,11 +243,6 @@ def parse_import_csv(data: bytes, max_rows: int = 100_000) -> list[tuple[int, st
                     status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"At most {max_rows} rows per import; split the file."
                 )
             image_id, label = (row.get("image_id") or "").strip(), (row.get("label") or "").strip()
-            if not image_id or not label:
-                raise HTTPException(
-                    status.HTTP_400_BAD_REQUEST,
-                    f"Line {reader.line_num} of the CSV has an empty image_id or label; fill it in or remove it.",
-                )
             rows.append((reader.line_num, image_id, label))
     except csv.Error as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"The CSV cannot be read ({exc}).") from None

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hemosight.api.bundles import BundleCache
+from hemosight.api.errors import StructuredError
 from hemosight.api.limits import RequestSizeLimit
 from hemosight.api.routes import (
     auth,
@@ -163,6 +164,10 @@ def _add_error_handlers(app: FastAPI) -> None:
             code, detail = _multipart_error(request, exc, detail)
             return JSONResponse({"detail": detail}, status_code=code, headers=exc.headers)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(StructuredError)
+    async def structured_error(request: Request, exc: StructuredError) -> JSONResponse:
+        return JSONResponse(exc.body.model_dump(mode="json"), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

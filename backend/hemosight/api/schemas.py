@@ -587,3 +587,30 @@ class LearningCurvePublic(BaseModel):
 class LabelImportPublic(BaseModel):
     imported: int
     unchanged: int
+
+
+ImportProblemCode = Literal["empty", "unknown_image", "unknown_class"]
+
+
+class ImportProblem(BaseModel):
+    """One row of a label import that cannot be used: as data (the browser lists them) and in words."""
+
+    row: int = Field(description="Line of the CSV (the header is line 1)")
+    column: Literal["image_id", "label"]
+    value: str
+    code: ImportProblemCode
+    message: str = Field(description="The problem in one sentence, naming the line")
+
+
+class LabelImportRejected(BaseModel):
+    """A label import that was refused because of its rows: nothing was imported.
+
+    `detail` says it in one sentence, like every error; `problems` lists the first rows at fault
+    (`problem_count` counts them all) and `classes` names the label set's classes, so a client shows
+    the rows without parsing the sentence.
+    """
+
+    detail: str
+    problems: list[ImportProblem]
+    problem_count: int
+    classes: list[str]

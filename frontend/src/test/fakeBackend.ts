@@ -1,6 +1,8 @@
 // A tiny in-memory stand-in for the REST API, answering the app's fetch() calls in component tests.
 import { vi } from "vitest";
-import { session } from "../auth/session";
+import { session } from "../shared/api/session";
+import type { User } from "../shared/api/types";
+import { admin } from "./factories";
 
 export type Handler = (
   request: Request,
@@ -11,9 +13,6 @@ type Route = { method: string; pattern: RegExp; handler: Handler };
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
-
-/** The project most tests open: "Case 7", owned by the signed-in user. */
-export const caseProject = { id: "p1", name: "Case 7", owner_id: "u1", members: [], created_at: "" };
 
 export function fakeBackend() {
   const routes: Route[] = [];
@@ -39,15 +38,7 @@ export function fakeBackend() {
   return { on, calls, fetchMock };
 }
 
-export const admin = {
-  id: "u1",
-  username: "ada",
-  role: "admin" as const,
-  created_at: "2026-01-01T00:00:00Z",
-};
-
-export function signedIn(
-  user: typeof admin | (Omit<typeof admin, "role"> & { role: "pathologist" }) = admin,
-) {
+/** Starts a session as `user` (the admin unless told otherwise), as after signing in. */
+export function signedIn(user: User = admin) {
   session.start({ token: "t0k3n", user });
 }

@@ -1,7 +1,9 @@
 import { render } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
-import { AppProviders, AppRoutes, createQueryClient } from "../App";
-import type { SendChunk } from "../uploads/uploadQueue";
+import { AppProviders } from "../app/AppProviders";
+import { AppRoutes } from "../app/AppRoutes";
+import { createQueryClient } from "../app/queryClient";
+import type { SendChunk } from "../features/uploads/uploadQueue";
 
 export function renderApp(path: string, send?: SendChunk) {
   const queryClient = createQueryClient();

@@ -13,7 +13,7 @@ import numpy as np
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 
 from hemosight.api.deps import AdminUser, CurrentUser, EditorUser, StoreDep, can_see, project_not_found
-from hemosight.api.errors import error_responses
+from hemosight.api.errors import StructuredError, error_response, error_responses
 from hemosight.api.labelling import (
     available_label_sets,
     cell_label_public,
@@ -28,7 +28,9 @@ from hemosight.api.labelling import (
 from hemosight.api.permissions import is_signed_off
 from hemosight.api.schemas import (
     CellLabelPublic,
+    ImportProblem,
     LabelImportPublic,
+    LabelImportRejected,
     LabelSetCreate,
     LabelSetPublic,
     LabelSetUpdate,
@@ -244,7 +246,11 @@ async def learning_curve(name: str, store: StoreDep, user: CurrentUser) -> Learn
     return LearningCurvePublic(label_set=name, points=points, power_law=PowerLawFit(**fit) if fit else None)
 
 
-@router.post("/{name}/labels/import", response_model=LabelImportPublic)
+@router.post(
+    "/{name}/labels/import",
+    response_model=LabelImportPublic,
+    responses=error_response(400, LabelImportRejected, "The CSV cannot be read, or rows are at fault (listed)"),
+)
 async def import_labels(
     name: str,
     file: Annotated[UploadFile, File(description="CSV with columns image_id,label")],
@@ -261,13 +267,12 @@ async def import_labels(
     current = {c.image_id: c.label for c in await store.list_labels(name)}
     events, unchanged, problems = [], 0, []
     for line, image_id, label in rows:
-        image = await store.get_image(image_id)
-        if image is None:
-            problems.append(f"line {line}: there is no image {image_id}")
+        image = await store.get_image(image_id) if image_id else None
+        problem = _import_problem(label_set, line, image_id, label, image is not None)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if label not in label_set.classes:
-            problems.append(f"line {line}: {label!r} is not a class of {name!r}")
-            continue
+        assert image is not None  # an unknown image is a problem above
         if current.get(image_id) == label:
             unchanged += 1
             continue
@@ -293,12 +298,44 @@ async def import_labels(
             "by one with a reason, or reopen them first"
         )
     if problems:
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"Nothing was imported: {'; '.join(problems[:5])}{more}. Classes of {name!r}: "
-            f"{', '.join(label_set.classes)}.",
-        )
+        raise StructuredError(status.HTTP_400_BAD_REQUEST, _import_rejected(label_set, problems))
     for start in range(0, len(events), 1000):
         await store.set_labels(events[start : start + 1000])
     return LabelImportPublic(imported=len(events), unchanged=unchanged)
+
+
+#: Rows at fault listed in a rejected import's body (all are counted); the sentence names the first few.
+MAX_LISTED_PROBLEMS = 100
+MAX_PROBLEMS_IN_WORDS = 5
+
+
+def _import_problem(
+    label_set: LabelSet, line: int, image_id: str, label: str, image_known: bool
+) -> ImportProblem | None:
+    """Why one import row cannot be used, or None when it can."""
+    if not image_id:
+        message = f"Line {line}: the image_id is empty; fill it in or remove the row"
+        return ImportProblem(row=line, column="image_id", value="", code="empty", message=message)
+    if not label:
+        message = f"Line {line}: the label is empty; fill it in or remove the row"
+        return ImportProblem(row=line, column="label", value="", code="empty", message=message)
+    if not image_known:
+        message = f"Line {line}: there is no image {image_id}"
+        return ImportProblem(row=line, column="image_id", value=image_id, code="unknown_image", message=message)
+    if label not in label_set.classes:
+        message = f"Line {line}: {label!r} is not a class of {label_set.name!r}"
+        return ImportProblem(row=line, column="label", value=label, code="unknown_class", message=message)
+    return None
+
+
+def _import_rejected(label_set: LabelSet, problems: list[ImportProblem]) -> LabelImportRejected:
+    """The 400 body of an import with rows at fault: the rows as data, and one sentence naming the first few."""
+    shown = "; ".join(p.message for p in problems[:MAX_PROBLEMS_IN_WORDS])
+    more = f" (and {len(problems) - MAX_PROBLEMS_IN_WORDS} more)" if len(problems) > MAX_PROBLEMS_IN_WORDS else ""
+    detail = f"Nothing was imported: {shown}{more}. Classes of {label_set.name!r}: {', '.join(label_set.classes)}."
+    return LabelImportRejected(
+        detail=detail,
+        problems=problems[:MAX_LISTED_PROBLEMS],
+        problem_count=len(problems),
+        classes=list(label_set.classes),
+    )

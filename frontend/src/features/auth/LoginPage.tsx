@@ -1,0 +1,90 @@
+import { type FormEvent, useState } from "react";
+import { Navigate, useLocation, useNavigate } from "react-router";
+import { errorMessage } from "../../shared/api/errors";
+import { session } from "../../shared/api/session";
+import { useAuth } from "./AuthContext";
+
+export function LoginPage() {
+  const { user, signIn } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const from = (location.state as { from?: string } | null)?.from ?? "/projects";
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ended = session.endedMessage();
+
+  if (user) return <Navigate to={from} replace />;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(username, password);
+      navigate(from, { replace: true });
+    } catch (caught) {
+      setError(errorMessage(caught));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="row justify-content-center">
+      <div className="col-sm-10 col-md-7 col-lg-5">
+        <div className="card shadow-sm mt-4">
+          <div className="card-body p-4">
+            <h1 className="h4 mb-1">Sign in</h1>
+            <p className="text-secondary mb-4">
+              Classify white blood cells and review them against reference cells.
+            </p>
+            {ended && !error && (
+              <div className="alert alert-warning" role="alert">
+                {ended}
+              </div>
+            )}
+            {error && (
+              <div className="alert alert-danger" role="alert">
+                {error}
+              </div>
+            )}
+            <form onSubmit={submit} noValidate={false}>
+              <div className="mb-3">
+                <label htmlFor="username" className="form-label">
+                  Username
+                </label>
+                <input
+                  id="username"
+                  className="form-control"
+                  autoComplete="username"
+                  required
+                  value={username}
+                  onChange={(event) => setUsername(event.target.value)}
+                />
+              </div>
+              <div className="mb-4">
+                <label htmlFor="password" className="form-label">
+                  Password
+                </label>
+                <input
+                  id="password"
+                  type="password"
+                  className="form-control"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(event) => setPassword(event.target.value)}
+                />
+              </div>
+              <button type="submit" className="btn btn-primary w-100" disabled={busy}>
+                {busy && <span className="spinner-border spinner-border-sm me-2" aria-hidden="true" />}
+                Sign in
+              </button>
+            </form>
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import { useState } from "react";
+import { errorMessage } from "../../shared/api/errors";
+import { useLabelImage } from "../../shared/api/queries";
+import { className } from "../../shared/classes";
+import { labelSetName } from "../label-sets/labelSets";
+
+export function CorrectionControls({
+  imageId,
+  labelSet,
+  predicted,
+  classes,
+  onChange,
+}: {
+  imageId: string;
+  labelSet: string;
+  predicted: string | undefined;
+  classes: string[];
+  onChange: (labelSet: string, changeId: string) => void;
+}) {
+  const label = useLabelImage();
+  const [choice, setChoice] = useState(predicted ?? classes[0] ?? "");
+  const name = labelSetName(labelSet);
+  const send = (action: "set" | "confirm") =>
+    label.mutate(
+      { imageId, label_set: labelSet, action, label: action === "set" ? choice : undefined },
+      { onSuccess: (event) => onChange(labelSet, event.id) },
+    );
+  return (
+    <>
+      <form
+        className="d-flex flex-wrap gap-1 align-items-center"
+        onSubmit={(event) => {
+          event.preventDefault();
+          send("set");
+        }}
+      >
+        <select
+          className="form-select form-select-sm w-auto"
+          aria-label={`Correct label for ${name}`}
+          value={choice}
+          onChange={(event) => setChoice(event.target.value)}
+          disabled={classes.length === 0}
+        >
+          {classes.map((item) => (
+            <option key={item} value={item}>
+              {className(item)}
+            </option>
+          ))}
+        </select>
+        <button
+          type="submit"
+          className="btn btn-sm btn-outline-primary"
+          disabled={label.isPending || !choice}
+          aria-label={`Correct ${name} to ${className(choice)}`}
+        >
+          Correct
+        </button>
+        {predicted && (
+          <button
+            type="button"
+            className="btn btn-sm btn-outline-success"
+            disabled={label.isPending}
+            onClick={() => send("confirm")}
+            aria-label={`Confirm ${className(predicted)} for ${name}`}
+          >
+            Confirm
+          </button>
+        )}
+      </form>
+      {label.isError && (
+        <div className="small text-danger mt-1" role="alert">
+          Not saved: {errorMessage(label.error)}
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,30 @@
+import { formatPercent } from "../../shared/classes";
+import { AuthImage } from "../../shared/components/AuthImage";
+import { ClassLabel } from "../../shared/components/ClassLabel";
+import type { Hover } from "./landscapeView";
+
+export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion: string | null }) {
+  const { point } = hover;
+  const version = modelVersion ? `?model_version=${encodeURIComponent(modelVersion)}` : "";
+  const src =
+    point.kind === "cell"
+      ? `/api/v1/images/${point.image_id}/thumbnail`
+      : `/api/v1/references/${point.reference_id}/thumbnail${version}`;
+  return (
+    <div
+      className="card shadow landscape-hover"
+      style={{ left: hover.x + 16, top: hover.y + 16 }}
+      aria-hidden="true"
+    >
+      <AuthImage src={src} alt="" width={112} height={112} className="card-img-top" />
+      <div className="card-body p-2 small">
+        <div className="fw-semibold">{point.kind === "cell" ? "This project's cell" : "Reference cell"}</div>
+        <ClassLabel label={point.label} />
+        {point.kind === "cell" && (
+          <div className="text-secondary">confidence {formatPercent(point.confidence)}</div>
+        )}
+        {point.kind === "cell" && <div className="text-secondary">click to open</div>}
+      </div>
+    </div>
+  );
+}
