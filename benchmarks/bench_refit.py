@@ -13,6 +13,18 @@ classes). `--baseline` also fits scikit-learn's
 StandardScaler + LinearSVC (liblinear primal) + CalibratedClassifierCV(sigmoid, 3 folds),
 which the previous classifier reproduced, and compares time and held-out macro F1.
 Writes benchmarks/results/refit.md (the last run; history in git) and prints it.
+
+    python -m benchmarks.bench_refit --corrections 12 [--busy] [--sizes 16000]
+
+Correction → updated grid, end to end: a real worker (`Worker.run`, as `hemosight-worker` runs it)
+serves a real SQLite store holding `--results` classified cells, a 200-cell slide among them; a
+second store connection on the same database plays the API. Each correction labels one more slide
+cell (its true class) as the API does (`set_labels`, which wakes the worker), then polls the label
+set as the app does (its classifier version, or `updating` turning false) and reads the slide's grid.
+The time from the label to the grid read is one sample; p50/p95 over the corrections, the first
+(cold) one reported apart. The worker's bundle is a stand-in carrying the support cells and the
+classifier fitted on them (no encoder: nothing is uploaded); `--busy` runs a classification batch
+in another process all along.
 """
 
 from __future__ import annotations
@@ -128,7 +140,9 @@ async def refit_once(x: np.ndarray, y: np.ndarray, support: int, results: int, w
         await store.close()
 
 
-async def _insert_results(store: SQLiteStore, project: Project, x: np.ndarray, y: np.ndarray) -> list[str]:
+async def _insert_results(
+    store: SQLiteStore, project: Project, x: np.ndarray, y: np.ndarray, offset: int = 0
+) -> list[str]:
     """Results written straight into the tables (the upload path is benchmarked elsewhere)."""
     classes = sorted(set(y))
     ids = []
@@ -137,7 +151,7 @@ async def _insert_results(store: SQLiteStore, project: Project, x: np.ndarray, y
         conn = store.conn
         conn.execute("BEGIN IMMEDIATE")
         for i, (vector, label) in enumerate(zip(x, y, strict=True)):
-            image = Image(project.id, f"cell-{i}.jpg", f"{i:064x}", 1, "JPEG", 360, 360, "u")
+            image = Image(project.id, f"cell-{offset + i}.jpg", f"{offset + i:064x}", 1, "JPEG", 360, 360, "u")
             ids.append(image.id)
             stamp = image.uploaded_at.isoformat()
             conn.execute(
@@ -186,6 +200,97 @@ async def _insert_results(store: SQLiteStore, project: Project, x: np.ndarray, y
     return ids
 
 
+SLIDE = 200
+POLL_SECONDS = 0.02
+
+
+async def corrections_once(
+    x: np.ndarray, y: np.ndarray, support: int, results: int, corrections: int, workdir: Path
+) -> dict[str, Any]:
+    """`support` bundle support cells (the classifier's), `results` stored results (a slide of `SLIDE` among them)."""
+    from hemosight.worker.runner import Worker, WorkerConfig
+
+    store = SQLiteStore(workdir / "store")
+    await store.open()
+    api = SQLiteStore(workdir / "store")  # the API's own connection, as in a deployment
+    await api.open()
+    stop = asyncio.Event()
+    try:
+        slide = await store.create_project(Project(name="slide", owner_id="u"))
+        others = await store.create_project(Project(name="others", owner_id="u"))
+        rows = np.arange(results) % len(x)
+        slide_ids = await _insert_results(store, slide, x[rows[:SLIDE]], y[rows[:SLIDE]])
+        await _insert_results(store, others, x[rows[SLIDE:]], y[rows[SLIDE:]], offset=SLIDE)
+        ids = [f"ref-{i}" for i in range(support)]
+        cells = SupportSet(ids=ids, labels={"cell_type": list(y[:support])}, embeddings=x[:support].astype(np.float16))
+        shipped = LabelSetClassifier().fit(*cells.cells("cell_type")[1:], ids)
+        bundle = SimpleNamespace(
+            support_set=lambda: cells,
+            support=cells,
+            classifiers={"cell_type": shipped},
+            default_label_set="cell_type",
+            version="bench",
+            embed=lambda images: np.zeros((len(images), x.shape[1]), np.float32),
+            quality_gate=lambda: None,
+        )
+        classes = sorted(set(y))
+        await store.register_model_version(
+            ModelVersion("bench", str(workdir / "bench.hsb"), "0" * 64, "cell_type", {"cell_type": classes})
+        )
+        await store.activate_model_version("bench")
+        await store.ensure_label_set(LabelSet(name="cell_type", classes=classes, kind="model", status="model"))
+        worker = Worker(store, WorkerConfig(), load_bundle=lambda path: bundle)  # type: ignore[arg-type,return-value]
+        loaded = time.perf_counter()
+        task = asyncio.create_task(worker.run(stop))
+        while worker.bundle is None:
+            await asyncio.sleep(0.05)
+        load_seconds = time.perf_counter() - loaded
+        samples = []
+        for i in range(corrections):
+            before = await api.get_label_set("cell_type")
+            versions_before = len(await api.list_classifier_versions("cell_type"))
+            assert before is not None
+            started = time.perf_counter()
+            await api.set_labels([LabelEvent(slide_ids[i], slide.id, "cell_type", str(y[rows[i]]), "reviewer", "u")])
+            while True:  # as frontend/src/pages/labelling.ts refitFinished, polled
+                await asyncio.sleep(POLL_SECONDS)
+                now = await api.get_label_set("cell_type")
+                versions = await api.list_classifier_versions("cell_type")
+                assert now is not None
+                if len(versions) != versions_before or (now.fitted_labels_version == now.labels_version):
+                    break
+            await api.list_image_entries(slide.id)  # the grid's refetch
+            seconds = time.perf_counter() - started
+            used = len(versions) != versions_before
+            metrics = versions[-1].metrics if used else {}
+            samples.append({"seconds": round(seconds, 3), "used": used, "fit_seconds": metrics.get("fit_seconds")})
+            while True:  # the refit's remaining writes (other projects) finish before the next correction
+                now = await api.get_label_set("cell_type")
+                if now is not None and now.fitted_labels_version == now.labels_version:
+                    break
+                await asyncio.sleep(POLL_SECONDS)
+            print(json.dumps(samples[-1]), flush=True)
+        stop.set()
+        await task
+        warm = sorted(s["seconds"] for s in samples[1:]) or [samples[0]["seconds"]]
+        return {
+            "support_cells": support + 1,
+            "results": results,
+            "corrections": corrections,
+            "refits_used": sum(s["used"] for s in samples),
+            "first_seconds": samples[0]["seconds"],
+            "p50_seconds": round(float(np.percentile(warm, 50)), 2),
+            "p95_seconds": round(float(np.percentile(warm, 95)), 2),
+            "max_seconds": max(warm),
+            "model_load_seconds": round(load_seconds, 2),
+            "samples": samples,
+        }
+    finally:
+        stop.set()
+        await api.close()
+        await store.close()
+
+
 def baseline(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray) -> dict[str, Any]:
     """scikit-learn's own pipeline, which the previous LabelSetClassifier reproduced (liblinear primal)."""
     from sklearn.calibration import CalibratedClassifierCV
@@ -214,8 +319,19 @@ def main() -> None:
     parser.add_argument(
         "--busy", action="store_true", help="with a classification batch running: another process embeds batches"
     )
+    parser.add_argument(
+        "--corrections", type=int, default=0, help="end to end: this many corrections through a running worker"
+    )
     args = parser.parse_args()
     classifier_process = start_classifying() if args.busy else None
+    if args.corrections:
+        try:
+            run_corrections(args)
+        finally:
+            if classifier_process is not None:
+                classifier_process.terminate()
+                classifier_process.wait(30)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     real = real_embeddings()
     rows = []
@@ -246,6 +362,31 @@ def main() -> None:
         classifier_process.terminate()
         classifier_process.wait(30)
     _write_result(rows, args)
+
+
+def run_corrections(args: argparse.Namespace) -> None:
+    """Correction → updated grid through a running worker, per support-set size (synthetic cells)."""
+    load = os.getloadavg()[0]
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        x, y = synthetic(max(size, args.results), seed=size)
+        with tempfile.TemporaryDirectory() as tmp:
+            rows.append(asyncio.run(corrections_once(x, y, size - 1, args.results, args.corrections, Path(tmp))))
+        print(json.dumps({k: v for k, v in rows[-1].items() if k != "samples"}), flush=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    summary = {
+        "command": "python -m benchmarks.bench_refit --corrections "
+        + f"{args.corrections} --sizes {args.sizes}"
+        + (" --busy" if args.busy else ""),
+        "busy": args.busy,
+        "load_average_at_start": round(load, 1),
+        "commit": commit.strip(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "rows": rows,
+    }
+    name = f"correction-latency{'-busy' if args.busy else ''}.json"
+    (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in summary.items() if k != "rows"}))
 
 
 BUSY_LOOP = """

@@ -120,3 +120,26 @@ def test_temperature_lowers_held_out_log_loss_and_keeps_the_winner() -> None:
         return float(-np.log(np.clip(p[np.arange(len(truth)), truth], 1e-12, 1)).mean())
 
     assert log_loss(tempered_p) <= log_loss(plain_p) + 0.01
+
+
+def test_a_refit_on_a_kept_basis_from_the_previous_fit_reaches_the_same_classifier() -> None:
+    """The worker's fast refit (a basis kept in memory, warm starts) converges where a fit from scratch on that
+    basis does: same held-out verdicts, probabilities equal to solver tolerance."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 1.0, (3, 24))
+    y = rng.integers(0, 3, 400)
+    x = (centres[y] + rng.normal(0, 1.2, (400, 24))).astype(np.float32)
+    labels = np.array(["a", "b", "c"])[y]
+    keys = [f"cell-{i}" for i in range(400)]
+    recipe = LabelSetClassifier(components=8)
+    base = recipe.basis(x[:380])
+    previous = LabelSetClassifier(components=8).fit(x[:380], labels[:380], keys[:380], basis=base)
+    extended = base.extend(x[380:])
+    warm = LabelSetClassifier(components=8).fit(x, labels, keys, basis=extended, start=previous)
+    cold = LabelSetClassifier(components=8).fit(x, labels, keys, basis=extended)
+    assert previous.fold_weights_ and warm.fold_weights_
+    np.testing.assert_array_equal(warm.cv_correct_, cold.cv_correct_)
+    np.testing.assert_allclose(warm.predict_proba(x), cold.predict_proba(x), atol=1e-3)
+    # The basis is the kept one: the lab's cells are standardised like the base cells, not refitted.
+    np.testing.assert_array_equal(warm.mean_, base.scaler.mean_.astype(np.float32))
+    assert len(extended) == 400 and len(base) == 380
