@@ -207,11 +207,14 @@ class LabelSetClassifier:
             cv_probabilities = _calibrated(scores, slopes, offsets)
             balance = self._choose_balance(cv_probabilities, labels, classes, counts)
             cv_correct = classes[(cv_probabilities * balance).argmax(axis=1)] == labels
-            temperature = fit_temperature(_balanced(cv_probabilities, balance / balance.max()), labels, classes)
+            balanced_cv = _balanced(cv_probabilities, balance / balance.max())
+            temperature = fit_temperature(balanced_cv, labels, classes)
+            confidence_map = fit_confidence_map(_tempered(balanced_cv, temperature), labels, classes, keys)
         else:  # too few labels per class to cross-validate: an uncalibrated logistic link
             slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
             balance = np.ones(len(classes))
             temperature = 1.0
+            confidence_map = np.zeros((2, 0), np.float32)
         coef = weights[:, :-1] @ projection if projection is not None else weights[:, :-1]
         intercept = weights[:, -1]
         self.classes_ = [str(c) for c in classes]
@@ -223,6 +226,7 @@ class LabelSetClassifier:
         self.calibration_offset_ = offsets.astype(np.float32)
         self.balance_ = balance.astype(np.float32)
         self.temperature_ = float(temperature)
+        self.confidence_map_ = confidence_map
         self.support_keys_ = np.asarray(keys, str)
         self.support_labels_ = labels.astype(str)
         self.cv_correct_ = cv_correct if folds >= 2 else np.zeros(0, bool)
@@ -297,7 +301,7 @@ class LabelSetClassifier:
         """Per-class probabilities (rows sum to 1), as scikit-learn's one-vs-rest calibration."""
         scores = self.decision_function(embeddings)
         probabilities = _balanced(_calibrated(scores, self.calibration_slope_, self.calibration_offset_), self.balance_)
-        return _tempered(probabilities, self.temperature_)
+        return _mapped(_tempered(probabilities, self.temperature_), self.confidence_map_)
 
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
         return np.asarray(self.classes_)[self.predict_proba(embeddings).argmax(axis=1)]
@@ -314,6 +318,7 @@ class LabelSetClassifier:
             f"{prefix}/C": np.asarray(self.C),
             f"{prefix}/balance": self.balance_,
             f"{prefix}/temperature": np.asarray(self.temperature_, np.float64),
+            f"{prefix}/confidence_map": self.confidence_map_,
             f"{prefix}/support_keys": self.support_keys_,
             f"{prefix}/support_labels": self.support_labels_,
             f"{prefix}/cv_correct": self.cv_correct_,
@@ -329,6 +334,8 @@ class LabelSetClassifier:
         model.balance_ = np.asarray(np.ones(len(model.classes_)) if balance is None else balance, np.float32)
         temperature = arrays.get(f"{prefix}/temperature")  # stored before the temperature: T = 1
         model.temperature_ = 1.0 if temperature is None else float(temperature)
+        # Stored before the confidence map: none (the tempered probabilities as they were).
+        model.confidence_map_ = np.asarray(arrays.get(f"{prefix}/confidence_map", np.zeros((2, 0))), np.float32)
         # Classifiers stored before stable folds have no cross-validated verdicts: nothing to compare a refit with.
         model.support_keys_ = np.asarray(arrays.get(f"{prefix}/support_keys", np.zeros(0, str)), str)
         model.support_labels_ = np.asarray(arrays.get(f"{prefix}/support_labels", np.zeros(0, str)), str)
@@ -429,6 +436,86 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray, classes: np.n
 
     result = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-3})
     return float(np.exp(result.x)) if loss(float(result.x)) < loss(0.0) else 1.0
+
+
+#: Fewer cross-validated cells than this: no confidence map (a step function on a handful of cells is noise).
+MIN_CELLS_FOR_CONFIDENCE_MAP = 500
+
+
+def fit_confidence_map(
+    probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray, keys: Sequence[str]
+) -> np.ndarray:
+    """A monotone map of the winner's probability to the share of such cells that are right, or none.
+
+    A temperature rescales every class alike and cannot fix a label set whose confident and unsure
+    cells are off in opposite directions (a hard attribute such as nucleus shape); an isotonic
+    regression of "the winner is right" on the winner's held-out probability can. It is kept only
+    if it earns its place on held-out halves: fitted on one half of the cells (by key) it must lower
+    the other half's expected calibration error, both ways round, else a step function fitted to
+    noise would be stored. Returned as breakpoints (row 0: probability in, row 1: out), strictly
+    increasing so that ranking cells by confidence (the review queue) keeps its order; empty below
+    `MIN_CELLS_FOR_CONFIDENCE_MAP` cells or when it does not help.
+    """
+    if len(labels) < MIN_CELLS_FOR_CONFIDENCE_MAP:
+        return np.zeros((2, 0), np.float32)
+    confidence = probabilities.max(axis=1)
+    correct = (classes[probabilities.argmax(axis=1)] == labels).astype(np.float64)
+    half = stable_folds(keys, 2)
+    with_map = without_map = 0.0
+    for held_out in (0, 1):
+        fit, test = half != held_out, half == held_out
+        if fit.sum() < MIN_CELLS_FOR_CONFIDENCE_MAP // 4 or test.sum() < MIN_CELLS_FOR_CONFIDENCE_MAP // 4:
+            return np.zeros((2, 0), np.float32)
+        points = _isotonic_points(confidence[fit], correct[fit])
+        with_map += expected_calibration_error(np.interp(confidence[test], points[0], points[1]), correct[test])
+        without_map += expected_calibration_error(confidence[test], correct[test])
+    if with_map >= without_map:
+        return np.zeros((2, 0), np.float32)
+    return _isotonic_points(confidence, correct).astype(np.float32)
+
+
+def _isotonic_points(confidence: np.ndarray, correct: np.ndarray) -> np.ndarray:
+    """Isotonic regression as a strictly increasing polyline: one point per block (its mean probability and
+    share right), anchored at (0, 0) and (1, 1), so that no two different probabilities map to one value."""
+    from sklearn.isotonic import IsotonicRegression
+
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True).fit_transform(confidence, correct)
+    xs, ys = [0.0], [0.0]
+    for value in np.unique(fitted):
+        block = fitted == value
+        x, y = float(confidence[block].mean()), float(value)
+        if x > xs[-1] and y > ys[-1] and y < 1.0:
+            xs.append(x)
+            ys.append(y)
+    xs.append(1.0)
+    ys.append(1.0)
+    return np.array([xs, ys], np.float64)
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """Mean |share right − mean confidence| over equal-width confidence bins, weighted by cells (as the benchmark)."""
+    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    total = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, correct, bins) - np.bincount(which, confidence, bins))
+    return float(gap.sum() / max(len(confidence), 1)) if total.any() else 0.0
+
+
+def _mapped(probabilities: np.ndarray, confidence_map: np.ndarray) -> np.ndarray:
+    """The winner's probability through the confidence map, the others scaled to fill the rest; winner kept."""
+    if confidence_map.shape[1] == 0:
+        return probabilities
+    rows = np.arange(len(probabilities))
+    winner = probabilities.argmax(axis=1)
+    top = probabilities[rows, winner].astype(np.float64)
+    ordered = np.sort(probabilities, axis=1)
+    second = ordered[:, -2] if probabilities.shape[1] > 1 else np.zeros(len(top))
+    mapped = np.interp(top, confidence_map[0], confidence_map[1])
+    # The winner stays the winner: its new share is at least what keeps it above the runner-up.
+    rest = np.maximum(1.0 - top, 1e-12)
+    mapped = np.clip(np.maximum(mapped, second / (rest + second) + 1e-6), 0.0, 1.0)
+    out = probabilities * ((1.0 - mapped) / rest)[:, None]
+    out[rows, winner] = mapped
+    return out
 
 
 def _calibrated(scores: np.ndarray, slopes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
