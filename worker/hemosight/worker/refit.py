@@ -213,12 +213,14 @@ class Refitter:
         self, label_set: LabelSet, bundle: ModelBundle, model: ModelVersion, vectors: list[ResultVector]
     ) -> ClassifierVersion | None:
         started = time.perf_counter()
+        stages: dict[str, float] = {}
         labels_version = label_set.labels_version
         lab_labels = {c.image_id: c.label for c in await self.store.list_labels(label_set.name)}
         embeddings = {v.image_id: np.frombuffer(v.embedding, np.float16).astype(np.float32) for v in vectors}
         cells, base = await asyncio.to_thread(self.prepare, bundle, label_set.name)
         support = support_set(bundle, label_set.name, lab_labels, embeddings, cells)
         current, current_status = await self.current_classifier(label_set.name, bundle, model)
+        stages["read"] = time.perf_counter() - started
         try:
             if support.lab_cells == 0 and label_set.name in bundle.classifiers:
                 # No lab label left (e.g. all undone): the bundle's classifier is this fit, exactly.
@@ -247,6 +249,7 @@ class Refitter:
             )
             return None
         fit_seconds = time.perf_counter() - started
+        stages["fit"] = fit_seconds - stages["read"]
         # Going back to the bundle's classifier (every lab label undone) is never refused: it is the baseline.
         baseline = classifier is bundle.classifiers.get(label_set.name)
         # A bundle built before stable folds has a classifier fitted on cells it does not carry: judge it by its
@@ -284,6 +287,7 @@ class Refitter:
             **self._agreement_on_new_labels(label_set.name, lab_labels, vectors, new_ids, previous_versions),
         }
         rescore_started = time.perf_counter()
+        stages["gate"] = rescore_started - started - fit_seconds
         # Reviewed cells keep their predictions (the lab's label is what counts for them); they get one only
         # when they have none in this label set yet.
         rescored = [v for v in vectors if v.image_id not in lab_labels or label_set.name not in v.labels]
@@ -305,7 +309,11 @@ class Refitter:
         # before the classifier version is recorded (the app refetches then), the other projects' after it.
         on_screen = {v.project_id for v in vectors if v.image_id in new_ids}
         first = {i: p for i, p in probabilities.items() if project_of[i] in on_screen}
+        stages["predict"] = time.perf_counter() - rescore_started
         updated = await self.store.update_predictions(label_set.name, model.version, first) if first else 0
+        stages["write_on_screen"] = time.perf_counter() - rescore_started - stages["predict"]
+        # Where a correction's time goes, up to the version the app refetches on (bench_refit --corrections).
+        metrics["stage_seconds"] = {stage: round(value, 3) for stage, value in stages.items()}
         version = await self.store.add_classifier(
             ClassifierVersion(
                 label_set=label_set.name,
