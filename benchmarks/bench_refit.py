@@ -16,15 +16,15 @@ Writes benchmarks/results/refit.md (the last run; history in git) and prints it.
 
     python -m benchmarks.bench_refit --corrections 12 [--busy] [--sizes 16000]
 
-Correction → updated grid, end to end: a real worker (`Worker.run`, as `hemosight-worker` runs it)
-serves a real SQLite store holding `--results` classified cells, a 200-cell slide among them; a
-second store connection on the same database plays the API. Each correction labels one more slide
-cell (its true class) as the API does (`set_labels`, which wakes the worker), then polls the label
-set as the app does (its classifier version, or `updating` turning false) and reads the slide's grid.
-The time from the label to the grid read is one sample; p50/p95 over the corrections, the first
-(cold) one reported apart. The worker's bundle is a stand-in carrying the support cells and the
-classifier fitted on them (no encoder: nothing is uploaded); `--busy` runs a classification batch
-in another process all along.
+Correction → updated grid, end to end: a real worker (`Worker.run`, as `hemosight-worker` runs it, in
+its own process) serves a real SQLite store holding `--results` classified cells, a 200-cell slide
+among them; the benchmark's own store connection on the same database plays the API. Each
+correction labels one more slide cell (its true class) as the API does (`set_labels`, which wakes
+the worker), then polls the label set as the app does (its classifier version, or `updating`
+turning false) and reads the slide's grid. The time from the label to the grid read is one sample;
+p50/p95 over the corrections, the first (cold) one reported apart. The worker's bundle is a
+stand-in carrying the support cells and the classifier fitted on them (no encoder: nothing is
+uploaded); `--busy` runs a classification batch in another process all along.
 """
 
 from __future__ import annotations
@@ -201,20 +201,16 @@ async def _insert_results(
 
 
 SLIDE = 200
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.05
 
 
 async def corrections_once(
     x: np.ndarray, y: np.ndarray, support: int, results: int, corrections: int, workdir: Path
 ) -> dict[str, Any]:
     """`support` bundle support cells (the classifier's), `results` stored results (a slide of `SLIDE` among them)."""
-    from hemosight.worker.runner import Worker, WorkerConfig
-
-    store = SQLiteStore(workdir / "store")
+    store = SQLiteStore(workdir / "store")  # the API's connection; the worker runs in its own process
     await store.open()
-    api = SQLiteStore(workdir / "store")  # the API's own connection, as in a deployment
-    await api.open()
-    stop = asyncio.Event()
+    worker: subprocess.Popen[bytes] | None = None
     try:
         slide = await store.create_project(Project(name="slide", owner_id="u"))
         others = await store.create_project(Project(name="others", owner_id="u"))
@@ -224,14 +220,12 @@ async def corrections_once(
         ids = [f"ref-{i}" for i in range(support)]
         cells = SupportSet(ids=ids, labels={"cell_type": list(y[:support])}, embeddings=x[:support].astype(np.float16))
         shipped = LabelSetClassifier().fit(*cells.cells("cell_type")[1:], ids)
-        bundle = SimpleNamespace(
-            support_set=lambda: cells,
-            support=cells,
-            classifiers={"cell_type": shipped},
-            default_label_set="cell_type",
-            version="bench",
-            embed=lambda images: np.zeros((len(images), x.shape[1]), np.float32),
-            quality_gate=lambda: None,
+        np.savez(
+            workdir / "bundle.npz",
+            ids=np.asarray(ids),
+            labels=np.asarray(cells.labels["cell_type"]),
+            embeddings=cells.embeddings,
+            **shipped.to_arrays("c"),
         )
         classes = sorted(set(y))
         await store.register_model_version(
@@ -239,39 +233,38 @@ async def corrections_once(
         )
         await store.activate_model_version("bench")
         await store.ensure_label_set(LabelSet(name="cell_type", classes=classes, kind="model", status="model"))
-        worker = Worker(store, WorkerConfig(), load_bundle=lambda path: bundle)  # type: ignore[arg-type,return-value]
         loaded = time.perf_counter()
-        task = asyncio.create_task(worker.run(stop))
-        while worker.bundle is None:
-            await asyncio.sleep(0.05)
+        worker = subprocess.Popen([sys.executable, "-c", WORKER_PROCESS, str(workdir)], cwd=ROOT)
+        while not (workdir / "worker-ready").exists():
+            if worker.poll() is not None:
+                raise RuntimeError("The worker process stopped before loading its model.")
+            await asyncio.sleep(0.1)
         load_seconds = time.perf_counter() - loaded
         samples = []
         for i in range(corrections):
-            before = await api.get_label_set("cell_type")
-            versions_before = len(await api.list_classifier_versions("cell_type"))
-            assert before is not None
+            versions_before = len(await store.list_classifier_versions("cell_type"))
             started = time.perf_counter()
-            await api.set_labels([LabelEvent(slide_ids[i], slide.id, "cell_type", str(y[rows[i]]), "reviewer", "u")])
-            while True:  # as frontend/src/pages/labelling.ts refitFinished, polled
+            await store.set_labels([LabelEvent(slide_ids[i], slide.id, "cell_type", str(y[rows[i]]), "reviewer", "u")])
+            while True:  # as the app (frontend/src/pages/labelling.ts refitFinished), polled more often
                 await asyncio.sleep(POLL_SECONDS)
-                now = await api.get_label_set("cell_type")
-                versions = await api.list_classifier_versions("cell_type")
+                now = await store.get_label_set("cell_type")
+                versions = await store.list_classifier_versions("cell_type")
                 assert now is not None
-                if len(versions) != versions_before or (now.fitted_labels_version == now.labels_version):
+                if len(versions) != versions_before or now.fitted_labels_version == now.labels_version:
                     break
-            await api.list_image_entries(slide.id)  # the grid's refetch
+            await store.list_image_entries(slide.id)  # the grid's refetch
             seconds = time.perf_counter() - started
             used = len(versions) != versions_before
-            metrics = versions[-1].metrics if used else {}
-            samples.append({"seconds": round(seconds, 3), "used": used, "fit_seconds": metrics.get("fit_seconds")})
             while True:  # the refit's remaining writes (other projects) finish before the next correction
-                now = await api.get_label_set("cell_type")
+                now = await store.get_label_set("cell_type")
                 if now is not None and now.fitted_labels_version == now.labels_version:
                     break
                 await asyncio.sleep(POLL_SECONDS)
+            samples.append(
+                {"seconds": round(seconds, 3), "used": used}
+                | ({"stages": versions[-1].metrics.get("stage_seconds")} if used else {"message": now.message})
+            )
             print(json.dumps(samples[-1]), flush=True)
-        stop.set()
-        await task
         warm = sorted(s["seconds"] for s in samples[1:]) or [samples[0]["seconds"]]
         return {
             "support_cells": support + 1,
@@ -286,9 +279,47 @@ async def corrections_once(
             "samples": samples,
         }
     finally:
-        stop.set()
-        await api.close()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
         await store.close()
+
+
+WORKER_PROCESS = """
+import asyncio, signal, sys
+from pathlib import Path
+from types import SimpleNamespace
+import numpy as np
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.ml.bundle import SupportSet
+from hemosight.ml.classifiers import LabelSetClassifier
+from hemosight.worker.runner import Worker, WorkerConfig
+
+workdir = Path(sys.argv[1])
+saved = dict(np.load(workdir / "bundle.npz"))
+labels = {"cell_type": [str(v) for v in saved["labels"]]}
+cells = SupportSet([str(i) for i in saved["ids"]], labels, saved["embeddings"])
+bundle = SimpleNamespace(  # a stand-in: the support cells and their classifier, no encoder (nothing is uploaded)
+    support_set=lambda: cells, support=cells, default_label_set="cell_type", version="bench",
+    classifiers={"cell_type": LabelSetClassifier.from_arrays(saved, "c")},
+    embed=lambda images: np.zeros((len(images), cells.embeddings.shape[1]), np.float32), quality_gate=lambda: None,
+)
+
+async def main():
+    store = SQLiteStore(workdir / "store")
+    await store.open()
+    worker = Worker(store, WorkerConfig(), load_bundle=lambda path: bundle)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    task = asyncio.create_task(worker.run(stop))
+    while worker.bundle is None:
+        await asyncio.sleep(0.05)
+    (workdir / "worker-ready").write_text("1")
+    await task
+    await store.close()
+
+asyncio.run(main())
+"""
 
 
 def baseline(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray) -> dict[str, Any]:

@@ -217,13 +217,13 @@ class LabelSetClassifier:
             confidence_map = np.zeros((2, 0), np.float32)
         coef = weights[:, :-1] @ projection if projection is not None else weights[:, :-1]
         intercept = weights[:, -1]
-        self.classes_ = [str(c) for c in classes]
+        self.classes_: list[str] = [str(c) for c in classes]
         self.mean_ = scaler.mean_.astype(np.float32)
         self.scale_ = scaler.scale_.astype(np.float32)
         self.coef_ = coef
         self.intercept_ = intercept
-        self.calibration_slope_ = slopes.astype(np.float32)
-        self.calibration_offset_ = offsets.astype(np.float32)
+        self.calibration_slope_: np.ndarray = slopes.astype(np.float32)
+        self.calibration_offset_: np.ndarray = offsets.astype(np.float32)
         self.balance_ = balance.astype(np.float32)
         self.temperature_ = float(temperature)
         self.confidence_map_ = confidence_map

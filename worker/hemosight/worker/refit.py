@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from hemosight.core.label_rules import MIN_LABELS_PER_CLASS, needs_labels_message
 from hemosight.core.store.base import ClassifierVersion, LabelSet, ModelVersion, ResultVector, Store
@@ -139,6 +140,12 @@ def rejected_message(comparison: Comparison, by_predictions: bool = False) -> st
     )
 
 
+def _predict(classifier: LabelSetClassifier, embeddings: np.ndarray) -> np.ndarray:
+    """Probabilities with one BLAS thread: a pool fighting the worker's other threads is slower on a loaded CPU."""
+    with threadpool_limits(1, user_api="blas"):
+        return classifier.predict_proba(embeddings)
+
+
 class Refitter:
     """Keeps the lab's classifiers of the active model in memory and refits those whose labels changed."""
 
@@ -216,7 +223,13 @@ class Refitter:
         stages: dict[str, float] = {}
         labels_version = label_set.labels_version
         lab_labels = {c.image_id: c.label for c in await self.store.list_labels(label_set.name)}
-        embeddings = {v.image_id: np.frombuffer(v.embedding, np.float16).astype(np.float32) for v in vectors}
+        # One decode for every stored embedding (float16, one length per model); the dict holds row views.
+        stored = (
+            np.frombuffer(b"".join(v.embedding for v in vectors), np.float16).reshape(len(vectors), -1)
+            if vectors
+            else np.zeros((0, 1), np.float16)
+        ).astype(np.float32)
+        embeddings = {v.image_id: stored[i] for i, v in enumerate(vectors)}
         cells, base = await asyncio.to_thread(self.prepare, bundle, label_set.name)
         support = support_set(bundle, label_set.name, lab_labels, embeddings, cells)
         current, current_status = await self.current_classifier(label_set.name, bundle, model)
@@ -295,8 +308,9 @@ class Refitter:
         project_of = {v.image_id: v.project_id for v in rescored}
         changed: list[str] = []
         if rescored:
+            row_of = {v.image_id: i for i, v in enumerate(vectors)}
             matrix = await asyncio.to_thread(
-                classifier.predict_proba, np.stack([embeddings[v.image_id] for v in rescored])
+                _predict, classifier, stored[np.array([row_of[v.image_id] for v in rescored], np.int64)]
             )
             winners = np.asarray(classifier.classes_)[matrix.argmax(axis=1)]
             for vector, row, winner in zip(rescored, matrix, winners, strict=True):
