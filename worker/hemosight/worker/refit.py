@@ -304,25 +304,28 @@ class Refitter:
         # Reviewed cells keep their predictions (the lab's label is what counts for them); they get one only
         # when they have none in this label set yet.
         rescored = [v for v in vectors if v.image_id not in lab_labels or label_set.name not in v.labels]
-        probabilities: dict[str, dict[str, float]] = {}
-        project_of = {v.image_id: v.project_id for v in rescored}
-        changed: list[str] = []
+        classes = np.asarray(classifier.classes_)
+        matrix = np.zeros((0, len(classes)))
         if rescored:
             row_of = {v.image_id: i for i, v in enumerate(vectors)}
             matrix = await asyncio.to_thread(
                 _predict, classifier, stored[np.array([row_of[v.image_id] for v in rescored], np.int64)]
             )
-            winners = np.asarray(classifier.classes_)[matrix.argmax(axis=1)]
-            for vector, row, winner in zip(rescored, matrix, winners, strict=True):
-                probabilities[vector.image_id] = dict(zip(classifier.classes_, map(float, row), strict=True))
-                before = vector.labels.get(label_set.name)
-                if before is not None and before != winner:
-                    changed.append(vector.image_id)
-        metrics["changed_image_ids"] = changed
+        winners = classes[matrix.argmax(axis=1)] if len(matrix) else np.zeros(0, str)
+        shown = np.asarray([v.labels.get(label_set.name, "") for v in rescored], str)
+        metrics["changed_image_ids"] = [
+            rescored[i].image_id for i in np.flatnonzero((shown != "") & (shown != winners))
+        ]
         # The projects where the lab just labelled cells are on someone's screen: their predictions are written
         # before the classifier version is recorded (the app refetches then), the other projects' after it.
         on_screen = {v.project_id for v in vectors if v.image_id in new_ids}
-        first = {i: p for i, p in probabilities.items() if project_of[i] in on_screen}
+        first_rows = np.fromiter((v.project_id in on_screen for v in rescored), bool, len(rescored))
+
+        def as_probabilities(rows: np.ndarray) -> dict[str, dict[str, float]]:
+            names = classifier.classes_
+            return {rescored[i].image_id: dict(zip(names, map(float, matrix[i]), strict=True)) for i in rows}
+
+        first = as_probabilities(np.flatnonzero(first_rows))
         stages["predict"] = time.perf_counter() - rescore_started
         updated = await self.store.update_predictions(label_set.name, model.version, first) if first else 0
         stages["write_on_screen"] = time.perf_counter() - rescore_started - stages["predict"]
@@ -339,7 +342,7 @@ class Refitter:
                 metrics=metrics,
             )
         )
-        rest = {i: p for i, p in probabilities.items() if i not in first}
+        rest = as_probabilities(np.flatnonzero(~first_rows))
         updated += await self.store.update_predictions(label_set.name, model.version, rest) if rest else 0
         metrics["rescore_seconds"] = round(time.perf_counter() - rescore_started, 3)
         missing = [c for c, n in counts.items() if n < MIN_LABELS_PER_CLASS]
@@ -358,7 +361,7 @@ class Refitter:
             len(support.labels),
             support.lab_cells,
             updated,
-            len(changed),
+            len(metrics["changed_image_ids"]),
             time.perf_counter() - started,
         )
         return version
