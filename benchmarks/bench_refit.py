@@ -13,6 +13,18 @@ classes). `--baseline` also fits scikit-learn's
 StandardScaler + LinearSVC (liblinear primal) + CalibratedClassifierCV(sigmoid, 3 folds),
 which the previous classifier reproduced, and compares time and held-out macro F1.
 Writes benchmarks/results/refit.md (the last run; history in git) and prints it.
+
+    python -m benchmarks.bench_refit --corrections 12 [--busy] [--sizes 16000]
+
+Correction → updated grid, end to end: a real worker (`Worker.run`, as `hemosight-worker` runs it, in
+its own process) serves a real SQLite store holding `--results` classified cells, a 200-cell slide
+among them; the benchmark's own store connection on the same database plays the API. Each
+correction labels one more slide cell (its true class) as the API does (`set_labels`, which wakes
+the worker), then polls the label set as the app does (its classifier version, or `updating`
+turning false) and reads the slide's grid. The time from the label to the grid read is one sample;
+p50/p95 over the corrections, the first (cold) one reported apart. The worker's bundle is a
+stand-in carrying the support cells and the classifier fitted on them (no encoder: nothing is
+uploaded); `--busy` runs a classification batch in another process all along.
 """
 
 from __future__ import annotations
@@ -128,7 +140,9 @@ async def refit_once(x: np.ndarray, y: np.ndarray, support: int, results: int, w
         await store.close()
 
 
-async def _insert_results(store: SQLiteStore, project: Project, x: np.ndarray, y: np.ndarray) -> list[str]:
+async def _insert_results(
+    store: SQLiteStore, project: Project, x: np.ndarray, y: np.ndarray, offset: int = 0
+) -> list[str]:
     """Results written straight into the tables (the upload path is benchmarked elsewhere)."""
     classes = sorted(set(y))
     ids = []
@@ -137,7 +151,7 @@ async def _insert_results(store: SQLiteStore, project: Project, x: np.ndarray, y
         conn = store.conn
         conn.execute("BEGIN IMMEDIATE")
         for i, (vector, label) in enumerate(zip(x, y, strict=True)):
-            image = Image(project.id, f"cell-{i}.jpg", f"{i:064x}", 1, "JPEG", 360, 360, "u")
+            image = Image(project.id, f"cell-{offset + i}.jpg", f"{offset + i:064x}", 1, "JPEG", 360, 360, "u")
             ids.append(image.id)
             stamp = image.uploaded_at.isoformat()
             conn.execute(
@@ -186,6 +200,128 @@ async def _insert_results(store: SQLiteStore, project: Project, x: np.ndarray, y
     return ids
 
 
+SLIDE = 200
+POLL_SECONDS = 0.05
+
+
+async def corrections_once(
+    x: np.ndarray, y: np.ndarray, support: int, results: int, corrections: int, workdir: Path
+) -> dict[str, Any]:
+    """`support` bundle support cells (the classifier's), `results` stored results (a slide of `SLIDE` among them)."""
+    store = SQLiteStore(workdir / "store")  # the API's connection; the worker runs in its own process
+    await store.open()
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        slide = await store.create_project(Project(name="slide", owner_id="u"))
+        others = await store.create_project(Project(name="others", owner_id="u"))
+        rows = np.arange(results) % len(x)
+        slide_ids = await _insert_results(store, slide, x[rows[:SLIDE]], y[rows[:SLIDE]])
+        await _insert_results(store, others, x[rows[SLIDE:]], y[rows[SLIDE:]], offset=SLIDE)
+        ids = [f"ref-{i}" for i in range(support)]
+        cells = SupportSet(ids=ids, labels={"cell_type": list(y[:support])}, embeddings=x[:support].astype(np.float16))
+        shipped = LabelSetClassifier().fit(*cells.cells("cell_type")[1:], ids)
+        np.savez(
+            workdir / "bundle.npz",
+            ids=np.asarray(ids),
+            labels=np.asarray(cells.labels["cell_type"]),
+            embeddings=cells.embeddings,
+            **shipped.to_arrays("c"),
+        )
+        classes = sorted(set(y))
+        await store.register_model_version(
+            ModelVersion("bench", str(workdir / "bench.hsb"), "0" * 64, "cell_type", {"cell_type": classes})
+        )
+        await store.activate_model_version("bench")
+        await store.ensure_label_set(LabelSet(name="cell_type", classes=classes, kind="model", status="model"))
+        loaded = time.perf_counter()
+        worker = subprocess.Popen([sys.executable, "-c", WORKER_PROCESS, str(workdir)], cwd=ROOT)
+        while not (workdir / "worker-ready").exists():
+            if worker.poll() is not None:
+                raise RuntimeError("The worker process stopped before loading its model.")
+            await asyncio.sleep(0.1)
+        load_seconds = time.perf_counter() - loaded
+        samples = []
+        for i in range(corrections):
+            versions_before = len(await store.list_classifier_versions("cell_type"))
+            started = time.perf_counter()
+            await store.set_labels([LabelEvent(slide_ids[i], slide.id, "cell_type", str(y[rows[i]]), "reviewer", "u")])
+            while True:  # as the app (frontend/src/pages/labelling.ts refitFinished), polled more often
+                await asyncio.sleep(POLL_SECONDS)
+                now = await store.get_label_set("cell_type")
+                versions = await store.list_classifier_versions("cell_type")
+                assert now is not None
+                if len(versions) != versions_before or now.fitted_labels_version == now.labels_version:
+                    break
+            await store.list_image_entries(slide.id)  # the grid's refetch
+            seconds = time.perf_counter() - started
+            used = len(versions) != versions_before
+            while True:  # the refit's remaining writes (other projects) finish before the next correction
+                now = await store.get_label_set("cell_type")
+                if now is not None and now.fitted_labels_version == now.labels_version:
+                    break
+                await asyncio.sleep(POLL_SECONDS)
+            samples.append(
+                {"seconds": round(seconds, 3), "used": used}
+                | ({"stages": versions[-1].metrics.get("stage_seconds")} if used else {"message": now.message})
+            )
+            print(json.dumps(samples[-1]), flush=True)
+        warm = sorted(s["seconds"] for s in samples[1:]) or [samples[0]["seconds"]]
+        return {
+            "support_cells": support + 1,
+            "results": results,
+            "corrections": corrections,
+            "refits_used": sum(s["used"] for s in samples),
+            "first_seconds": samples[0]["seconds"],
+            "p50_seconds": round(float(np.percentile(warm, 50)), 2),
+            "p95_seconds": round(float(np.percentile(warm, 95)), 2),
+            "max_seconds": max(warm),
+            "model_load_seconds": round(load_seconds, 2),
+            "samples": samples,
+        }
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+        await store.close()
+
+
+WORKER_PROCESS = """
+import asyncio, signal, sys
+from pathlib import Path
+from types import SimpleNamespace
+import numpy as np
+from hemosight.core.store.sqlite import SQLiteStore
+from hemosight.ml.bundle import SupportSet
+from hemosight.ml.classifiers import LabelSetClassifier
+from hemosight.worker.runner import Worker, WorkerConfig
+
+workdir = Path(sys.argv[1])
+saved = dict(np.load(workdir / "bundle.npz"))
+labels = {"cell_type": [str(v) for v in saved["labels"]]}
+cells = SupportSet([str(i) for i in saved["ids"]], labels, saved["embeddings"])
+bundle = SimpleNamespace(  # a stand-in: the support cells and their classifier, no encoder (nothing is uploaded)
+    support_set=lambda: cells, support=cells, default_label_set="cell_type", version="bench",
+    classifiers={"cell_type": LabelSetClassifier.from_arrays(saved, "c")},
+    embed=lambda images: np.zeros((len(images), cells.embeddings.shape[1]), np.float32), quality_gate=lambda: None,
+)
+
+async def main():
+    store = SQLiteStore(workdir / "store")
+    await store.open()
+    worker = Worker(store, WorkerConfig(), load_bundle=lambda path: bundle)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    task = asyncio.create_task(worker.run(stop))
+    while worker.bundle is None:
+        await asyncio.sleep(0.05)
+    (workdir / "worker-ready").write_text("1")
+    await task
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
 def baseline(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray) -> dict[str, Any]:
     """scikit-learn's own pipeline, which the previous LabelSetClassifier reproduced (liblinear primal)."""
     from sklearn.calibration import CalibratedClassifierCV
@@ -214,8 +350,19 @@ def main() -> None:
     parser.add_argument(
         "--busy", action="store_true", help="with a classification batch running: another process embeds batches"
     )
+    parser.add_argument(
+        "--corrections", type=int, default=0, help="end to end: this many corrections through a running worker"
+    )
     args = parser.parse_args()
     classifier_process = start_classifying() if args.busy else None
+    if args.corrections:
+        try:
+            run_corrections(args)
+        finally:
+            if classifier_process is not None:
+                classifier_process.terminate()
+                classifier_process.wait(30)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     real = real_embeddings()
     rows = []
@@ -246,6 +393,31 @@ def main() -> None:
         classifier_process.terminate()
         classifier_process.wait(30)
     _write_result(rows, args)
+
+
+def run_corrections(args: argparse.Namespace) -> None:
+    """Correction → updated grid through a running worker, per support-set size (synthetic cells)."""
+    load = os.getloadavg()[0]
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        x, y = synthetic(max(size, args.results), seed=size)
+        with tempfile.TemporaryDirectory() as tmp:
+            rows.append(asyncio.run(corrections_once(x, y, size - 1, args.results, args.corrections, Path(tmp))))
+        print(json.dumps({k: v for k, v in rows[-1].items() if k != "samples"}), flush=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    summary = {
+        "command": "python -m benchmarks.bench_refit --corrections "
+        + f"{args.corrections} --sizes {args.sizes}"
+        + (" --busy" if args.busy else ""),
+        "busy": args.busy,
+        "load_average_at_start": round(load, 1),
+        "commit": commit.strip(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "rows": rows,
+    }
+    name = f"correction-latency{'-busy' if args.busy else ''}.json"
+    (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in summary.items() if k != "rows"}))
 
 
 BUSY_LOOP = """

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hemosight.ml.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from hemosight.ml.classifiers import LabelSetClassifier, NotEnoughLabelsError, _mapped, fit_confidence_map
 from hemosight.ml.neighbours import Neighbours
 
 
@@ -95,12 +95,13 @@ def test_balanced_classes_get_no_correction() -> None:
 def test_classifier_stored_before_class_balance_loads_uncorrected() -> None:
     x, y = overlapping_imbalanced(0)
     clf = LabelSetClassifier().fit(x, y)
-    old = {k: v for k, v in clf.to_arrays("set").items() if not k.endswith(("/balance", "/temperature"))}
+    stored_before = ("/balance", "/temperature", "/confidence_map")
+    old = {k: v for k, v in clf.to_arrays("set").items() if not k.endswith(stored_before)}
     copy = LabelSetClassifier.from_arrays(old, "set")
     np.testing.assert_array_equal(copy.balance_, np.ones(2, np.float32))
-    assert copy.temperature_ == 1.0
+    assert copy.temperature_ == 1.0 and copy.confidence_map_.shape == (2, 0)
     plain = LabelSetClassifier(class_balance=False).fit(x, y)
-    plain.temperature_ = 1.0
+    plain.temperature_, plain.confidence_map_ = 1.0, np.zeros((2, 0), np.float32)
     np.testing.assert_allclose(copy.predict_proba(x), plain.predict_proba(x), atol=1e-6)
 
 
@@ -110,8 +111,9 @@ def test_temperature_lowers_held_out_log_loss_and_keeps_the_winner() -> None:
     clf = LabelSetClassifier().fit(x, y)
     assert 0.05 <= clf.temperature_ <= 20.0
     untempered = LabelSetClassifier.from_arrays(
-        {k: v for k, v in clf.to_arrays("c").items() if not k.endswith("/temperature")}, "c"
+        {k: v for k, v in clf.to_arrays("c").items() if not k.endswith(("/temperature", "/confidence_map"))}, "c"
     )
+    clf.confidence_map_ = np.zeros((2, 0), np.float32)  # the temperature alone
     tempered_p, plain_p = clf.predict_proba(xt), untempered.predict_proba(xt)
     np.testing.assert_array_equal(tempered_p.argmax(axis=1), plain_p.argmax(axis=1))
     truth = np.searchsorted(clf.classes_, yt)
@@ -120,3 +122,52 @@ def test_temperature_lowers_held_out_log_loss_and_keeps_the_winner() -> None:
         return float(-np.log(np.clip(p[np.arange(len(truth)), truth], 1e-12, 1)).mean())
 
     assert log_loss(tempered_p) <= log_loss(plain_p) + 0.01
+
+
+def test_a_refit_on_a_kept_basis_from_the_previous_fit_reaches_the_same_classifier() -> None:
+    """The worker's fast refit (a basis kept in memory, warm starts) converges where a fit from scratch on that
+    basis does: same held-out verdicts, probabilities equal to solver tolerance."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 1.0, (3, 24))
+    y = rng.integers(0, 3, 400)
+    x = (centres[y] + rng.normal(0, 1.2, (400, 24))).astype(np.float32)
+    labels = np.array(["a", "b", "c"])[y]
+    keys = [f"cell-{i}" for i in range(400)]
+    recipe = LabelSetClassifier(components=8)
+    base = recipe.basis(x[:380])
+    previous = LabelSetClassifier(components=8).fit(x[:380], labels[:380], keys[:380], basis=base)
+    extended = base.extend(x[380:])
+    warm = LabelSetClassifier(components=8).fit(x, labels, keys, basis=extended, start=previous)
+    cold = LabelSetClassifier(components=8).fit(x, labels, keys, basis=extended)
+    assert previous.fold_weights_ and warm.fold_weights_
+    np.testing.assert_array_equal(warm.cv_correct_, cold.cv_correct_)
+    np.testing.assert_allclose(warm.predict_proba(x), cold.predict_proba(x), atol=1e-3)
+    # The basis is the kept one: the lab's cells are standardised like the base cells, not refitted.
+    np.testing.assert_array_equal(warm.mean_, base.scaler.mean_.astype(np.float32))
+    assert len(extended) == 400 and len(base) == 380
+
+
+def test_the_confidence_map_makes_an_overconfident_set_honest_and_keeps_every_winner() -> None:
+    """Held-out top probabilities that overstate the share right (as on a hard attribute) are mapped to it."""
+    rng = np.random.default_rng(0)
+    classes = np.array(["a", "b", "c"])
+    n = 4000
+    probabilities = rng.dirichlet([0.3, 0.3, 0.3], n)
+    winner = probabilities.argmax(axis=1)
+    # The winner is right only (top probability − 0.25) of the time: overconfident by 0.25 throughout.
+    right = rng.random(n) < np.clip(probabilities.max(axis=1) - 0.25, 0, 1)
+    labels = np.where(right, classes[winner], classes[(winner + 1 + rng.integers(0, 2, n)) % 3])
+    keys = [f"cell-{i}" for i in range(n)]
+    confidence_map = fit_confidence_map(probabilities[:3000], labels[:3000], classes, keys[:3000])
+    mapped = _mapped(probabilities[3000:], confidence_map)
+    np.testing.assert_array_equal(mapped.argmax(axis=1), winner[3000:])
+    np.testing.assert_allclose(mapped.sum(axis=1), 1.0, atol=1e-6)
+    correct = right[3000:]
+
+    def gap(p: np.ndarray) -> float:
+        return abs(float(p.max(axis=1).mean()) - float(correct.mean()))
+
+    assert gap(probabilities[3000:]) > 0.2 and gap(mapped) < 0.05
+    assert fit_confidence_map(probabilities[:100], labels[:100], classes, keys[:100]).shape == (2, 0)  # too few
+    # Ranking by confidence keeps its order (the review queue): a strictly increasing map.
+    assert np.all(np.diff(confidence_map[1]) > 0) and np.all(np.diff(confidence_map[0]) > 0)

@@ -10,8 +10,14 @@ import numpy as np
 from scipy.optimize import minimize
 
 
-def fit_platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
-    """Platt scaling P(y=1|f) = 1 / (1 + exp(a·f + b)) with Platt's smoothed targets."""
+def fit_platt(
+    scores: np.ndarray, positive: np.ndarray, start: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """Platt scaling P(y=1|f) = 1 / (1 + exp(a·f + b)) with Platt's smoothed targets.
+
+    `start`: (a, b) to start from, e.g. the previous fit's on nearly the same cells (a refit): fewer
+    iterations to the same optimum. Default: a = 0 and b from the class frequencies, as Platt.
+    """
     scores = np.asarray(scores, np.float64)
     n_pos = float(np.sum(positive))
     n_neg = float(len(positive) - n_pos)
@@ -28,5 +34,6 @@ def fit_platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
         return float(loss), np.array([np.sum(diff * scores), np.sum(diff)])
 
     prior = np.log((n_neg + 1) / (n_pos + 1))
-    result = minimize(objective, np.array([0.0, prior]), jac=True, method="L-BFGS-B")
+    initial = np.array([0.0, prior] if start is None else start, np.float64)
+    result = minimize(objective, initial, jac=True, method="L-BFGS-B")
     return float(result.x[0]), float(result.x[1])

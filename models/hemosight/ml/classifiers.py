@@ -34,6 +34,15 @@ not a shuffle of the rows, so adding a few lab labels leaves every other cell in
 The fit keeps each support cell's cross-validated verdict (`cv_correct_`), which lets the
 worker compare a refit with the classifier in use on held-out verdicts (`compare_on_support`)
 and keep the refit only when it is not worse beyond chance.
+
+Fast refits: most of a fit on 16,000 cells is spent before any label is looked at (standardising,
+the principal axes, projecting every cell, the Gram matrix). That part is a `Basis`; a worker computes
+it once on the bundle's support cells of a label set, keeps it in memory and refits on
+`basis.extend(lab cells)`, so the lab's cells are standardised and projected like the bundle's (a fit
+without a basis computes it from all its cells, as the bundle builder does). A refit also starts its
+Newton iterations from the classifier in use when that one lives in the same basis (`start`): the
+optimum moves little with a few new labels, so one or two steps reach it. Neither changes the optimum
+the fit converges to; only the time it takes.
 """
 
 from __future__ import annotations
@@ -58,6 +67,50 @@ class NotEnoughLabelsError(HemosightError, ValueError):
 
 
 @dataclass
+class Basis:
+    """The label-free part of a fit on some support cells (module docstring, "Fast refits")."""
+
+    scaler: StandardScaler
+    #: Rows: principal axes of the standardised cells (orthonormal); None: every dimension kept.
+    projection: np.ndarray | None
+    #: Projected cells plus a bias column (float32), and its Gram matrix z.T @ z (float64).
+    z: np.ndarray
+    gram: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.z)
+
+    def project(self, embeddings: np.ndarray) -> np.ndarray:
+        """Cells in this basis: standardised, projected, with the bias column."""
+        xs = self.scaler.transform(np.asarray(embeddings, np.float32)).astype(np.float32)
+        projected = xs @ self.projection.T if self.projection is not None else xs
+        return np.hstack([projected, np.ones((len(xs), 1), np.float32)])
+
+    def extend(self, embeddings: np.ndarray) -> Basis:
+        """This basis with more cells appended (their rows after the existing ones); standardisation and axes kept."""
+        if len(embeddings) == 0:
+            return self
+        extra = self.project(embeddings)
+        return Basis(
+            self.scaler,
+            self.projection,
+            np.vstack([self.z, extra]),
+            self.gram + (extra.T @ extra).astype(np.float64),
+        )
+
+    def weights_of(self, classifier: LabelSetClassifier) -> np.ndarray | None:
+        """A fitted classifier's weights in this basis (a warm start), or None when it lives in another one."""
+        coef = getattr(classifier, "coef_", None)
+        if coef is None or not (
+            np.array_equal(classifier.mean_, self.scaler.mean_.astype(np.float32))
+            and np.array_equal(classifier.scale_, self.scaler.scale_.astype(np.float32))
+        ):
+            return None
+        inner = coef @ self.projection.T if self.projection is not None else coef
+        return np.hstack([inner, classifier.intercept_[:, None]]).astype(np.float32)
+
+
+@dataclass
 class LabelSetClassifier:
     """`fit` / `predict` / `predict_proba` over embeddings, scikit-learn style."""
 
@@ -71,19 +124,41 @@ class LabelSetClassifier:
     class_balance: bool = True
 
     def fit(
-        self, embeddings: np.ndarray, labels: np.ndarray | list[str], keys: Sequence[str] | None = None
+        self,
+        embeddings: np.ndarray,
+        labels: np.ndarray | list[str],
+        keys: Sequence[str] | None = None,
+        basis: Basis | None = None,
+        start: LabelSetClassifier | None = None,
     ) -> LabelSetClassifier:
         """`keys` name the support cells (reference or image ids): they fix each cell's calibration fold.
 
         Without keys the row numbers are used, so fits on the same rows in the same order agree.
+        `basis`: the cells' basis, already computed (`Basis.extend` of a cached one; module docstring);
+        `start`: a classifier whose weights start the iterations when it lives in that basis.
         """
         # Hundreds of small solves: one BLAS thread is many times faster than a pool fighting
         # the worker's other threads for a loaded CPU.
         with threadpool_limits(1, user_api="blas"):
-            return self._fit(embeddings, labels, keys)
+            return self._fit(embeddings, labels, keys, basis, start)
+
+    def basis(self, embeddings: np.ndarray) -> Basis:
+        """The label-free part of a fit on these cells (standardisation, principal axes, projection, Gram)."""
+        with threadpool_limits(1, user_api="blas"):
+            x = np.asarray(embeddings, np.float32)
+            scaler = StandardScaler().fit(x)
+            xs = scaler.transform(x).astype(np.float32)
+            projection = self._projection(xs)
+            z = np.hstack([xs @ projection.T if projection is not None else xs, np.ones((len(xs), 1), np.float32)])
+            return Basis(scaler, projection, z, (z.T @ z).astype(np.float64))
 
     def _fit(
-        self, embeddings: np.ndarray, labels: np.ndarray | list[str], keys: Sequence[str] | None
+        self,
+        embeddings: np.ndarray,
+        labels: np.ndarray | list[str],
+        keys: Sequence[str] | None,
+        basis: Basis | None,
+        start: LabelSetClassifier | None,
     ) -> LabelSetClassifier:
         labels = np.asarray(labels)
         keys = [str(i) for i in range(len(labels))] if keys is None else [str(k) for k in keys]
@@ -94,48 +169,64 @@ class LabelSetClassifier:
             raise NotEnoughLabelsError(
                 f"A label set needs labelled cells of at least two classes; got {len(classes)} ({', '.join(classes)})."
             )
-        x = np.asarray(embeddings, np.float32)
-        scaler = StandardScaler().fit(x)
-        xs = scaler.transform(x).astype(np.float32)
-        projection = self._projection(xs)
-        z = np.hstack([xs @ projection.T if projection is not None else xs, np.ones((len(xs), 1), np.float32)])
-        gram = (z.T @ z).astype(np.float64)
+        if basis is None:
+            basis = self.basis(embeddings)
+        elif len(basis) != len(labels):
+            raise ValueError(f"A basis of {len(basis)} cells for {len(labels)} labelled cells.")
+        scaler, projection, z, gram = basis.scaler, basis.projection, basis.z, basis.gram
         targets = self._targets(labels, classes)
-        weights = self._fit_svm(z, targets, gram, None)
+        #: Each calibration fold's weights in this fit's basis (not stored: warm starts of the next refit).
+        self.fold_weights_: dict[tuple[int, int], np.ndarray] = {}
+        warm = basis.weights_of(start) if start is not None and list(start.classes_) == list(classes) else None
+        weights = self._fit_svm(z, targets, gram, warm if warm is not None and len(warm) == targets.shape[1] else None)
         folds = int(min(self.calibration_folds, counts.min()))
         cv_correct = np.zeros(len(labels), bool)
         if folds >= 2:
             scores = np.empty_like(targets)
             fold_of = stable_folds(keys, folds)
+            # The same fold of the classifier in use, when it lives in this basis, is closer still (stable folds).
+            previous = getattr(start, "fold_weights_", {}) if warm is not None else {}
             for fold in range(folds):
                 test, train = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
                 if len(test) == 0 or len(train) == 0:
                     continue
                 fold_gram = gram - (z[test].T @ z[test]).astype(np.float64)
                 # Warm start from the full fit: a fold's optimum is close, so a few Newton steps reach it.
-                scores[test] = z[test] @ self._fit_svm(z[train], targets[train], fold_gram, weights).T
-            calibration = [fit_platt(scores[:, j], targets[:, j] > 0) for j in range(targets.shape[1])]
+                fold_start = previous.get((folds, fold), weights)
+                fold_start = fold_start if fold_start.shape == weights.shape else weights
+                self.fold_weights_[(folds, fold)] = self._fit_svm(z[train], targets[train], fold_gram, fold_start)
+                scores[test] = z[test] @ self.fold_weights_[(folds, fold)].T
+            platt_start = (
+                list(zip(start.calibration_slope_.tolist(), start.calibration_offset_.tolist(), strict=True))
+                if warm is not None and start is not None
+                else [None] * targets.shape[1]
+            )
+            calibration = [fit_platt(scores[:, j], targets[:, j] > 0, platt_start[j]) for j in range(targets.shape[1])]
             slopes = np.array([a for a, _ in calibration])
             offsets = np.array([b for _, b in calibration])
             cv_probabilities = _calibrated(scores, slopes, offsets)
             balance = self._choose_balance(cv_probabilities, labels, classes, counts)
             cv_correct = classes[(cv_probabilities * balance).argmax(axis=1)] == labels
-            temperature = fit_temperature(_balanced(cv_probabilities, balance / balance.max()), labels, classes)
+            balanced_cv = _balanced(cv_probabilities, balance / balance.max())
+            temperature = fit_temperature(balanced_cv, labels, classes)
+            confidence_map = fit_confidence_map(_tempered(balanced_cv, temperature), labels, classes, keys)
         else:  # too few labels per class to cross-validate: an uncalibrated logistic link
             slopes, offsets = -np.ones(targets.shape[1]), np.zeros(targets.shape[1])
             balance = np.ones(len(classes))
             temperature = 1.0
+            confidence_map = np.zeros((2, 0), np.float32)
         coef = weights[:, :-1] @ projection if projection is not None else weights[:, :-1]
         intercept = weights[:, -1]
-        self.classes_ = [str(c) for c in classes]
+        self.classes_: list[str] = [str(c) for c in classes]
         self.mean_ = scaler.mean_.astype(np.float32)
         self.scale_ = scaler.scale_.astype(np.float32)
         self.coef_ = coef
         self.intercept_ = intercept
-        self.calibration_slope_ = slopes.astype(np.float32)
-        self.calibration_offset_ = offsets.astype(np.float32)
+        self.calibration_slope_: np.ndarray = slopes.astype(np.float32)
+        self.calibration_offset_: np.ndarray = offsets.astype(np.float32)
         self.balance_ = balance.astype(np.float32)
         self.temperature_ = float(temperature)
+        self.confidence_map_ = confidence_map
         self.support_keys_ = np.asarray(keys, str)
         self.support_labels_ = labels.astype(str)
         self.cv_correct_ = cv_correct if folds >= 2 else np.zeros(0, bool)
@@ -203,14 +294,17 @@ class LabelSetClassifier:
         return np.where(labels[:, None] == classes[None, :], 1.0, -1.0).astype(np.float32)
 
     def decision_function(self, embeddings: np.ndarray) -> np.ndarray:
-        xs = (np.asarray(embeddings, np.float32) - self.mean_) / self.scale_
-        return xs @ self.coef_.T + self.intercept_
+        """w·(x − mean)/scale + b, with the standardisation folded into w and b: no standardised copy of the
+        cells (re-scoring 16,000 cells after a refit was mostly that copy's memory traffic)."""
+        weights = self.coef_ / self.scale_
+        bias = self.intercept_ - weights @ self.mean_
+        return np.asarray(embeddings, np.float32) @ weights.T + bias
 
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         """Per-class probabilities (rows sum to 1), as scikit-learn's one-vs-rest calibration."""
         scores = self.decision_function(embeddings)
         probabilities = _balanced(_calibrated(scores, self.calibration_slope_, self.calibration_offset_), self.balance_)
-        return _tempered(probabilities, self.temperature_)
+        return _mapped(_tempered(probabilities, self.temperature_), self.confidence_map_)
 
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
         return np.asarray(self.classes_)[self.predict_proba(embeddings).argmax(axis=1)]
@@ -227,6 +321,7 @@ class LabelSetClassifier:
             f"{prefix}/C": np.asarray(self.C),
             f"{prefix}/balance": self.balance_,
             f"{prefix}/temperature": np.asarray(self.temperature_, np.float64),
+            f"{prefix}/confidence_map": self.confidence_map_,
             f"{prefix}/support_keys": self.support_keys_,
             f"{prefix}/support_labels": self.support_labels_,
             f"{prefix}/cv_correct": self.cv_correct_,
@@ -242,10 +337,13 @@ class LabelSetClassifier:
         model.balance_ = np.asarray(np.ones(len(model.classes_)) if balance is None else balance, np.float32)
         temperature = arrays.get(f"{prefix}/temperature")  # stored before the temperature: T = 1
         model.temperature_ = 1.0 if temperature is None else float(temperature)
+        # Stored before the confidence map: none (the tempered probabilities as they were).
+        model.confidence_map_ = np.asarray(arrays.get(f"{prefix}/confidence_map", np.zeros((2, 0))), np.float32)
         # Classifiers stored before stable folds have no cross-validated verdicts: nothing to compare a refit with.
         model.support_keys_ = np.asarray(arrays.get(f"{prefix}/support_keys", np.zeros(0, str)), str)
         model.support_labels_ = np.asarray(arrays.get(f"{prefix}/support_labels", np.zeros(0, str)), str)
         model.cv_correct_ = np.asarray(arrays.get(f"{prefix}/cv_correct", np.zeros(0, bool)), bool)
+        model.fold_weights_ = {}
         return model
 
 
@@ -341,6 +439,86 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray, classes: np.n
 
     result = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-3})
     return float(np.exp(result.x)) if loss(float(result.x)) < loss(0.0) else 1.0
+
+
+#: Fewer cross-validated cells than this: no confidence map (a step function on a handful of cells is noise).
+MIN_CELLS_FOR_CONFIDENCE_MAP = 500
+
+
+def fit_confidence_map(
+    probabilities: np.ndarray, labels: np.ndarray, classes: np.ndarray, keys: Sequence[str]
+) -> np.ndarray:
+    """A monotone map of the winner's probability to the share of such cells that are right, or none.
+
+    A temperature rescales every class alike and cannot fix a label set whose confident and unsure
+    cells are off in opposite directions (a hard attribute such as nucleus shape); an isotonic
+    regression of "the winner is right" on the winner's held-out probability can. It is kept only
+    if it earns its place on held-out halves: fitted on one half of the cells (by key) it must lower
+    the other half's expected calibration error, both ways round, else a step function fitted to
+    noise would be stored. Returned as breakpoints (row 0: probability in, row 1: out), strictly
+    increasing so that ranking cells by confidence (the review queue) keeps its order; empty below
+    `MIN_CELLS_FOR_CONFIDENCE_MAP` cells or when it does not help.
+    """
+    if len(labels) < MIN_CELLS_FOR_CONFIDENCE_MAP:
+        return np.zeros((2, 0), np.float32)
+    confidence = probabilities.max(axis=1)
+    correct = (classes[probabilities.argmax(axis=1)] == labels).astype(np.float64)
+    half = stable_folds(keys, 2)
+    with_map = without_map = 0.0
+    for held_out in (0, 1):
+        fit, test = half != held_out, half == held_out
+        if fit.sum() < MIN_CELLS_FOR_CONFIDENCE_MAP // 4 or test.sum() < MIN_CELLS_FOR_CONFIDENCE_MAP // 4:
+            return np.zeros((2, 0), np.float32)
+        points = _isotonic_points(confidence[fit], correct[fit])
+        with_map += expected_calibration_error(np.interp(confidence[test], points[0], points[1]), correct[test])
+        without_map += expected_calibration_error(confidence[test], correct[test])
+    if with_map >= without_map:
+        return np.zeros((2, 0), np.float32)
+    return _isotonic_points(confidence, correct).astype(np.float32)
+
+
+def _isotonic_points(confidence: np.ndarray, correct: np.ndarray) -> np.ndarray:
+    """Isotonic regression as a strictly increasing polyline: one point per block (its mean probability and
+    share right), anchored at (0, 0) and (1, 1), so that no two different probabilities map to one value."""
+    from sklearn.isotonic import IsotonicRegression
+
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True).fit_transform(confidence, correct)
+    xs, ys = [0.0], [0.0]
+    for value in np.unique(fitted):
+        block = fitted == value
+        x, y = float(confidence[block].mean()), float(value)
+        if x > xs[-1] and y > ys[-1] and y < 1.0:
+            xs.append(x)
+            ys.append(y)
+    xs.append(1.0)
+    ys.append(1.0)
+    return np.array([xs, ys], np.float64)
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """Mean |share right − mean confidence| over equal-width confidence bins, weighted by cells (as the benchmark)."""
+    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    total = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, correct, bins) - np.bincount(which, confidence, bins))
+    return float(gap.sum() / max(len(confidence), 1)) if total.any() else 0.0
+
+
+def _mapped(probabilities: np.ndarray, confidence_map: np.ndarray) -> np.ndarray:
+    """The winner's probability through the confidence map, the others scaled to fill the rest; winner kept."""
+    if confidence_map.shape[1] == 0:
+        return probabilities
+    rows = np.arange(len(probabilities))
+    winner = probabilities.argmax(axis=1)
+    top = probabilities[rows, winner].astype(np.float64)
+    ordered = np.sort(probabilities, axis=1)
+    second = ordered[:, -2] if probabilities.shape[1] > 1 else np.zeros(len(top))
+    mapped = np.interp(top, confidence_map[0], confidence_map[1])
+    # The winner stays the winner: its new share is at least what keeps it above the runner-up.
+    rest = np.maximum(1.0 - top, 1e-12)
+    mapped = np.clip(np.maximum(mapped, second / (rest + second) + 1e-6), 0.0, 1.0)
+    out = probabilities * ((1.0 - mapped) / rest)[:, None]
+    out[rows, winner] = mapped
+    return out
 
 
 def _calibrated(scores: np.ndarray, slopes: np.ndarray, offsets: np.ndarray) -> np.ndarray:

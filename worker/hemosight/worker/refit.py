@@ -23,6 +23,15 @@ Refits never make things worse:
 - the lab's labelled (reviewed) cells keep their predictions: only other cells are re-scored;
 - the cells whose predicted class changed are recorded with the new classifier version
   (`metrics["changed_image_ids"]`), so the app can list them.
+
+Fast refits (correction → updated grid within seconds at 16,000 support cells): the label-free part
+of a fit on the bundle's support cells of a label set (`Basis`: standardisation, principal axes,
+projected cells, Gram matrix) is computed once per bundle and label set and kept in memory (the
+default label set's when the worker loads the bundle); a refit appends the lab's cells to it and
+starts from the classifier in use (its weights, its folds' weights, its Platt parameters), which
+a few new labels move little. The predictions of the projects whose labels changed are written
+first, then the classifier version is recorded (the app refetches its grid on it), then the
+other projects' predictions.
 """
 
 from __future__ import annotations
@@ -36,11 +45,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from hemosight.core.label_rules import MIN_LABELS_PER_CLASS, needs_labels_message
 from hemosight.core.store.base import ClassifierVersion, LabelSet, ModelVersion, ResultVector, Store
 from hemosight.ml.bundle import ModelBundle
-from hemosight.ml.classifiers import Comparison, LabelSetClassifier, NotEnoughLabelsError, compare_on_support
+from hemosight.ml.classifiers import Basis, Comparison, LabelSetClassifier, NotEnoughLabelsError, compare_on_support
 
 log = logging.getLogger("hemosight.worker.refit")
 
@@ -68,11 +78,20 @@ class RefitSupport:
     lab_cells_without_embedding: int
 
 
+BundleCells = tuple[list[str], np.ndarray, np.ndarray]
+
+
 def support_set(
-    bundle: ModelBundle, label_set: str, lab_labels: dict[str, str], vectors: dict[str, np.ndarray]
+    bundle: ModelBundle,
+    label_set: str,
+    lab_labels: dict[str, str],
+    vectors: dict[str, np.ndarray],
+    cells: BundleCells | None = None,
 ) -> RefitSupport:
-    """The bundle's support cells labelled in `label_set` plus the lab's labelled cells that have an embedding."""
-    ids, embeddings, labels = bundle.support_set().cells(label_set)
+    """The bundle's support cells labelled in `label_set` plus the lab's labelled cells that have an embedding.
+
+    `cells`: the bundle's cells of the label set when already at hand (`bundle.support_set().cells`)."""
+    ids, embeddings, labels = cells if cells is not None else bundle.support_set().cells(label_set)
     lab_ids = sorted(image_id for image_id in lab_labels if image_id in vectors)
     parts = [embeddings]
     if lab_ids:
@@ -129,6 +148,12 @@ def rejected_message(comparison: Comparison, by_predictions: bool = False) -> st
     )
 
 
+def _predict(classifier: LabelSetClassifier, embeddings: np.ndarray) -> np.ndarray:
+    """Probabilities with one BLAS thread: a pool fighting the worker's other threads is slower on a loaded CPU."""
+    with threadpool_limits(1, user_api="blas"):
+        return classifier.predict_proba(embeddings)
+
+
 class Refitter:
     """Keeps the lab's classifiers of the active model in memory and refits those whose labels changed."""
 
@@ -139,6 +164,28 @@ class Refitter:
         self.score_gate = score_gate
         self._key: tuple[Any, ...] | None = None
         self._classifiers: dict[str, tuple[int, LabelSetClassifier]] = {}
+        #: Per label set: the bundle it belongs to, its cells in that label set and their basis (module docstring).
+        self._bases: dict[str, tuple[ModelBundle, BundleCells, Basis | None]] = {}
+        #: Per label set: the last classifier fitted on its cached basis (used or not), whose folds' weights
+        #: start the next refit's (a classifier read back from the store has none).
+        self._last_fit: dict[str, LabelSetClassifier] = {}
+
+    def prepare(self, bundle: ModelBundle, label_set: str) -> tuple[BundleCells, Basis | None]:
+        """The bundle's cells of a label set and their basis, computed on first use and kept (blocking: a thread).
+
+        None as basis when the bundle has few cells labelled in the set (none in a lab's own label set)."""
+        cached = self._bases.get(label_set)
+        if cached is not None and cached[0] is bundle:
+            return cached[1], cached[2]
+        self._last_fit.pop(label_set, None)
+        cells = bundle.support_set().cells(label_set)
+        recipe = LabelSetClassifier()
+        # Only a set larger than the principal axes kept: a smaller one's axes span just its own cells, and a
+        # lab cell appended to it would lose what lies outside them (such fits take no time anyway).
+        large = recipe.components is not None and len(cells[0]) > recipe.components
+        basis = recipe.basis(cells[1]) if large else None
+        self._bases[label_set] = (bundle, cells, basis)
+        return cells, basis
 
     async def classifiers(self, model: ModelVersion) -> dict[str, LabelSetClassifier]:
         """The newest lab classifier per label set for `model` (reloaded only when one changed)."""
@@ -181,21 +228,34 @@ class Refitter:
         self, label_set: LabelSet, bundle: ModelBundle, model: ModelVersion, vectors: list[ResultVector]
     ) -> ClassifierVersion | None:
         started = time.perf_counter()
+        stages: dict[str, float] = {}
         labels_version = label_set.labels_version
-        cells = await self.store.list_labels(label_set.name)
-        lab_labels = {c.image_id: c.label for c in cells}
-        project_of = {c.image_id: c.project_id for c in cells}
-        embeddings = {v.image_id: np.frombuffer(v.embedding, np.float16).astype(np.float32) for v in vectors}
-        support = support_set(bundle, label_set.name, lab_labels, embeddings)
+        labelled = await self.store.list_labels(label_set.name)
+        lab_labels = {c.image_id: c.label for c in labelled}
+        project_of = {c.image_id: c.project_id for c in labelled}
+        # One decode for every stored embedding (float16, one length per model); the dict holds row views.
+        stored = (
+            np.frombuffer(b"".join(v.embedding for v in vectors), np.float16).reshape(len(vectors), -1)
+            if vectors
+            else np.zeros((0, 1), np.float16)
+        ).astype(np.float32)
+        embeddings = {v.image_id: stored[i] for i, v in enumerate(vectors)}
+        cells, base = await asyncio.to_thread(self.prepare, bundle, label_set.name)
+        support = support_set(bundle, label_set.name, lab_labels, embeddings, cells)
         current, current_status = await self.current_classifier(label_set.name, bundle, model)
+        stages["read"] = time.perf_counter() - started
         try:
             if support.lab_cells == 0 and label_set.name in bundle.classifiers:
                 # No lab label left (e.g. all undone): the bundle's classifier is this fit, exactly.
                 classifier = bundle.classifiers[label_set.name]
             else:
+                basis = base.extend(support.embeddings[support.reference_cells :]) if base is not None else None
+                start = self._last_fit.get(label_set.name, current) if basis is not None else None
                 classifier = await asyncio.to_thread(
-                    LabelSetClassifier().fit, support.embeddings, support.labels, support.keys
+                    LabelSetClassifier().fit, support.embeddings, support.labels, support.keys, basis, start
                 )
+                if basis is not None:
+                    self._last_fit[label_set.name] = classifier
         except NotEnoughLabelsError:
             await self.store.record_fit(
                 label_set.name, labels_version, model.version, "needs_labels", not_enough_labels_message(support.labels)
@@ -212,6 +272,7 @@ class Refitter:
             )
             return None
         fit_seconds = time.perf_counter() - started
+        stages["fit"] = fit_seconds - stages["read"]
         # Going back to the bundle's classifier (every lab label undone) is never refused: it is the baseline.
         baseline = classifier is bundle.classifiers.get(label_set.name)
         # A bundle built before stable folds has a classifier fitted on cells it does not carry: judge it by its
@@ -230,6 +291,8 @@ class Refitter:
                 log.warning("Label set %s: %s", label_set.name, OLD_BUNDLE_ADMIN_HINT)
             return None
         counts = class_counts(support.labels, label_set.classes)
+        previous_versions = await self.store.list_classifier_versions(label_set.name)
+        new_ids = await self._labelled_since(label_set.name, previous_versions)
         metrics: dict[str, Any] = {
             "reference_cells": support.reference_cells,
             "lab_cells": support.lab_cells,
@@ -249,25 +312,43 @@ class Refitter:
                 if comparison is not None
                 else {}
             ),
-            **await self._agreement_on_new_labels(label_set.name, lab_labels, project_of, vectors),
+            **self._agreement_on_new_labels(
+                label_set.name, lab_labels, project_of, vectors, new_ids, previous_versions
+            ),
         }
         rescore_started = time.perf_counter()
+        stages["gate"] = rescore_started - started - fit_seconds
         # Reviewed cells keep their predictions (the lab's label is what counts for them); they get one only
         # when they have none in this label set yet.
         rescored = [v for v in vectors if v.image_id not in lab_labels or label_set.name not in v.labels]
-        probabilities: dict[str, dict[str, float]] = {}
-        changed: list[str] = []
+        classes = np.asarray(classifier.classes_)
+        matrix = np.zeros((0, len(classes)))
         if rescored:
-            matrix = await asyncio.to_thread(
-                classifier.predict_proba, np.stack([embeddings[v.image_id] for v in rescored])
-            )
-            winners = np.asarray(classifier.classes_)[matrix.argmax(axis=1)]
-            for vector, row, winner in zip(rescored, matrix, winners, strict=True):
-                probabilities[vector.image_id] = dict(zip(classifier.classes_, map(float, row), strict=True))
-                before = vector.labels.get(label_set.name)
-                if before is not None and before != winner:
-                    changed.append(vector.image_id)
-        metrics["changed_image_ids"] = changed
+            row_of = {v.image_id: i for i, v in enumerate(vectors)}
+            # Every stored cell, then the re-scored rows: cheaper than copying the rows' embeddings first.
+            matrix = (await asyncio.to_thread(_predict, classifier, stored))[
+                np.array([row_of[v.image_id] for v in rescored], np.int64)
+            ]
+        winners = classes[matrix.argmax(axis=1)] if len(matrix) else np.zeros(0, str)
+        shown = np.asarray([v.labels.get(label_set.name, "") for v in rescored], str)
+        metrics["changed_image_ids"] = [
+            rescored[i].image_id for i in np.flatnonzero((shown != "") & (shown != winners))
+        ]
+        # The projects where the lab just labelled cells are on someone's screen: their predictions are written
+        # before the classifier version is recorded (the app refetches then), the other projects' after it.
+        on_screen = {v.project_id for v in vectors if v.image_id in new_ids}
+        first_rows = np.fromiter((v.project_id in on_screen for v in rescored), bool, len(rescored))
+
+        def as_probabilities(rows: np.ndarray) -> dict[str, dict[str, float]]:
+            names = classifier.classes_
+            return {rescored[i].image_id: dict(zip(names, map(float, matrix[i]), strict=True)) for i in rows}
+
+        first = as_probabilities(np.flatnonzero(first_rows))
+        stages["predict"] = time.perf_counter() - rescore_started
+        updated = await self.store.update_predictions(label_set.name, model.version, first) if first else 0
+        stages["write_on_screen"] = time.perf_counter() - rescore_started - stages["predict"]
+        # Where a correction's time goes, up to the version the app refetches on (bench_refit --corrections).
+        metrics["stage_seconds"] = {stage: round(value, 3) for stage, value in stages.items()}
         version = await self.store.add_classifier(
             ClassifierVersion(
                 label_set=label_set.name,
@@ -279,7 +360,8 @@ class Refitter:
                 metrics=metrics,
             )
         )
-        updated = await self.store.update_predictions(label_set.name, model.version, probabilities)
+        rest = as_probabilities(np.flatnonzero(~first_rows))
+        updated += await self.store.update_predictions(label_set.name, model.version, rest) if rest else 0
         metrics["rescore_seconds"] = round(time.perf_counter() - rescore_started, 3)
         missing = [c for c, n in counts.items() if n < MIN_LABELS_PER_CLASS]
         await self.store.record_fit(
@@ -297,22 +379,30 @@ class Refitter:
             len(support.labels),
             support.lab_cells,
             updated,
-            len(changed),
+            len(metrics["changed_image_ids"]),
             time.perf_counter() - started,
         )
         return version
 
-    async def _agreement_on_new_labels(
-        self, label_set: str, lab_labels: dict[str, str], project_of: dict[str, str], vectors: list[ResultVector]
+    async def _labelled_since(self, label_set: str, previous: list[ClassifierVersion]) -> set[str]:
+        """Cells whose lab label was set after the last classifier version (all labelled cells before the first)."""
+        since = previous[-1].created_at if previous else None
+        return {c.image_id for c in await self.store.list_labels(label_set) if since is None or c.updated_at > since}
+
+    @staticmethod
+    def _agreement_on_new_labels(
+        label_set: str,
+        lab_labels: dict[str, str],
+        project_of: dict[str, str],
+        vectors: list[ResultVector],
+        new_ids: set[str],
+        previous: list[ClassifierVersion],
     ) -> dict[str, Any]:
         """How often the predictions shown before this fit matched the labels added since the last fit.
 
         Those cells were not in the previous support set, so this is a held-out score of the
         previous classifier: one point of the label set's learning curve, free of charge.
         """
-        previous = await self.store.list_classifier_versions(label_set)
-        since = previous[-1].created_at if previous else None
-        new_ids = {c.image_id for c in await self.store.list_labels(label_set) if since is None or c.updated_at > since}
         predicted = {v.image_id: v.labels.get(label_set) for v in vectors}
         scored = [i for i in sorted(new_ids) if i in lab_labels and predicted.get(i)]
         if not scored:

@@ -176,6 +176,8 @@ class Worker:
             bundle.encoder_backend = self.config.encoder_backend
         bundle.embed([np.zeros((64, 64, 3), np.uint8)])
         bundle.quality_gate()  # a bundle without stored thresholds computes them from its reference cells now
+        # The first correction's refit then finds the default label set's basis ready (refit.py, "Fast refits").
+        self.refitter.prepare(bundle, bundle.default_label_set)
         return bundle
 
     # --- one batch ---------------------------------------------------------------------
