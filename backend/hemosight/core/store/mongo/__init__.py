@@ -17,11 +17,12 @@ from hemosight.core.store.mongo.accounts import AccountsMixin
 from hemosight.core.store.mongo.connection import BLOB_BUCKET, MIGRATIONS, MODEL_BUCKET
 from hemosight.core.store.mongo.jobs import JobsMixin
 from hemosight.core.store.mongo.labels import LabelsMixin
+from hemosight.core.store.mongo.model_jobs import ModelJobsMixin
 from hemosight.core.store.mongo.models import ModelsMixin
 from hemosight.core.store.mongo.projects import ProjectsMixin
 
 __all__ = ["BLOB_BUCKET", "MIGRATIONS", "MODEL_BUCKET", "MongoStore"]
 
 
-class MongoStore(AccountsMixin, ProjectsMixin, JobsMixin, ModelsMixin, LabelsMixin):
+class MongoStore(AccountsMixin, ProjectsMixin, JobsMixin, ModelsMixin, LabelsMixin, ModelJobsMixin):
     """The `Store` for sites with several backends and workers: one MongoDB replica set."""

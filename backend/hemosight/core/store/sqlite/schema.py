@@ -37,6 +37,15 @@ CREATE TABLE IF NOT EXISTS usable_confirmations (
 CREATE INDEX IF NOT EXISTS usable_confirmations_project ON usable_confirmations(project_id);
 """
 
+#: Jobs that make a model version, e.g. adapting the model to a lab (schema 4).
+MODEL_JOBS = """
+CREATE TABLE IF NOT EXISTS model_jobs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, params TEXT NOT NULL, created_by TEXT NOT NULL, status TEXT NOT NULL,
+    phase TEXT NOT NULL, fraction REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, worker_id TEXT,
+    lease_expires_at REAL, model_version TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS model_jobs_status ON model_jobs(kind, status, created_at);
+"""
+
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,6 +84,7 @@ CREATE TABLE IF NOT EXISTS model_versions (
 """
     + LABEL_TABLES
     + USABLE_CONFIRMATIONS
+    + MODEL_JOBS
 )
 
 #: Migrations from version n to n+1, applied in order at open.
@@ -87,4 +97,6 @@ MIGRATIONS: dict[int, str] = {
     "CREATE INDEX IF NOT EXISTS results_model ON results(model_version);" + LABEL_TABLES,
     # 2 → 3: the usable-cell check's verdict per result, and people's confirmations of flagged cells.
     2: "ALTER TABLE results ADD COLUMN unusable TEXT;" + USABLE_CONFIRMATIONS,
+    # 3 → 4: jobs that make a model version (adapting the model to a lab).
+    3: MODEL_JOBS,
 }
