@@ -19,6 +19,7 @@ Measured on the dev labs (benchmarks/bench_new_lab.py, RESULTS.md "New lab"):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from PIL import Image
 from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.errors import HemosightError, InputError
 from hemosight.ml.imageio import decode_image
-from hemosight.ml.preprocessing import ColourStyle, gray_world, lab_to_rgb, resize, rgb_to_lab
+from hemosight.ml.preprocessing import ColourStyle, Preprocessing, gray_world, lab_to_rgb, resize, rgb_to_lab
 
 METHODS = ("references", "lab", "weighted", "prototype", "blend", "spreading")
 DEFAULT_METHOD = "lab"
@@ -287,6 +288,18 @@ class LabStandardiser:
 
     def zoomed(self, image: np.ndarray) -> np.ndarray:
         return zoom(image, self.zoom_factor)
+
+    def applied_to(self, preprocessing: Preprocessing) -> Preprocessing:
+        """The bundle's preprocessing with this standardisation built in, so every upload of the lab gets it."""
+        colour = None
+        if self.source is not None and self.target is not None:
+            colour = (
+                tuple(map(float, self.source.mean)),
+                tuple(map(float, self.source.std)),
+                tuple(map(float, self.target.mean)),
+                tuple(map(float, self.target.std)),
+            )
+        return dataclasses.replace(preprocessing, lab_zoom=float(self.zoom_factor), lab_colour=colour)  # type: ignore[arg-type]
 
     def coloured(self, prepared: np.ndarray) -> np.ndarray:
         if self.source is None or self.target is None:

@@ -26,6 +26,11 @@ class Preprocessing:
     #: native scale (≈360 px crops) and are centre-cropped to `field_of_view`.
     native_min_side: int = 320
     gray_world: bool = True
+    #: A lab's standardisation to the training style (hemosight.ml.adaptation.LabStandardiser), set by
+    #: adapting a model to a lab: a zoom of the decoded image about its centre, and a Reinhard lαβ map
+    #: of the prepared image given as (source mean, source std, target mean, target std). Defaults: none.
+    lab_zoom: float = 1.0
+    lab_colour: tuple[tuple[float, float, float], ...] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -33,13 +38,25 @@ class Preprocessing:
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Preprocessing:
         known = {k: values[k] for k in cls.__dataclass_fields__ if k in values}
+        if known.get("lab_colour") is not None:  # JSON gives lists; a frozen dataclass keeps tuples (hashable)
+            known["lab_colour"] = tuple(tuple(float(v) for v in row) for row in known["lab_colour"])  # type: ignore[union-attr]
         return cls(**known)  # type: ignore[arg-type]
 
     def prepare(self, image: np.ndarray) -> np.ndarray:
         """RGB uint8 of any size → (input_size, input_size, 3) uint8 ready for the encoder."""
+        if abs(self.lab_zoom - 1.0) > 1e-3:
+            from hemosight.ml.adaptation import zoom
+
+            image = zoom(image, self.lab_zoom)
         image = crop_field_of_view(image, self.field_of_view, self.native_min_side)
         image = resize(image, self.input_size)
-        return gray_world(image) if self.gray_world else image
+        image = gray_world(image) if self.gray_world else image
+        if self.lab_colour is not None:
+            from hemosight.ml.adaptation import transfer_style
+
+            source_mean, source_std, target_mean, target_std = self.lab_colour
+            image = transfer_style(image, ColourStyle(source_mean, source_std), ColourStyle(target_mean, target_std))
+        return image
 
 
 def crop_field_of_view(image: np.ndarray, field_of_view: int, native_min_side: int) -> np.ndarray:
