@@ -202,7 +202,7 @@ def adapt_bundle(
         else:
             head = options.head
         lab_metrics = {
-            "cells": int(len(rows)),
+            "cells": len(rows),
             "classes": sorted(set(y.tolist())),
             "old": {"version": base.version, **old},
             "new": {"version": bundle.version, **candidates[head]},
@@ -253,13 +253,14 @@ def score(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 def cross_validated(embeddings: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict[str, float]:
     """A lab-only head's accuracy and macro F1 on the lab's labelled cells, each predicted by a head that did not
     see it (stratified k-fold; a fold whose training part covers one class predicts that class)."""
+    import warnings
+
     from sklearn.model_selection import StratifiedKFold
 
     counts = np.unique(labels, return_counts=True)[1]
     folds = int(max(2, min(FOLDS, counts.max(initial=2))))
     predicted = np.empty(len(labels), dtype=object)
     splitter = StratifiedKFold(n_splits=min(folds, len(labels)), shuffle=True, random_state=seed)
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a class with fewer cells than folds: fine, it is scored
@@ -345,4 +346,5 @@ def held_out_retention(
     prepared = np.stack([base.preprocessing.prepare(im) for im in images])
     before = score(base.classifiers[label_set].predict(base.embed_prepared(prepared)), y)
     after = score(adapted.classifiers[label_set].predict(adapted.embed_prepared(prepared)), y)
-    return {"cells": len(y), "base": before, "adapted": after, "macro_f1_change": after["macro_f1"] - before["macro_f1"]}
+    change = round(after["macro_f1"] - before["macro_f1"], 4)
+    return {"cells": len(y), "base": before, "adapted": after, "macro_f1_change": change}
