@@ -15,14 +15,15 @@ The steps, each optional and each measured in benchmarks/RESULTS.md ("New lab"):
    classifier (scored as it is: it never saw the lab's cells) or a head fitted on the lab's
    labels alone (`fit_lab_classifier(method="lab")`, scored by stratified k-fold). The lab-only
    head wins with enough labels on a lab the references do not transfer to, and loses where they
-   do (RESULTS.md), so the lab's own labels decide.
+   do (RESULTS.md), so the lab's own labels decide. They decide on the standardisation too: it is
+   dropped when the model reads the lab's labelled cells worse with it (it hurt some labs, RESULTS.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,42 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from hemosight.ml.adapt_options import FOLDS, MIN_CELLS, MIN_LABELS, AdaptOptions, Progress
 from hemosight.ml.adaptation import LabStandardiser, finetune_encoder, reference_images
 from hemosight.ml.bundle import ModelBundle, SupportSet
 from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.errors import InputError
 
-#: Fewest cells a lab must bring: the standardiser's medians and the fine-tune need a sample of the lab.
-MIN_CELLS = 50
-#: Fewest labelled cells (of at least two classes) for a lab head and for cross-validated metrics.
-MIN_LABELS = 10
-#: Folds of the cross-validation on the lab's labelled cells (fewer when a class has fewer cells).
-FOLDS = 5
-HEADS = ("auto", "bundle", "lab")
-
-Progress = Callable[[str, float], None]
-
-
-@dataclass(frozen=True)
-class AdaptOptions:
-    """What to adapt. `fine_tune_minutes` 0 skips the fine-tune; `head` "auto" lets the lab's labels choose."""
-
-    colour: bool = False
-    scale: bool = True
-    fine_tune_minutes: float = 0.0
-    fine_tune_steps: int = 200
-    fine_tune_batch: int = 32
-    head: str = "auto"
-    label_set: str | None = None
-    seed: int = 0
-
-    def check(self) -> None:
-        if self.head not in HEADS:
-            raise InputError(f"Unknown head {self.head!r}; use one of {', '.join(HEADS)}.")
-        if not 0 <= self.fine_tune_minutes <= 120:
-            raise InputError(f"fine_tune_minutes must be between 0 and 120 (got {self.fine_tune_minutes}).")
-        if self.fine_tune_steps < 1 or self.fine_tune_batch < 2:
-            raise InputError("fine_tune_steps must be at least 1 and fine_tune_batch at least 2.")
+__all__ = ["MIN_CELLS", "MIN_LABELS", "AdaptOptions", "Adapted", "adapt_bundle"]
 
 
 @dataclass
@@ -186,7 +158,17 @@ def adapt_bundle(
     keys = [f"lab-cell-{i}" for i in rows]
     lab_metrics: dict[str, Any]
     head = "bundle"
-    if labelled < MIN_LABELS or classes < 2:
+    enough = labelled >= MIN_LABELS and classes >= 2
+    kept: dict[str, Any] = {"standardisation": prepared is not None}
+    if enough and prepared is not None and not fine_tune["done"]:
+        # keep the standardisation only if the model reads the lab's labelled cells no worse with it
+        with_it = score(bundle.classifiers[label_set].predict(embeddings[rows]), y)
+        without = score(base.classifiers[label_set].predict(base_embeddings[rows]), y)
+        if with_it["macro_f1"] < without["macro_f1"]:
+            bundle, embeddings = dataclasses.replace(bundle, preprocessing=base.preprocessing), base_embeddings
+            standardiser = LabStandardiser()
+            kept = {"standardisation": False, "standardised": with_it, "not_standardised": without}
+    if not enough:
         lab_metrics = {
             "not_measured": f"The lab has {labelled} labelled cell(s) of {classes} class(es) in {label_set!r}; "
             f"metrics on its own cells need at least {MIN_LABELS} of two or more classes."
@@ -229,6 +211,7 @@ def adapt_bundle(
             "scale": options.scale,
             "zoom": round(float(standardiser.zoom_factor), 4),
             "fine_tune": fine_tune,
+            "kept": kept,
             "seconds": seconds,
         },
         "lab": lab_metrics,
