@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hemosight.api.bundles import BundleCache
 from hemosight.api.limits import RequestSizeLimit
 from hemosight.api.routes import (
+    adapt,
     auth,
     health,
     images,
@@ -78,7 +79,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.sign_in_throttle = SignInThrottle(settings.sign_in_max_failures, settings.sign_in_window_minutes * 60)
 
     api = APIRouter(prefix=API_PREFIX)
-    routes = (health, auth, users, projects, images, jobs, references, model_versions, label_sets, labels, rescore)
+    routes = (
+        health, auth, users, projects, images, jobs, references, adapt, model_versions, label_sets, labels, rescore
+    )
     for module in routes:
         api.include_router(module.router)
     app.include_router(api)
