@@ -21,13 +21,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 def lab_files() -> tuple[list[tuple[str, bytes]], dict[str, str]]:
     """The 72 fixture cells as a new lab's uploads (stain, lamp and zoom shifted), with their classes by file name."""
-    rows = [
-        (FIXTURES / "originals" / r["file"], r["cell_type"])
-        for r in csv.DictReader(open(FIXTURES / "originals" / "labels.csv"))
-    ]
-    rows += [
-        (FIXTURES / "pbc" / r["path"], r["cell_type"]) for r in csv.DictReader(open(FIXTURES / "pbc" / "labels.csv"))
-    ]
+    rows: list[tuple[Path, str]] = []
+    for folder, column in (("originals", "file"), ("pbc", "path")):
+        with open(FIXTURES / folder / "labels.csv", newline="") as handle:
+            rows += [(FIXTURES / folder / r[column], r["cell_type"]) for r in csv.DictReader(handle)]
     shift = LabShift()
     files = [(f"lab-{i:03d}.jpg", encode_jpeg(shift(decode_image(p.read_bytes())))) for i, (p, _) in enumerate(rows)]
     return files, {name: label for (name, _), (_, label) in zip(files, rows, strict=True)}
