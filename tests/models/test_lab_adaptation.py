@@ -34,7 +34,9 @@ def test_adapt_builds_the_lab_standardisation_into_a_new_bundle(tmp_path, small_
     base = ModelBundle.load(small_bundle_path)
     phases: list[str] = []
     options = AdaptOptions(colour=True, scale=True)
-    adapted = adapt_bundle(base, images, [None] * len(images), options, tmp_path, "lab-1", lambda p, f: phases.append(p))
+    adapted = adapt_bundle(
+        base, images, [None] * len(images), options, tmp_path, "lab-1", lambda p, f: phases.append(p)
+    )
     bundle, metrics = adapted.bundle, adapted.metrics
     assert bundle.version == "lab-1" and bundle.encoder_weights is base.encoder_weights
     assert bundle.preprocessing.lab_colour is not None and bundle.preprocessing.lab_zoom != 1.0

@@ -80,7 +80,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     api = APIRouter(prefix=API_PREFIX)
     routes = (
-        health, auth, users, projects, images, jobs, references, adapt, model_versions, label_sets, labels, rescore
+        health,
+        auth,
+        users,
+        projects,
+        images,
+        jobs,
+        references,
+        adapt,
+        model_versions,
+        label_sets,
+        labels,
+        rescore,
     )
     for module in routes:
         api.include_router(module.router)

@@ -32,9 +32,7 @@ class ModelJobsMixin(SQLiteConnection):
         return created
 
     async def get_model_job(self, job_id: str) -> ModelJob | None:
-        row = await self._run(
-            lambda: self.conn.execute("SELECT * FROM model_jobs WHERE id = ?", (job_id,)).fetchone()
-        )
+        row = await self._run(lambda: self.conn.execute("SELECT * FROM model_jobs WHERE id = ?", (job_id,)).fetchone())
         return MODEL_JOBS.record(row) if row else None
 
     async def claim_model_job(self, worker_id: str, lease_seconds: float, max_attempts: int) -> ModelJob | None:
