@@ -55,7 +55,7 @@ class ModelJobsMixin(MongoConnection):
             if status == "failed":
                 update["$unset"] = {"active_kind": ""}
             await self.db.model_jobs.update_one({"_id": doc["_id"], "status": "running"}, update)
-        doc = await self.db.model_jobs.find_one_and_update(
+        claimed = await self.db.model_jobs.find_one_and_update(
             {"status": "pending"},
             {
                 "$set": {
@@ -69,7 +69,7 @@ class ModelJobsMixin(MongoConnection):
             sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
-        return _job(doc) if doc else None
+        return _job(claimed) if claimed else None
 
     async def update_model_job(
         self, worker_id: str, job_id: str, phase: str, fraction: float, lease_seconds: float
