@@ -44,6 +44,9 @@ __all__ = ["MIN_CELLS", "MIN_LABELS", "AdaptOptions", "Adapted", "adapt_bundle"]
 class Adapted:
     bundle: ModelBundle
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: The lab's cells in the base model's embedding and in the adapted one (benchmarks score both).
+    base_embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), repr=False)
+    embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), repr=False)
 
 
 def labels_usable(labels: Sequence[str | None]) -> tuple[int, int]:
@@ -219,7 +222,7 @@ def adapt_bundle(
     }
     bundle.metrics = metrics
     report("saving", 0.95)
-    return Adapted(bundle, metrics)
+    return Adapted(bundle, metrics, base_embeddings, embeddings)
 
 
 def score(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float]:
