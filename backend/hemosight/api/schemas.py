@@ -267,7 +267,7 @@ class RescorePublic(BaseModel):
 LabelSetKind = Literal["model", "custom"]
 LabelSetStatus = Literal["model", "ready", "needs_labels", "failed"]
 LabelAction = Literal["set", "confirm"]
-QueueStrategy = Literal["uncertainty", "margin", "entropy", "random", "cst", "cst+al"]
+QueueStrategy = Literal["auto", "lab", "uncertainty", "margin", "entropy", "random", "cst", "cst+al"]
 
 
 class LabelSetCreate(BaseModel):
