@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from hemosight.api.main import create_app
@@ -136,3 +137,42 @@ def test_a_killed_adapt_job_is_resumed_and_a_bad_one_fails_in_words_registering_
         finished = call(store.get_model_job, job.id)
         assert finished.status == "done" and finished.attempts == 2 and finished.worker_id is None
         assert len(call(store.list_model_versions)) == 2
+
+
+def test_the_command_line_queues_or_runs_the_adaptation(
+    bundle_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from hemosight.cli import main
+    from hemosight.core.store.base import Image, Project
+    from hemosight.core.store.sqlite import SQLiteStore
+
+    data_dir = tmp_path / "data"
+    files, _ = lab_files()
+
+    async def setup() -> str:
+        store = SQLiteStore(data_dir)
+        await store.open()
+        await register_bundle(store, bundle_path, True)
+        project = await store.create_project(Project(name="lab", owner_id="u"))
+        for name, data in files[:55]:
+            await store.add_image(Image(project.id, name, "", 0, "JPEG", 0, 0, "u"), data)
+        await store.close()
+        return project.id
+
+    project = asyncio.run(setup())
+    assert main(["adapt", "--data-dir", str(data_dir), "--project", "nope"]) == 2
+    assert "No project with id nope" in capsys.readouterr().err
+    assert main(["adapt", "--data-dir", str(data_dir), "--project", project, "--head", "lab"]) == 2
+    assert "labelled cells" in capsys.readouterr().err
+
+    assert main(["adapt", "--data-dir", str(data_dir), "--project", project, "--run-here", "--no-scale"]) == 0
+    out = capsys.readouterr()
+    assert "Queued adapt job" in out.out and "Registered model version test-0-lab-" in out.out
+    assert "choosing the head" in out.err  # progress, as the job recorded it
+
+    assert main(["adapt", "--data-dir", str(data_dir), "--project", project]) == 0  # queued for a worker
+    assert "A worker runs it" in capsys.readouterr().out
+    assert main(["adapt", "--data-dir", str(data_dir), "--project", project]) == 2  # one at a time
+    assert "already pending" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from hemosight.core.model_registry import ModelRegistrationError, register_bundle
+from hemosight.core.settings import Settings
 from hemosight.core.store.base import ModelJob, ModelVersion, Store
 from hemosight.ml.adapt_options import AdaptOptions
 from hemosight.ml.bundle import ModelBundle
@@ -85,6 +87,8 @@ class Adapter:
         self.max_attempts = max_attempts
         self.work_root = Path(work_root)
         self._phase = ("starting", 0.0)
+        #: Also told of each new phase (the command line prints it when it runs the job itself).
+        self.on_phase: Callable[[str, float], None] | None = None
 
     async def run_pending(self, bundle: ModelBundle, model: ModelVersion) -> bool:
         """Run one pending adapt job to its end; False when there was none."""
@@ -121,7 +125,6 @@ class Adapter:
         loop = asyncio.get_running_loop()
 
         def progress(phase: str, fraction: float) -> None:
-            self._phase = (phase, fraction)
             asyncio.run_coroutine_threadsafe(self._report(job.id, phase, fraction), loop)
 
         work_dir = self.work_root / job.id
@@ -140,6 +143,8 @@ class Adapter:
         return registered.version
 
     async def _report(self, job_id: str, phase: str, fraction: float) -> None:
+        if self.on_phase is not None and phase != self._phase[0]:
+            self.on_phase(phase, fraction)
         self._phase = (phase, fraction)
         try:
             await self.store.update_model_job(self.worker_id, job_id, phase, round(fraction, 3), self.lease_seconds)
@@ -157,3 +162,53 @@ class Adapter:
             log.info("Adapt job %s registered model version %s (not active).", job.id, version)
         else:
             log.warning("Adapt job %s: %s (now %s).", job.id, error, status)
+
+
+async def follow_adapt_job(
+    store: Store,
+    settings: Settings,
+    project_ids: list[str],
+    options: dict[str, Any],
+    created_by: str,
+    wait: bool,
+    run_here: bool,
+    poll_seconds: float = 2.0,
+) -> int:
+    """`hemosight adapt`: queue the job, then return, wait for a worker, or run it in this process."""
+    import sys
+
+    from hemosight.core.adapt_jobs import queue_adapt_job
+    from hemosight.core.model_files import bundle_file
+    from hemosight.worker.runner import new_worker_id
+
+    job = await queue_adapt_job(store, project_ids, options, created_by)
+    print(f"Queued adapt job {job.id} for {job.params['cells']} cells ({job.params['labelled_cells']} labelled).")
+    if run_here:
+        model = await store.active_model_version()
+        if model is None:
+            raise InputError("No model is active.")
+        bundle = await asyncio.to_thread(ModelBundle.load, await bundle_file(store, model, settings.model_cache_dir))
+        work_root = settings.resolved_data_dir / "adapt"
+        adapter = Adapter(store, new_worker_id(), settings.lease_seconds, settings.job_max_attempts, work_root)
+        adapter.on_phase = lambda phase, fraction: print(f"  running: {phase} ({fraction:.0%})", file=sys.stderr)
+        await adapter.run_pending(bundle, model)
+    elif not wait:
+        print("A worker runs it ('hemosight worker'); the Models page shows its progress.")
+        return 0
+    last = ("", -1.0)
+    while True:
+        current = await store.get_model_job(job.id)
+        assert current is not None
+        if (current.phase, current.fraction) != last:
+            last = (current.phase, current.fraction)
+            print(f"  {current.status}: {current.phase} ({current.fraction:.0%})", file=sys.stderr)
+        if current.status == "done":
+            version = current.model_version
+            print(
+                f"Registered model version {version} (not active); compare it with 'hemosight models list "
+                f"--metrics' and switch with 'hemosight models activate {version}'."
+            )
+            return 0
+        if current.status == "failed":
+            raise InputError(f"Adapt job {job.id} failed: {current.error}")
+        await asyncio.sleep(poll_seconds)
