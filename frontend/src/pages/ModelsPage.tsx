@@ -7,6 +7,7 @@ import {
   useUploadModelVersion,
 } from "../api/queries";
 import type { ModelVersion } from "../api/types";
+import { AdaptToLab } from "../components/AdaptToLab";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorAlert, Loading } from "../components/ErrorAlert";
 import { compareMetrics, formatDelta, formatMetric, formatScore, keyMetrics, metricLabel } from "./models";
@@ -408,6 +409,7 @@ export function ModelsPage() {
         </>
       )}
       <UploadModelForm />
+      <AdaptToLab />
       {pending?.kind === "activate" && (
         <ConfirmDialog
           title="Activate this model?"
