@@ -526,7 +526,7 @@ export function LabellingQueuePage() {
   if (names.length === 0) return <p className="text-secondary">There are no label sets.</p>;
   const applied: Settings = settings ?? {
     labelSet: names.includes("cell_type") ? "cell_type" : names[0],
-    strategy: "auto",
+    strategy: "uncertainty",
     size: DEFAULT_BATCH_SIZE,
   };
   const classes = labelSets.data.find((set) => set.name === applied.labelSet)?.classes ?? [];
