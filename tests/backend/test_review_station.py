@@ -180,6 +180,9 @@ def test_sign_off_locks_labels_and_every_later_change_is_audited(
     assert alice.post(f"projects/{case}/rescore").status_code == 409
     assert rita.post(f"images/{ids[3]}/confirm-usable").status_code == 409
     assert alice.patch(f"projects/{case}/case", json={"note": "late"}).status_code == 409
+    csv = f"image_id,label\n{ids[0]},basophil\n".encode()
+    imported = admin.post("label-sets/cell_type/labels/import", files={"file": ("labels.csv", csv, "text/csv")})
+    assert imported.status_code == 409 and "signed off" in imported.json()["detail"]
 
     log = ok(rita.get(f"projects/{case}/audit"))
     assert [(e["action"], e["username"]) for e in log] == [

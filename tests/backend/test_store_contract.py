@@ -554,3 +554,38 @@ async def test_explanations_are_claimed_once_and_finished_by_the_lease_holder(st
     assert await store.claim_explanation("w3", 30, 2) is None  # claimed twice without finishing: failed
     failed = await store.get_explanation(image.id)
     assert failed is not None and failed.status == "failed" and "request it again" in (failed.error or "")
+
+
+async def test_model_jobs_one_per_kind_leased_with_progress_and_failing_in_words(store: Store) -> None:
+    from hemosight.core.store.base import ConflictError, ModelJob
+
+    job = await store.create_model_job(ModelJob("adapt", {"project_ids": ["p1"]}, "admin"))
+    with pytest.raises(ConflictError, match="already pending"):
+        await store.create_model_job(ModelJob("adapt", {"project_ids": ["p2"]}, "admin"))
+    claimed = await store.claim_model_job("w1", lease_seconds=30, max_attempts=2)
+    assert claimed is not None and claimed.id == job.id and claimed.status == "running" and claimed.attempts == 1
+    assert claimed.params == {"project_ids": ["p1"]}
+    assert await store.claim_model_job("w2", lease_seconds=30, max_attempts=2) is None
+    assert await store.update_model_job("w1", job.id, "fine-tuning", 0.4, 30)
+    assert not await store.update_model_job("w2", job.id, "fine-tuning", 0.5, 30)  # not the lease holder
+    seen = await store.get_model_job(job.id)
+    assert seen is not None and (seen.phase, seen.fraction) == ("fine-tuning", 0.4)
+
+    # the worker dies: the lease runs out, another worker resumes it, then it dies too and the job fails in words
+    await store.update_model_job("w1", job.id, "fine-tuning", 0.4, -1)
+    again = await store.claim_model_job("w2", lease_seconds=-1, max_attempts=2)
+    assert again is not None and again.worker_id == "w2" and again.attempts == 2
+    assert await store.claim_model_job("w3", lease_seconds=30, max_attempts=2) is None
+    failed = await store.get_model_job(job.id)
+    assert failed is not None and failed.status == "failed" and "interrupted 2 times" in (failed.error or "")
+    assert failed.model_version is None
+
+    # a failed job frees its kind; a finished one names the version it registered
+    second = await store.create_model_job(ModelJob("adapt", {"project_ids": ["p2"]}, "admin"))
+    assert (await store.claim_model_job("w1", 30, 2)).id == second.id  # type: ignore[union-attr]
+    assert await store.finish_model_job("w2", second.id, None, "m-lab", False, 2) is None  # not the holder
+    assert await store.finish_model_job("w1", second.id, None, "m-lab", False, 2) == "done"
+    done = await store.get_model_job(second.id)
+    assert done is not None and (done.status, done.model_version, done.fraction) == ("done", "m-lab", 1.0)
+    third = await store.create_model_job(ModelJob("adapt", {}, "admin"))
+    assert (await store.get_model_job(third.id)).status == "pending"  # type: ignore[union-attr]

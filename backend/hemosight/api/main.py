@@ -21,6 +21,7 @@ from hemosight.api.bundles import BundleCache
 from hemosight.api.errors import StructuredError
 from hemosight.api.limits import RequestSizeLimit
 from hemosight.api.routes import (
+    adapt,
     auth,
     cases,
     explanations,
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         explanations,
         jobs,
         references,
+        adapt,
         model_versions,
         label_sets,
         labels,

@@ -428,6 +428,44 @@ class ModelVersionPublic(BaseModel):
     stored: bool = False
 
 
+AdaptHead = Literal["auto", "bundle", "lab"]
+
+
+class AdaptRequest(BaseModel):
+    """ "Adapt to this lab": the projects whose cells (and labels) to use, and which steps to run."""
+
+    project_ids: list[str] = Field(min_length=1, max_length=200, description="projects whose cells are the lab's")
+    colour: bool = Field(False, description="map the lab's colours to the training style (Reinhard lαβ)")
+    scale: bool = Field(True, description="zoom the lab's cells to the training magnification (nucleus area)")
+    fine_tune_minutes: float = Field(
+        0.0, ge=0, le=120, description="minutes of self-supervised encoder fine-tuning on the lab's cells; 0: none"
+    )
+    head: AdaptHead = Field(
+        "auto",
+        description="the label set's classifier: 'auto' (chosen by cross-validation on the lab's labelled cells), "
+        "'bundle' (the model's own) or 'lab' (fitted on the lab's labels alone; needs labels)",
+    )
+    label_set: str | None = Field(None, description="the label set to adapt; default: the model's default label set")
+
+
+class ModelJobPublic(BaseModel):
+    """A job that makes a model version; `phase` and `fraction` show how far it is."""
+
+    id: str
+    kind: str
+    status: JobStatusName
+    phase: str
+    fraction: float
+    attempts: int
+    error: str | None = None
+    #: The version it registered (not active), once done.
+    model_version: str | None = None
+    params: dict[str, object]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
 class RescorePublic(BaseModel):
     project_id: str
     model_version: str
@@ -437,7 +475,7 @@ class RescorePublic(BaseModel):
 LabelSetKind = Literal["model", "custom"]
 LabelSetStatus = Literal["model", "ready", "needs_labels", "failed"]
 LabelAction = Literal["set", "confirm"]
-QueueStrategy = Literal["uncertainty", "margin", "entropy", "random", "cst", "cst+al"]
+QueueStrategy = Literal["auto", "lab", "uncertainty", "margin", "entropy", "random", "cst", "cst+al"]
 
 
 class LabelSetCreate(BaseModel):

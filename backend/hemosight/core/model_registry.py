@@ -63,16 +63,34 @@ async def register_bundle(
         model.path = await save_bundle(store, Path(model.path), model.checksum)
     model = await store.register_model_version(model)
     if activate:
-        await store.activate_model_version(model.version)
-        model = await store.get_model_version(model.version) or model
+        return await activate_version(store, model.version)
     return model
 
 
+def lab_projects(model: ModelVersion | None) -> list[str]:
+    """The projects a version was adapted to ("Adapt to this lab"); none for other versions."""
+    if model is None:
+        return []
+    adaptation = model.metrics.get("adaptation")
+    return list(adaptation.get("project_ids", [])) if isinstance(adaptation, dict) else []
+
+
 async def activate_version(store: Store, version: str) -> ModelVersion:
+    """Make `version` the workers' model; the projects a lab adapted it (or the version it replaces) to are re-scored.
+
+    A version adapted to a lab reads that lab's cells differently from the version before it, so
+    their results are queued again with the newly active model (each old result stays visible
+    until its new one arrives); switching back re-scores them too. Other projects keep their results
+    until someone re-scores them.
+    """
+    previous = await store.active_model_version()
     if not await store.activate_model_version(version):
         raise ModelRegistrationError(f"No model version {version!r}; see 'hemosight models list'.")
     model = await store.get_model_version(version)
     assert model is not None
+    if previous is None or previous.version != version:
+        for project_id in dict.fromkeys([*lab_projects(model), *lab_projects(previous)]):
+            await store.requeue_project(project_id)
     return model
 
 

@@ -19,18 +19,27 @@ Measured on the dev labs (benchmarks/bench_new_lab.py, RESULTS.md "New lab"):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.errors import HemosightError, InputError
 from hemosight.ml.imageio import decode_image
-from hemosight.ml.preprocessing import ColourStyle, gray_world, lab_to_rgb, resize, rgb_to_lab
+from hemosight.ml.preprocessing import (  # zoom and transfer_style live with the preprocessing that applies them
+    ColourStyle,
+    Preprocessing,
+    gray_world,
+    resize,
+    transfer_style,
+    zoom,
+)
+
+__all__ = ["transfer_style", "zoom"]  # re-exported: part of this module's toolbox (benchmarks, tests)
 
 METHODS = ("references", "lab", "weighted", "prototype", "blend", "spreading")
 DEFAULT_METHOD = "lab"
@@ -214,27 +223,6 @@ def nucleus_fraction(image: np.ndarray) -> float:
     return float(np.mean(dark & purple))
 
 
-def zoom(image: np.ndarray, factor: float) -> np.ndarray:
-    """Rescale the field of view about the centre, keeping the size: >1 crops and enlarges, <1 shrinks and pads.
-
-    Padding uses the median colour of the image border (the slide's background), not a
-    mirror, which would add half cells.
-    """
-    if abs(factor - 1.0) < 1e-3:
-        return np.asarray(image)
-    height, width = image.shape[:2]
-    picture = Image.fromarray(np.asarray(image, np.uint8))
-    if factor > 1.0:
-        crop_w, crop_h = round(width / factor), round(height / factor)
-        left, top = (width - crop_w) // 2, (height - crop_h) // 2
-        return np.asarray(picture.crop((left, top, left + crop_w, top + crop_h)).resize((width, height)))
-    inner_w, inner_h = max(1, round(width * factor)), max(1, round(height * factor))
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).reshape(-1, 3)
-    canvas = Image.new("RGB", (width, height), tuple(int(v) for v in np.median(border, axis=0)))
-    canvas.paste(picture.resize((inner_w, inner_h)), ((width - inner_w) // 2, (height - inner_h) // 2))
-    return np.asarray(canvas)
-
-
 def style_of(images: Sequence[np.ndarray], max_images: int = 200, seed: int = 0, size: int = STYLE_SIZE) -> ColourStyle:
     """lαβ mean and std over (a seeded sample of at most `max_images` of) the images' pixels at `size` px.
 
@@ -244,13 +232,6 @@ def style_of(images: Sequence[np.ndarray], max_images: int = 200, seed: int = 0,
     """
     rows = np.random.default_rng(seed).permutation(len(images))[:max_images]
     return ColourStyle.of([resize(np.asarray(images[i], np.uint8), size) for i in sorted(rows)])
-
-
-def transfer_style(image: np.ndarray, source: ColourStyle, target: ColourStyle) -> np.ndarray:
-    """One lab-wide Reinhard map: the lab's lαβ statistics (`source`) onto the training style (`target`)."""
-    lab = rgb_to_lab(image).reshape(-1, 3)
-    out = (lab - np.asarray(source.mean)) / np.maximum(np.asarray(source.std), 1e-6) * np.asarray(target.std)
-    return lab_to_rgb((out + np.asarray(target.mean)).reshape(image.shape))
 
 
 @dataclass(frozen=True)
@@ -287,6 +268,18 @@ class LabStandardiser:
 
     def zoomed(self, image: np.ndarray) -> np.ndarray:
         return zoom(image, self.zoom_factor)
+
+    def applied_to(self, preprocessing: Preprocessing) -> Preprocessing:
+        """The bundle's preprocessing with this standardisation built in, so every upload of the lab gets it."""
+        colour = None
+        if self.source is not None and self.target is not None:
+            colour = (
+                tuple(map(float, self.source.mean)),
+                tuple(map(float, self.source.std)),
+                tuple(map(float, self.target.mean)),
+                tuple(map(float, self.target.std)),
+            )
+        return dataclasses.replace(preprocessing, lab_zoom=float(self.zoom_factor), lab_colour=colour)  # type: ignore[arg-type]
 
     def coloured(self, prepared: np.ndarray) -> np.ndarray:
         if self.source is None or self.target is None:

@@ -26,6 +26,11 @@ class Preprocessing:
     #: native scale (≈360 px crops) and are centre-cropped to `field_of_view`.
     native_min_side: int = 320
     gray_world: bool = True
+    #: A lab's standardisation to the training style (hemosight.ml.adaptation.LabStandardiser), set by
+    #: adapting a model to a lab: a zoom of the decoded image about its centre, and a Reinhard lαβ map
+    #: of the prepared image given as (source mean, source std, target mean, target std). Defaults: none.
+    lab_zoom: float = 1.0
+    lab_colour: tuple[tuple[float, float, float], ...] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -33,13 +38,22 @@ class Preprocessing:
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Preprocessing:
         known = {k: values[k] for k in cls.__dataclass_fields__ if k in values}
+        colour = known.get("lab_colour")
+        if isinstance(colour, list | tuple):  # JSON gives lists; a frozen dataclass keeps tuples (hashable)
+            known["lab_colour"] = tuple(tuple(float(v) for v in row) for row in colour)
         return cls(**known)  # type: ignore[arg-type]
 
     def prepare(self, image: np.ndarray) -> np.ndarray:
         """RGB uint8 of any size → (input_size, input_size, 3) uint8 ready for the encoder."""
+        if abs(self.lab_zoom - 1.0) > 1e-3:
+            image = zoom(image, self.lab_zoom)
         image = crop_field_of_view(image, self.field_of_view, self.native_min_side)
         image = resize(image, self.input_size)
-        return gray_world(image) if self.gray_world else image
+        image = gray_world(image) if self.gray_world else image
+        if self.lab_colour is not None:
+            source_mean, source_std, target_mean, target_std = self.lab_colour
+            image = transfer_style(image, ColourStyle(source_mean, source_std), ColourStyle(target_mean, target_std))
+        return image
 
 
 def crop_field_of_view(image: np.ndarray, field_of_view: int, native_min_side: int) -> np.ndarray:
@@ -108,3 +122,31 @@ def reinhard_transfer(image: np.ndarray, style: ColourStyle) -> np.ndarray:
     mean, std = flat.mean(axis=0), np.maximum(flat.std(axis=0), 1e-6)
     out = (flat - mean) / std * np.asarray(style.std) + np.asarray(style.mean)
     return lab_to_rgb(out.reshape(lab.shape))
+
+
+def zoom(image: np.ndarray, factor: float) -> np.ndarray:
+    """Rescale the field of view about the centre, keeping the size: >1 crops and enlarges, <1 shrinks and pads.
+
+    Padding uses the median colour of the image border (the slide's background), not a
+    mirror, which would add half cells.
+    """
+    if abs(factor - 1.0) < 1e-3:
+        return np.asarray(image)
+    height, width = image.shape[:2]
+    picture = Image.fromarray(np.asarray(image, np.uint8))
+    if factor > 1.0:
+        crop_w, crop_h = round(width / factor), round(height / factor)
+        left, top = (width - crop_w) // 2, (height - crop_h) // 2
+        return np.asarray(picture.crop((left, top, left + crop_w, top + crop_h)).resize((width, height)))
+    inner_w, inner_h = max(1, round(width * factor)), max(1, round(height * factor))
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).reshape(-1, 3)
+    canvas = Image.new("RGB", (width, height), tuple(int(v) for v in np.median(border, axis=0)))
+    canvas.paste(picture.resize((inner_w, inner_h)), ((width - inner_w) // 2, (height - inner_h) // 2))
+    return np.asarray(canvas)
+
+
+def transfer_style(image: np.ndarray, source: ColourStyle, target: ColourStyle) -> np.ndarray:
+    """One lab-wide Reinhard map: the lab's lαβ statistics (`source`) onto the training style (`target`)."""
+    lab = rgb_to_lab(image).reshape(-1, 3)
+    out = (lab - np.asarray(source.mean)) / np.maximum(np.asarray(source.std), 1e-6) * np.asarray(target.std)
+    return lab_to_rgb((out + np.asarray(target.mean)).reshape(image.shape))

@@ -1,5 +1,8 @@
 """The worker loop: claim a micro-batch of jobs → decode → `bundle.analyse` → write results.
 
+When no image is waiting, the worker runs a pending model job (adapting the model to a lab,
+worker/hemosight/worker/adapt.py): it takes minutes, so uploads always go first.
+
 Why it is safe to run several workers and to kill any of them at any moment:
 - jobs are claimed atomically with a lease (`Store.claim_jobs`); a background heartbeat
   renews the leases while the batch runs, so a slow batch is not taken away, and a dead
@@ -36,6 +39,7 @@ from hemosight.core.store.base import Job, ModelVersion, NeighbourRecord, Result
 from hemosight.ml.bundle import CellAnalysis, ModelBundle
 from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.imageio import ImageDecodeError, decode_image
+from hemosight.worker.adapt import Adapter
 from hemosight.worker.explain import explain_next
 from hemosight.worker.refit import Refitter
 
@@ -56,6 +60,8 @@ class WorkerConfig:
     encoder_backend: str | None = None
     #: Keep a refit only when it is not worse than the classifier in use (worker/hemosight/worker/refit.py).
     refit_score_gate: bool = True
+    #: Working folders of adapt jobs (fine-tune checkpoints), one per job, removed when it is done.
+    adapt_dir: Path = DEFAULT_DATA_DIR / "adapt"
 
 
 def new_worker_id() -> str:
@@ -80,6 +86,9 @@ class Worker:
         self._warned_no_model = False
         self.metrics = WorkerMetrics()
         self.refitter = Refitter(store, self.config.refit_score_gate)
+        self.adapter = Adapter(
+            store, self.worker_id, self.config.lease_seconds, self.config.max_attempts, self.config.adapt_dir
+        )
         self.completed = 0
         #: Times the loop found nothing to do and waited: shows that an idle worker does not spin.
         self.idle_waits = 0
@@ -129,7 +138,9 @@ class Worker:
             self.worker_id, self.config.batch_size, self.config.lease_seconds, self.config.max_attempts
         )
         if not jobs:
-            return len(refitted) + int(explained)
+            # No upload waiting: a long model job (adapting to a lab) may run now.
+            adapted = await self.adapter.run_pending(self.bundle, self.model)
+            return len(refitted) + int(explained) + int(adapted)
         heartbeat = asyncio.create_task(self._heartbeat([j.id for j in jobs]))
         try:
             await self._process(jobs)

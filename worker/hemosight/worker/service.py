@@ -19,6 +19,7 @@ def config_from(settings: Settings) -> WorkerConfig:
         neighbours_k=settings.neighbours_k,
         model_cache_dir=settings.model_cache_dir,
         encoder_backend=settings.encoder_backend,
+        adapt_dir=settings.resolved_data_dir / "adapt",
     )
 
 

@@ -149,12 +149,42 @@ def _queue_item(entry: ImageEntry, probabilities: dict[str, float]) -> QueueItem
     )
 
 
+def new_lab_queue(
+    candidates: list[tuple[ImageEntry, dict[str, float]]],
+    labelled_vectors: list[np.ndarray],
+    matrix: np.ndarray,
+    size: int,
+    seed: int,
+) -> np.ndarray:
+    """Candidate rows by `active_learning.lab_queue` over the lab's embedding (labelled cells count as covered).
+
+    Cells stored without an embedding (results from before embeddings were kept) follow, by margin.
+    """
+    from hemosight.ml.active_learning import lab_queue, query
+
+    with_vector = [i for i, (entry, _) in enumerate(candidates) if entry.result and entry.result.embedding]
+    has_vector = set(with_vector)
+    without = np.asarray([i for i in range(len(candidates)) if i not in has_vector], np.int64)
+    order: list[int] = []
+    if with_vector:
+        vectors = [np.frombuffer(candidates[i][0].result.embedding, np.float16) for i in with_vector]  # type: ignore[union-attr, arg-type]
+        x = np.stack([*labelled_vectors, *vectors]).astype(np.float32)
+        done = np.zeros(len(x), bool)
+        done[: len(labelled_vectors)] = True
+        probabilities = np.concatenate([np.full((len(labelled_vectors), matrix.shape[1]), 1.0), matrix[with_vector]])
+        picked = lab_queue(x, done, probabilities, min(size, len(with_vector)), seed)
+        order = [with_vector[r - len(labelled_vectors)] for r in picked]
+    if len(order) < size and len(without):
+        order += [int(without[r]) for r in query(matrix[without], "margin", size - len(order), seed)]
+    return np.asarray(order[:size], np.int64)
+
+
 @router.get("/{name}/queue", response_model=QueuePublic)
 async def queue(
     name: str,
     store: StoreDep,
     user: CurrentUser,
-    strategy: QueueStrategy = "uncertainty",
+    strategy: QueueStrategy = "auto",
     size: Annotated[int, Query(ge=1, le=1000, description="cells to propose for labelling")] = 90,
     threshold: Annotated[float, Query(gt=0, le=1, description="confirmed self-training: top probability")] = 0.99,
     project_id: str | None = None,
@@ -164,19 +194,32 @@ async def queue(
 
     uncertainty / margin / entropy / random fill `review`; `cst` fills `confirm` with the cells whose
     top probability ≥ threshold (one-click bulk confirmation); `cst+al` fills both (margin for review).
+    `lab` is the new-lab queue: diversity over k-means clusters of the lab's embedding first (so the
+    first labels cover the lab's classes), then margin. `auto` (the default) is `lab` while the
+    projects in view have fewer than `COLD_START` labels in this label set, then `uncertainty`.
+    The answer names the strategy used.
     """
-    from hemosight.ml.active_learning import cst_al_queue, cst_queue, query
+    from hemosight.ml.active_learning import COLD_START, cst_al_queue, cst_queue, query
 
     label_set, model = await resolve_label_set(store, name)
     visible = await _visible_project_ids(store, user, project_id)
-    labelled = {c.image_id for c in await store.list_labels(name)}
+    labels = await store.list_labels(name)
+    labelled = {c.image_id for c in labels}
+    if strategy == "auto":
+        in_view = sum(1 for c in labels if c.project_id in visible)
+        strategy = "lab" if in_view < COLD_START else "uncertainty"
     candidates: list[tuple[ImageEntry, dict[str, float]]] = []
+    labelled_vectors: list[np.ndarray] = []
     for pid in sorted(visible):
         for entry in await store.list_image_entries(pid):
             result = entry.result
-            if result is None or entry.image.id in labelled or name not in result.probabilities:
+            if result is None or name not in result.probabilities:
                 continue
             if model is not None and result.model_version != model.version:
+                continue
+            if entry.image.id in labelled:
+                if result.embedding is not None:
+                    labelled_vectors.append(np.frombuffer(result.embedding, np.float16))
                 continue
             candidates.append((entry, result.probabilities[name]))
     versions = await store.list_classifier_versions(name) if label_set.labels_version else []
@@ -195,11 +238,13 @@ async def queue(
             confirm = await asyncio.to_thread(cst_queue, matrix, threshold)
         elif strategy == "cst+al":
             confirm, review = await asyncio.to_thread(cst_al_queue, matrix, "margin", size, threshold, seed)
+        elif strategy == "lab":
+            review = await asyncio.to_thread(new_lab_queue, candidates, labelled_vectors, matrix, size, seed)
         else:
             review = await asyncio.to_thread(query, matrix, strategy, size, seed)
     return QueuePublic(
         label_set=name,
-        strategy=strategy,
+        strategy=strategy,  # the one used ("auto" resolved)
         classifier_version=current[-1].version if current else None,
         review=[_queue_item(*candidates[i]) for i in review],
         confirm=[_queue_item(*candidates[i]) for i in confirm],
@@ -292,13 +337,14 @@ async def import_labels(
         project = await store.get_project(project_id)
         if project is not None and is_signed_off(project):
             signed.append(project.name)
-    if signed:
-        problems.append(
-            f"the case(s) {', '.join(repr(n) for n in sorted(signed)[:3])} are signed off: change their labels one "
-            "by one with a reason, or reopen them first"
-        )
     if problems:
         raise StructuredError(status.HTTP_400_BAD_REQUEST, _import_rejected(label_set, problems))
+    if signed:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"The case(s) {', '.join(repr(n) for n in sorted(signed)[:3])} are signed off: change their labels one "
+            "by one with a reason, or reopen them first.",
+        )
     for start in range(0, len(events), 1000):
         await store.set_labels(events[start : start + 1000])
     return LabelImportPublic(imported=len(events), unchanged=unchanged)

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 from hemosight.ml.errors import HemosightError
 
 #: Bumped whenever the stored layout changes; each store refuses a database newer than this.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Role = Literal["pathologist", "reviewer", "admin"]
 ROLES: tuple[str, ...] = ("pathologist", "reviewer", "admin")
@@ -184,6 +184,35 @@ class ModelVersion:
     registered_by: str = ""
     #: When it was last made the active version; `hemosight models rollback` goes back to the latest before it.
     activated_at: datetime | None = None
+
+
+#: Kinds of model job: "adapt" adapts the active model to a lab's cells (hemosight.worker.adapt).
+MODEL_JOB_KINDS: tuple[str, ...] = ("adapt",)
+
+
+@dataclass
+class ModelJob:
+    """A job that makes a model version, run by one worker at a time with a lease, like a classification job.
+
+    Kept apart from `Job` (one per image): it has parameters, reports progress (`phase`, `fraction`)
+    for minutes, and names the version it registered (`model_version`) once done. At most one job
+    of a kind is pending or running (`Store.create_model_job`).
+    """
+
+    kind: str
+    params: dict[str, Any]
+    created_by: str
+    status: str = "pending"
+    phase: str = "queued"
+    fraction: float = 0.0
+    attempts: int = 0
+    error: str | None = None
+    worker_id: str | None = None
+    lease_expires_at: float | None = None
+    model_version: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
 
 
 @dataclass
@@ -476,6 +505,25 @@ class Store(Protocol):
         """Make this the only active version and wake the workers so they reload."""
 
     async def active_model_version(self) -> ModelVersion | None: ...
+
+    # model jobs (adapting the model to a lab): one of a kind at a time, leased like classification jobs
+    async def create_model_job(self, job: ModelJob) -> ModelJob:
+        """Queue the job and wake the workers. ConflictError if a job of its kind is pending or running."""
+
+    async def get_model_job(self, job_id: str) -> ModelJob | None: ...
+
+    async def claim_model_job(self, worker_id: str, lease_seconds: float, max_attempts: int) -> ModelJob | None:
+        """Lease the oldest pending model job; running ones whose lease expired go back to pending or fail first."""
+
+    async def update_model_job(
+        self, worker_id: str, job_id: str, phase: str, fraction: float, lease_seconds: float
+    ) -> bool:
+        """Record progress and extend the lease, only while `worker_id` holds it."""
+
+    async def finish_model_job(
+        self, worker_id: str, job_id: str, error: str | None, model_version: str | None, retry: bool, max_attempts: int
+    ) -> str | None:
+        """Done (`error` None, with the version registered) or failed/pending again; returns the new status."""
 
     # model bundle files kept by the store (`hemosight models upload`, the admin API)
     async def save_model_file(self, source: Path, checksum: str) -> str:

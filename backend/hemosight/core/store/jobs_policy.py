@@ -26,3 +26,12 @@ def after_lease_expired(attempts: int, error: str | None, max_attempts: int) -> 
 def after_failure(retry: bool, attempts: int, max_attempts: int) -> str:
     """The status of a job whose worker reported an error: retried while claims remain, else failed."""
     return "pending" if retry and attempts < max_attempts else "failed"
+
+
+def model_job_lease_lost_message(attempts: int) -> str:
+    """What an admin reads when the worker running a model job (adapting to a lab) vanished `attempts` times."""
+    return (
+        f"Adapting the model was interrupted {attempts} times before it finished (the worker stopped or ran out of "
+        "memory); no model version was registered. Start it again with fewer cells or a shorter fine-tune, or ask "
+        "your administrator to check the worker logs."
+    )

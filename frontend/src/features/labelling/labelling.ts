@@ -13,6 +13,16 @@ export type QueueCellItem = {
 };
 
 export const STRATEGIES: { value: QueueStrategy; title: string; hint: string }[] = [
+  {
+    value: "auto",
+    title: "Automatic",
+    hint: "a new lab's first labels spread over its kinds of cells, then uncertainty",
+  },
+  {
+    value: "lab",
+    title: "New lab",
+    hint: "one cell per cluster of the lab's cells first, then smallest margin",
+  },
   { value: "uncertainty", title: "Uncertainty", hint: "lowest top probability first" },
   { value: "margin", title: "Margin", hint: "smallest gap between the two best classes first" },
   { value: "entropy", title: "Entropy", hint: "most spread-out probabilities first" },

@@ -4,6 +4,7 @@ import type { ModelVersion } from "../../shared/api/types";
 import { ConfirmDialog } from "../../shared/components/ConfirmDialog";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
+import { AdaptToLab } from "./AdaptToLab";
 import { MetricsComparison } from "./MetricsComparison";
 import { ModelVersionsTable } from "./ModelVersionsTable";
 import { formatScore, keyMetrics } from "./models";
@@ -90,6 +91,7 @@ export function ModelsPage() {
         </>
       )}
       <UploadModelForm />
+      <AdaptToLab />
       {pending?.kind === "activate" && (
         <ConfirmDialog
           title="Activate this model?"

@@ -614,6 +614,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/model-versions/adapt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Adapt
+         * @description Queue an adapt job for the active model on the projects' cells; GET /model-versions/adapt/{id} shows progress.
+         */
+        post: operations["start_adapt_api_v1_model_versions_adapt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/model-versions/adapt/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Adapt Job
+         * @description The job's status, phase and fraction done; once done, the model version it registered (not active).
+         */
+        get: operations["read_adapt_job_api_v1_model_versions_adapt__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/model-versions": {
         parameters: {
             query?: never;
@@ -752,6 +792,10 @@ export interface paths {
          *
          *     uncertainty / margin / entropy / random fill `review`; `cst` fills `confirm` with the cells whose
          *     top probability ≥ threshold (one-click bulk confirmation); `cst+al` fills both (margin for review).
+         *     `lab` is the new-lab queue: diversity over k-means clusters of the lab's embedding first (so the
+         *     first labels cover the lab's classes), then margin. `auto` (the default) is `lab` while the
+         *     projects in view have fewer than `COLD_START` labels in this label set, then `uncertainty`.
+         *     The answer names the strategy used.
          */
         get: operations["queue_api_v1_label_sets__name__queue_get"];
         put?: never;
@@ -934,6 +978,47 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AdaptRequest
+         * @description "Adapt to this lab": the projects whose cells (and labels) to use, and which steps to run.
+         */
+        AdaptRequest: {
+            /**
+             * Project Ids
+             * @description projects whose cells are the lab's
+             */
+            project_ids: string[];
+            /**
+             * Colour
+             * @description map the lab's colours to the training style (Reinhard lαβ)
+             * @default false
+             */
+            colour: boolean;
+            /**
+             * Scale
+             * @description zoom the lab's cells to the training magnification (nucleus area)
+             * @default true
+             */
+            scale: boolean;
+            /**
+             * Fine Tune Minutes
+             * @description minutes of self-supervised encoder fine-tuning on the lab's cells; 0: none
+             * @default 0
+             */
+            fine_tune_minutes: number;
+            /**
+             * Head
+             * @description the label set's classifier: 'auto' (chosen by cross-validation on the lab's labelled cells), 'bundle' (the model's own) or 'lab' (fitted on the lab's labels alone; needs labels)
+             * @default auto
+             * @enum {string}
+             */
+            head: "auto" | "bundle" | "lab";
+            /**
+             * Label Set
+             * @description the label set to adapt; default: the model's default label set
+             */
+            label_set?: string | null;
+        };
         /**
          * AuditEntryPublic
          * @description One entry of a case's audit log: a sign-off, a reopening, or a label change made after sign-off.
@@ -1754,6 +1839,47 @@ export interface components {
             /** Is Owner */
             is_owner: boolean;
         };
+        /**
+         * ModelJobPublic
+         * @description A job that makes a model version; `phase` and `fraction` show how far it is.
+         */
+        ModelJobPublic: {
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "running" | "done" | "failed";
+            /** Phase */
+            phase: string;
+            /** Fraction */
+            fraction: number;
+            /** Attempts */
+            attempts: number;
+            /** Error */
+            error?: string | null;
+            /** Model Version */
+            model_version?: string | null;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** ModelVersionPublic */
         ModelVersionPublic: {
             /** Version */
@@ -1879,7 +2005,7 @@ export interface components {
              * Strategy
              * @enum {string}
              */
-            strategy: "uncertainty" | "margin" | "entropy" | "random" | "cst" | "cst+al";
+            strategy: "auto" | "lab" | "uncertainty" | "margin" | "entropy" | "random" | "cst" | "cst+al";
             /** Classifier Version */
             classifier_version: number | null;
             /** Review */
@@ -5234,6 +5360,166 @@ export interface operations {
             };
         };
     };
+    start_adapt_api_v1_model_versions_adapt_post: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdaptRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelJobPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_adapt_job_api_v1_model_versions_adapt__job_id__get: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for <img> tags that cannot send headers. */
+                access_token?: string | null;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelJobPublic"];
+                };
+            };
+            /** @description The request cannot be used as it is (the detail says why), or its body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No valid bearer token: sign in (again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflicts with the current state (the detail says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_model_versions_api_v1_model_versions_get: {
         parameters: {
             query?: {
@@ -6032,7 +6318,7 @@ export interface operations {
     queue_api_v1_label_sets__name__queue_get: {
         parameters: {
             query?: {
-                strategy?: "uncertainty" | "margin" | "entropy" | "random" | "cst" | "cst+al";
+                strategy?: "auto" | "lab" | "uncertainty" | "margin" | "entropy" | "random" | "cst" | "cst+al";
                 /** @description cells to propose for labelling */
                 size?: number;
                 /** @description confirmed self-training: top probability */

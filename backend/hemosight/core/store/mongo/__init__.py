@@ -18,6 +18,7 @@ from hemosight.core.store.mongo.accounts import AccountsMixin
 from hemosight.core.store.mongo.connection import BLOB_BUCKET, MIGRATIONS, MODEL_BUCKET
 from hemosight.core.store.mongo.jobs import JobsMixin
 from hemosight.core.store.mongo.labels import LabelsMixin
+from hemosight.core.store.mongo.model_jobs import ModelJobsMixin
 from hemosight.core.store.mongo.models import ModelsMixin
 from hemosight.core.store.mongo.projects import ProjectsMixin
 from hemosight.core.store.mongo.review import ReviewMixin
@@ -25,5 +26,5 @@ from hemosight.core.store.mongo.review import ReviewMixin
 __all__ = ["BLOB_BUCKET", "MIGRATIONS", "MODEL_BUCKET", "MongoStore"]
 
 
-class MongoStore(AccountsMixin, ProjectsMixin, JobsMixin, ModelsMixin, LabelsMixin, ReviewMixin):
+class MongoStore(AccountsMixin, ProjectsMixin, JobsMixin, ModelsMixin, LabelsMixin, ReviewMixin, ModelJobsMixin):
     """The `Store` for sites with several backends and workers: one MongoDB replica set."""

@@ -41,7 +41,16 @@ async def _add_case_review(db: Any) -> None:
 
 
 #: Migrations from version n to n+1 (async functions of the database).
-MIGRATIONS: dict[int, Any] = {1: _add_label_collections, 2: _add_usable_confirmations, 3: _add_case_review}
+async def _add_model_jobs(db: Any) -> None:
+    """4 → 5: jobs that make a model version (adapting to a lab) are a new collection; indexes come with use."""
+
+
+MIGRATIONS: dict[int, Any] = {
+    1: _add_label_collections,
+    2: _add_usable_confirmations,
+    3: _add_case_review,
+    4: _add_model_jobs,
+}
 
 
 class MongoConnection:
@@ -86,6 +95,11 @@ class MongoConnection:
         await self.db.classifiers.create_index([("label_set", ASCENDING), ("version", ASCENDING)], unique=True)
         await self.db.usable_confirmations.create_index("project_id")
         await _add_case_review(self.db)
+        # one pending or running model job per kind: `active_kind` exists only while it is (mongo/model_jobs.py)
+        await self.db.model_jobs.create_index(
+            "active_kind", unique=True, partialFilterExpression={"active_kind": {"$exists": True}}
+        )
+        await self.db.model_jobs.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
         while version is not None and version < SCHEMA_VERSION:
             await MIGRATIONS[version](self.db)
             version += 1

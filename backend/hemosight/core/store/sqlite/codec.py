@@ -28,6 +28,7 @@ from hemosight.core.store.base import (
     Job,
     LabelEvent,
     LabelSet,
+    ModelJob,
     ModelVersion,
     NeighbourRecord,
     Project,
@@ -163,6 +164,7 @@ RESULTS = RowCodec(
     },
 )
 MODEL_VERSIONS = RowCodec(ModelVersion, "model_versions")
+MODEL_JOBS = RowCodec(ModelJob, "model_jobs")
 LABEL_SETS = RowCodec(LabelSet, "label_sets")
 LABELS = RowCodec(CellLabel, "labels")
 LABEL_EVENTS = RowCodec(LabelEvent, "label_events")

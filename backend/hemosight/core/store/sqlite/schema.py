@@ -67,6 +67,15 @@ CASE_COLUMNS = (
     ("signed_off_at", "TEXT"),
 )
 
+#: Jobs that make a model version, e.g. adapting the model to a lab (schema 5).
+MODEL_JOBS = """
+CREATE TABLE IF NOT EXISTS model_jobs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, params TEXT NOT NULL, created_by TEXT NOT NULL, status TEXT NOT NULL,
+    phase TEXT NOT NULL, fraction REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, worker_id TEXT,
+    lease_expires_at REAL, model_version TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS model_jobs_status ON model_jobs(kind, status, created_at);
+"""
+
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,6 +118,7 @@ CREATE TABLE IF NOT EXISTS model_versions (
     + USABLE_CONFIRMATIONS
     + LABEL_EVENT_REASON
     + REVIEW_TABLES
+    + MODEL_JOBS
 )
 
 #: Migrations from version n to n+1, applied in order at open.
@@ -126,4 +136,6 @@ MIGRATIONS: dict[int, str] = {
     3: "".join(f"ALTER TABLE projects ADD COLUMN {name} {kind};" for name, kind in CASE_COLUMNS)
     + LABEL_EVENT_REASON
     + REVIEW_TABLES,
+    # 4 → 5: jobs that make a model version (adapting the model to a lab).
+    4: MODEL_JOBS,
 }
