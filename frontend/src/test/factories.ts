@@ -27,7 +27,15 @@ export function user(change: Partial<User> = {}): User {
 
 /** "Case 7" (p1), owned by the admin. */
 export function project(change: Partial<Project> = {}): Project {
-  return { id: "p1", name: "Case 7", owner_id: "u1", members: [], created_at: WHEN, ...change };
+  return {
+    id: "p1",
+    name: "Case 7",
+    owner_id: "u1",
+    members: [],
+    created_at: WHEN,
+    status: "in_review",
+    ...change,
+  };
 }
 
 /** A cell in a project's list; classified ("done") unless told otherwise. */
