@@ -2,6 +2,7 @@ import { Link, NavLink, Outlet, useParams } from "react-router";
 import { useProject } from "../../shared/api/queries";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { useAuth } from "../auth/AuthContext";
+import { CasePanel } from "../case/CasePanel";
 import { RescoreButton } from "./RescoreButton";
 
 export function ProjectLayout() {
@@ -35,6 +36,7 @@ export function ProjectLayout() {
         </>
       ) : (
         <>
+          {project.data && <CasePanel projectId={projectId} projectName={project.data.name} />}
           <ul className="nav nav-tabs mb-3">
             <li className="nav-item">
               <NavLink className="nav-link" to={`/projects/${projectId}/cells`}>
