@@ -2,7 +2,7 @@
 import { vi } from "vitest";
 import { session } from "../shared/api/session";
 import type { User } from "../shared/api/types";
-import { admin, capabilities, caseDetails, classNames } from "./factories";
+import { admin, capabilities, caseDetails, classNames, member } from "./factories";
 
 export type Handler = (
   request: Request,
@@ -39,6 +39,7 @@ export function fakeBackend() {
   on("GET", "/class-names", () => classNames);
   on("GET", "/projects/([^/]+)/capabilities", (_request, match) => capabilities({ project_id: match[1] }));
   on("GET", "/projects/([^/]+)/case", (_request, match) => caseDetails({ project_id: match[1] }));
+  on("GET", "/projects/([^/]+)/members", () => [member("ada", { role: "admin", is_owner: true })]);
   return { on, calls, fetchMock };
 }
 

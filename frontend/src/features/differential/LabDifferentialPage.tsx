@@ -83,11 +83,13 @@ export function LabDifferentialPage() {
         <p className="text-secondary">No classified cells yet.</p>
       ) : (
         <div className="row g-4">
-          <div className="col-lg-6">
-            <LabDifferentialTable differential={data} nameOf={nameOf} />
+          <div className="col-xl-7">
+            <div className="table-responsive">
+              <LabDifferentialTable differential={data} nameOf={nameOf} />
+            </div>
             <OtherCellsTable differential={data} nameOf={nameOf} />
           </div>
-          <div className="col-lg-6">
+          <div className="col-xl-5">
             <VegaChart spec={spec} label="Share of white cells per class" className="w-100" />
           </div>
         </div>
