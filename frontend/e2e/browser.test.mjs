@@ -688,6 +688,19 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     assert.ok(await panel.getByLabel("Specimen ID").isDisabled());
     await shot(page, "16-case-signed-off", { fullPage: true });
 
+    // In a signed-off case a label change asks for a reason (the API answers 409 without one).
+    await page.getByRole("link", { name: "Cells" }).click();
+    await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
+    const reason = page.getByLabel("Reason for changing cell type (the case is signed off)");
+    await reason.waitFor();
+    const correct = page
+      .getByTestId("label-set-row-cell_type")
+      .getByRole("button", { name: /^Correct cell type to/ });
+    assert.ok(await correct.isDisabled(), "no change without a reason");
+    await reason.fill("e2e: checked after sign-off");
+    assert.ok(await correct.isEnabled());
+    await shot(page, "16b-signed-off-correction");
+
     await panel.getByRole("button", { name: "Reopen" }).click();
     await panel.getByLabel("Reason for reopening").fill("e2e: reopened to go on testing");
     await panel.getByRole("button", { name: "Reopen case" }).click();

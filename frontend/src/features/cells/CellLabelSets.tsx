@@ -19,7 +19,8 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
   const allSets = useLabelSets();
   const imageLabels = useImageLabels(imageId);
   const { projectId = "" } = useParams();
-  const canLabel = useCapabilities(projectId).data?.label === true;
+  const can = useCapabilities(projectId).data;
+  const canLabel = can?.label === true;
   const classesOf = (name: string) =>
     allSets.data?.find((set) => set.name === name)?.classes ??
     Object.keys(result.probabilities?.[name] ?? {}).sort();
@@ -77,6 +78,7 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
                         labelSet={labelSet}
                         predicted={label}
                         classes={classesOf(labelSet)}
+                        needsReason={can?.label_needs_reason === true}
                         onChange={(set, id) => setLastChange({ labelSet: set, id })}
                       />
                     ) : (
