@@ -50,18 +50,21 @@ async function waitUntilReady(baseUrl, child, log, timeoutMs) {
  * Options from the environment: HEMOSIGHT_E2E_MODEL (a bundle for --model; default: the shipped model),
  * HEMOSIGHT_E2E_KEEP=1 keeps the data dir for inspection.
  */
-export async function startServer({ artifacts, username, password }) {
+export async function startServer({ artifacts, username, password, createAdmin = true }) {
   const [program, ...lead] = hemosightCommand();
   const dataDir = mkdtempSync(join(tmpdir(), "hemosight-e2e-"));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const admin = spawnSync(
-    program,
-    [...lead, "create-admin", "--data-dir", dataDir, "--username", username, "--password-stdin"],
-    { cwd: repo, input: `${password}\n`, encoding: "utf8" },
-  );
-  if (admin.status !== 0) throw new Error(`create-admin failed: ${admin.stderr || admin.stdout}`);
+  // createAdmin: false leaves the accounts empty, for the browser's first-run set-up.
+  const admin = createAdmin
+    ? spawnSync(
+        program,
+        [...lead, "create-admin", "--data-dir", dataDir, "--username", username, "--password-stdin"],
+        { cwd: repo, input: `${password}\n`, encoding: "utf8" },
+      )
+    : null;
+  if (admin && admin.status !== 0) throw new Error(`create-admin failed: ${admin.stderr || admin.stdout}`);
 
   const log = join(artifacts, "server.log");
   const out = openSync(log, "w");

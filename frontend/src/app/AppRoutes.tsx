@@ -4,7 +4,7 @@ import { LoginPage } from "../features/auth/LoginPage";
 import { RequireAuth } from "../features/auth/RequireAuth";
 import { CellDetailsPage } from "../features/cells/CellDetailsPage";
 import { CellsPage } from "../features/cells/CellsPage";
-import { DifferentialCountPage } from "../features/differential/DifferentialCountPage";
+import { LabDifferentialPage } from "../features/differential/LabDifferentialPage";
 import { LabelSetsPage } from "../features/label-sets/LabelSetsPage";
 import { LabellingQueuePage } from "../features/labelling/LabellingQueuePage";
 import { LandscapePage } from "../features/landscape/LandscapePage";
@@ -33,7 +33,7 @@ export function AppRoutes() {
             <Route path="cells" element={<CellsPage />} />
             <Route path="cells/:imageId" element={<CellDetailsPage />} />
             <Route path="landscape" element={<LandscapePage />} />
-            <Route path="differential-count" element={<DifferentialCountPage />} />
+            <Route path="differential-count" element={<LabDifferentialPage />} />
             <Route path="queue" element={<LabellingQueuePage />} />
           </Route>
           <Route path="label-sets" element={<LabelSetsPage />} />

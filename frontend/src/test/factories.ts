@@ -1,15 +1,21 @@
 // Typed builders of the API's resources for tests: the one place that knows every field, so a test
 // names only the fields it is about, and a change to the schema breaks here (at typecheck), once.
 import type {
+  Capabilities,
+  CaseDetails,
   CellResult,
+  ClassName,
   ImageDetail,
   ImageSummary,
   ImportProblem,
+  LabClassCount,
+  LabDifferential,
   LabelEvent,
   LabelImportRejected,
   LabelQueue,
   LabelSet,
   LearningCurve,
+  Member,
   ModelVersion,
   Project,
   QueueItem,
@@ -224,6 +230,118 @@ export function importRejected(
     problems,
     problem_count: problems.length,
     classes: ["reactive lymphocyte", "normal"],
+    ...change,
+  };
+}
+
+/** The case details of "Case 7" (p1): in review, nothing filled in. */
+export function caseDetails(change: Partial<CaseDetails> = {}): CaseDetails {
+  return {
+    project_id: "p1",
+    name: "Case 7",
+    specimen_id: "",
+    collection_date: null,
+    analyser: "",
+    wbc_count: null,
+    note: "",
+    status: "in_review",
+    signed_off_by: null,
+    signed_off_at: null,
+    ...change,
+  };
+}
+
+/** What the admin may do on a case in review: everything but reopen it. */
+export function capabilities(change: Partial<Capabilities> = {}): Capabilities {
+  return {
+    project_id: "p1",
+    role: "admin",
+    status: "in_review",
+    is_owner: true,
+    view: true,
+    rename: true,
+    delete: true,
+    edit_case_details: true,
+    upload: true,
+    rescore: true,
+    label: true,
+    label_needs_reason: false,
+    confirm_usable: true,
+    sign_off: true,
+    reopen: false,
+    manage_members: true,
+    request_explanation: true,
+    read_audit_log: true,
+    download_report: true,
+    ...change,
+  };
+}
+
+/** What a reviewer may do: look and label, nothing else. */
+export function reviewerCapabilities(change: Partial<Capabilities> = {}): Capabilities {
+  return capabilities({
+    role: "reviewer",
+    is_owner: false,
+    rename: false,
+    delete: false,
+    edit_case_details: false,
+    upload: false,
+    rescore: false,
+    confirm_usable: false,
+    sign_off: false,
+    manage_members: false,
+    read_audit_log: false,
+    ...change,
+  });
+}
+
+export function member(username: string, change: Partial<Member> = {}): Member {
+  return { username, role: "reviewer", is_owner: false, ...change };
+}
+
+/** The default label set's lab names, as GET /class-names answers. */
+export const classNames: ClassName[] = [
+  { code: "basophil", name: "Basophil", category: "wbc" },
+  { code: "eosinophil", name: "Eosinophil", category: "wbc" },
+  { code: "erythroblast", name: "Erythroblast (NRBC)", category: "nrbc" },
+  { code: "ig", name: "Immature granulocyte", category: "wbc" },
+  { code: "lymphocyte", name: "Lymphocyte", category: "wbc" },
+  { code: "monocyte", name: "Monocyte", category: "wbc" },
+  { code: "neutrophil", name: "Neutrophil", category: "wbc" },
+  { code: "platelet", name: "Platelet", category: "platelet" },
+];
+
+export function labClassCount(code: string, change: Partial<LabClassCount> = {}): LabClassCount {
+  const known = classNames.find((item) => item.code === code);
+  return {
+    code,
+    name: known?.name ?? code,
+    category: known?.category ?? "wbc",
+    count: 0,
+    reviewed: 0,
+    not_reviewed: 0,
+    percentage: null,
+    absolute: null,
+    ...change,
+  };
+}
+
+export function labDifferential(change: Partial<LabDifferential> = {}): LabDifferential {
+  return {
+    project_id: "p1",
+    label_set: "cell_type",
+    model_versions: [],
+    wbc_count: null,
+    white_cells: 0,
+    classes: [],
+    platelets: 0,
+    nrbc: 0,
+    nrbc_per_100_wbc: null,
+    reviewed: 0,
+    not_reviewed: 0,
+    unusable: 0,
+    unclassified: 0,
+    status: "in_review",
     ...change,
   };
 }

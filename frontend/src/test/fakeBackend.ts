@@ -2,7 +2,7 @@
 import { vi } from "vitest";
 import { session } from "../shared/api/session";
 import type { User } from "../shared/api/types";
-import { admin } from "./factories";
+import { admin, capabilities, caseDetails, classNames, member } from "./factories";
 
 export type Handler = (
   request: Request,
@@ -35,6 +35,11 @@ export function fakeBackend() {
   const on = (method: string, path: string, handler: Handler) => {
     routes.unshift({ method, pattern: new RegExp(`^/api/v1${path}$`), handler });
   };
+  // The review station's resources every case page reads; a test replaces them with api.on(...).
+  on("GET", "/class-names", () => classNames);
+  on("GET", "/projects/([^/]+)/capabilities", (_request, match) => capabilities({ project_id: match[1] }));
+  on("GET", "/projects/([^/]+)/case", (_request, match) => caseDetails({ project_id: match[1] }));
+  on("GET", "/projects/([^/]+)/members", () => [member("ada", { role: "admin", is_owner: true })]);
   return { on, calls, fetchMock };
 }
 

@@ -3,6 +3,8 @@ import { Navigate, useLocation, useNavigate } from "react-router";
 import { errorMessage } from "../../shared/api/errors";
 import { session } from "../../shared/api/session";
 import { useAuth } from "./AuthContext";
+import { FirstAdminForm } from "./FirstAdminForm";
+import { useSetupStatus } from "./setup";
 
 export function LoginPage() {
   const { user, signIn } = useAuth();
@@ -14,8 +16,10 @@ export function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const ended = session.endedMessage();
+  const setup = useSetupStatus(!user);
 
   if (user) return <Navigate to={from} replace />;
+  const firstRun = setup?.needs_setup === true;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -35,53 +39,64 @@ export function LoginPage() {
       <div className="col-sm-10 col-md-7 col-lg-5">
         <div className="card shadow-sm mt-4">
           <div className="card-body p-4">
-            <h1 className="h4 mb-1">Sign in</h1>
-            <p className="text-secondary mb-4">
-              Classify white blood cells and review them against reference cells.
-            </p>
-            {ended && !error && (
-              <div className="alert alert-warning" role="alert">
-                {ended}
+            {firstRun && setup?.local && <FirstAdminForm />}
+            {firstRun && !setup?.local && (
+              <div className="alert alert-info" role="status">
+                No account exists yet. Create the first administrator on the server with{" "}
+                <code>hemosight create-admin</code>, then sign in here.
               </div>
             )}
-            {error && (
-              <div className="alert alert-danger" role="alert">
-                {error}
-              </div>
+            {!(firstRun && setup?.local) && (
+              <>
+                <h1 className="h4 mb-1">Sign in</h1>
+                <p className="text-secondary mb-4">
+                  Classify white blood cells and review them against reference cells.
+                </p>
+                {ended && !error && (
+                  <div className="alert alert-warning" role="alert">
+                    {ended}
+                  </div>
+                )}
+                {error && (
+                  <div className="alert alert-danger" role="alert">
+                    {error}
+                  </div>
+                )}
+                <form onSubmit={submit} noValidate={false}>
+                  <div className="mb-3">
+                    <label htmlFor="username" className="form-label">
+                      Username
+                    </label>
+                    <input
+                      id="username"
+                      className="form-control"
+                      autoComplete="username"
+                      required
+                      value={username}
+                      onChange={(event) => setUsername(event.target.value)}
+                    />
+                  </div>
+                  <div className="mb-4">
+                    <label htmlFor="password" className="form-label">
+                      Password
+                    </label>
+                    <input
+                      id="password"
+                      type="password"
+                      className="form-control"
+                      autoComplete="current-password"
+                      required
+                      value={password}
+                      onChange={(event) => setPassword(event.target.value)}
+                    />
+                  </div>
+                  <button type="submit" className="btn btn-primary w-100" disabled={busy}>
+                    {busy && <span className="spinner-border spinner-border-sm me-2" aria-hidden="true" />}
+                    Sign in
+                  </button>
+                </form>
+              </>
             )}
-            <form onSubmit={submit} noValidate={false}>
-              <div className="mb-3">
-                <label htmlFor="username" className="form-label">
-                  Username
-                </label>
-                <input
-                  id="username"
-                  className="form-control"
-                  autoComplete="username"
-                  required
-                  value={username}
-                  onChange={(event) => setUsername(event.target.value)}
-                />
-              </div>
-              <div className="mb-4">
-                <label htmlFor="password" className="form-label">
-                  Password
-                </label>
-                <input
-                  id="password"
-                  type="password"
-                  className="form-control"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(event) => setPassword(event.target.value)}
-                />
-              </div>
-              <button type="submit" className="btn btn-primary w-100" disabled={busy}>
-                {busy && <span className="spinner-border spinner-border-sm me-2" aria-hidden="true" />}
-                Sign in
-              </button>
-            </form>
           </div>
         </div>
       </div>

@@ -1,4 +1,6 @@
 import { useMemo, useState } from "react";
+import { useParams } from "react-router";
+import { useCapabilities } from "../../shared/api/caseQueries";
 import { useImageLabels, useLabelSets } from "../../shared/api/queries";
 import type { CellResult } from "../../shared/api/types";
 import { probabilitySpec } from "../../shared/charts/specs";
@@ -16,6 +18,9 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
   const [lastChange, setLastChange] = useState<{ labelSet: string; id: string } | null>(null);
   const allSets = useLabelSets();
   const imageLabels = useImageLabels(imageId);
+  const { projectId = "" } = useParams();
+  const can = useCapabilities(projectId).data;
+  const canLabel = can?.label === true;
   const classesOf = (name: string) =>
     allSets.data?.find((set) => set.name === name)?.classes ??
     Object.keys(result.probabilities?.[name] ?? {}).sort();
@@ -67,13 +72,18 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
                   </td>
                   <td>{formatPercent(result.probabilities?.[labelSet]?.[label])}</td>
                   <td>
-                    <CorrectionControls
-                      imageId={imageId}
-                      labelSet={labelSet}
-                      predicted={label}
-                      classes={classesOf(labelSet)}
-                      onChange={(set, id) => setLastChange({ labelSet: set, id })}
-                    />
+                    {canLabel ? (
+                      <CorrectionControls
+                        imageId={imageId}
+                        labelSet={labelSet}
+                        predicted={label}
+                        classes={classesOf(labelSet)}
+                        needsReason={can?.label_needs_reason === true}
+                        onChange={(set, id) => setLastChange({ labelSet: set, id })}
+                      />
+                    ) : (
+                      <span className="small text-secondary">—</span>
+                    )}
                   </td>
                 </tr>
               );

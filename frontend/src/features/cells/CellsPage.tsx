@@ -1,4 +1,5 @@
 import { useParams } from "react-router";
+import { useCapabilities } from "../../shared/api/caseQueries";
 import { useImages } from "../../shared/api/queries";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
@@ -8,13 +9,16 @@ import { ResultsTable } from "./ResultsTable";
 export function CellsPage() {
   const { projectId = "" } = useParams();
   const images = useImages(projectId);
+  const canUpload = useCapabilities(projectId).data?.upload === true;
   return (
     <>
-      <UploadPanel projectId={projectId} compact={(images.data?.length ?? 0) > 0} />
+      {canUpload && <UploadPanel projectId={projectId} compact={(images.data?.length ?? 0) > 0} />}
       {images.isPending && <Loading what="cells" />}
       {images.isError && <ErrorAlert error={images.error} onRetry={() => images.refetch()} />}
       {images.data && images.data.length === 0 && (
-        <p className="text-secondary">No cells in this project yet: upload images above.</p>
+        <p className="text-secondary">
+          No cells in this project yet{canUpload ? ": upload images above" : ""}.
+        </p>
       )}
       {images.data && images.data.length > 0 && <ResultsTable projectId={projectId} images={images.data} />}
     </>

@@ -9,21 +9,37 @@ export function CorrectionControls({
   labelSet,
   predicted,
   classes,
+  needsReason = false,
   onChange,
 }: {
   imageId: string;
   labelSet: string;
   predicted: string | undefined;
   classes: string[];
+  /** The case is signed off: a change needs a reason, which the audit log keeps. */
+  needsReason?: boolean;
   onChange: (labelSet: string, changeId: string) => void;
 }) {
   const label = useLabelImage();
   const [choice, setChoice] = useState(predicted ?? classes[0] ?? "");
+  const [reason, setReason] = useState("");
   const name = labelSetName(labelSet);
+  const reasonMissing = needsReason && reason.trim().length < 3;
   const send = (action: "set" | "confirm") =>
     label.mutate(
-      { imageId, label_set: labelSet, action, label: action === "set" ? choice : undefined },
-      { onSuccess: (event) => onChange(labelSet, event.id) },
+      {
+        imageId,
+        label_set: labelSet,
+        action,
+        label: action === "set" ? choice : undefined,
+        reason: needsReason ? reason.trim() : undefined,
+      },
+      {
+        onSuccess: (event) => {
+          setReason("");
+          onChange(labelSet, event.id);
+        },
+      },
     );
   return (
     <>
@@ -47,10 +63,21 @@ export function CorrectionControls({
             </option>
           ))}
         </select>
+        {needsReason && (
+          <input
+            className="form-control form-control-sm w-auto"
+            aria-label={`Reason for changing ${name} (the case is signed off)`}
+            placeholder="Reason (signed-off case)"
+            minLength={3}
+            maxLength={500}
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+          />
+        )}
         <button
           type="submit"
           className="btn btn-sm btn-outline-primary"
-          disabled={label.isPending || !choice}
+          disabled={label.isPending || !choice || reasonMissing}
           aria-label={`Correct ${name} to ${className(choice)}`}
         >
           Correct
@@ -59,7 +86,7 @@ export function CorrectionControls({
           <button
             type="button"
             className="btn btn-sm btn-outline-success"
-            disabled={label.isPending}
+            disabled={label.isPending || reasonMissing}
             onClick={() => send("confirm")}
             aria-label={`Confirm ${className(predicted)} for ${name}`}
           >

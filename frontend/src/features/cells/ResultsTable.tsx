@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import { useCapabilities } from "../../shared/api/caseQueries";
 import { isWaiting } from "../../shared/api/queries";
 import type { ImageSummary } from "../../shared/api/types";
 import { className, LOW_CONFIDENCE } from "../../shared/classes";
@@ -11,6 +12,7 @@ import { useResultsView } from "./useResultsView";
 
 export function ResultsTable({ projectId, images }: { projectId: string; images: ImageSummary[] }) {
   const [view, setView] = useResultsView();
+  const canLabel = useCapabilities(projectId).data?.label === true;
   const labels = useMemo(
     () => [...new Set(images.map((image) => image.label).filter((label): label is string => !!label))].sort(),
     [images],
@@ -122,7 +124,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
           )}
         </div>
       )}
-      {labelSet && (
+      {labelSet && canLabel && (
         <BulkReview labelSet={labelSet} selected={selectedShown} onDone={() => setSelected(new Set())} />
       )}
       {shown.length === 0 ? (

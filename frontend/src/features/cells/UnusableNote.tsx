@@ -1,3 +1,5 @@
+import { useParams } from "react-router";
+import { useCapabilities } from "../../shared/api/caseQueries";
 import { errorMessage } from "../../shared/api/errors";
 import { useConfirmUsable } from "../../shared/api/queries";
 import type { ImageSummary } from "../../shared/api/types";
@@ -5,6 +7,8 @@ import type { ImageSummary } from "../../shared/api/types";
 /** "Not a usable cell" with the reason, and the button that lets it count in the differential. */
 export function UnusableNote({ image }: { image: ImageSummary }) {
   const confirm = useConfirmUsable();
+  const { projectId = "" } = useParams();
+  const canConfirm = useCapabilities(projectId).data?.confirm_usable === true;
   if (!image.unusable) return null;
   if (image.usable_confirmed) {
     return (
@@ -16,14 +20,16 @@ export function UnusableNote({ image }: { image: ImageSummary }) {
   return (
     <div className="small text-danger" data-testid="unusable">
       ⚠ Not a usable cell, not counted: {image.unusable}{" "}
-      <button
-        type="button"
-        className="btn btn-sm btn-outline-secondary py-0"
-        disabled={confirm.isPending}
-        onClick={() => confirm.mutate(image.id)}
-      >
-        It is a cell: count it
-      </button>
+      {canConfirm && (
+        <button
+          type="button"
+          className="btn btn-sm btn-outline-secondary py-0"
+          disabled={confirm.isPending}
+          onClick={() => confirm.mutate(image.id)}
+        >
+          It is a cell: count it
+        </button>
+      )}
       {confirm.isError && <div role="alert">{errorMessage(confirm.error)}</div>}
     </div>
   );

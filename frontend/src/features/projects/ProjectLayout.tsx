@@ -1,14 +1,14 @@
 import { Link, NavLink, Outlet, useParams } from "react-router";
+import { useCapabilities } from "../../shared/api/caseQueries";
 import { useProject } from "../../shared/api/queries";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
-import { useAuth } from "../auth/AuthContext";
+import { CasePanel } from "../case/CasePanel";
 import { RescoreButton } from "./RescoreButton";
 
 export function ProjectLayout() {
   const { projectId = "" } = useParams();
   const project = useProject(projectId);
-  const { user } = useAuth();
-  const isAdmin = user?.role === "admin";
+  const canRescore = useCapabilities(projectId).data?.rescore === true;
   const name = project.data?.name ?? (project.isError ? "Project unavailable" : "Loading project…");
   return (
     <>
@@ -24,7 +24,9 @@ export function ProjectLayout() {
       </nav>
       <div className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3">
         <h1 className="h3 mb-0">{name}</h1>
-        {isAdmin && project.data && <RescoreButton projectId={projectId} projectName={project.data.name} />}
+        {canRescore && project.data && (
+          <RescoreButton projectId={projectId} projectName={project.data.name} />
+        )}
       </div>
       {project.isError ? (
         <>
@@ -35,6 +37,7 @@ export function ProjectLayout() {
         </>
       ) : (
         <>
+          {project.data && <CasePanel projectId={projectId} projectName={project.data.name} />}
           <ul className="nav nav-tabs mb-3">
             <li className="nav-item">
               <NavLink className="nav-link" to={`/projects/${projectId}/cells`}>

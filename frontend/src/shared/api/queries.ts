@@ -326,6 +326,8 @@ export function useLabelImage() {
       label_set: string;
       label?: string;
       action: "set" | "confirm";
+      /** Required (3–500 characters) in a signed-off case: the change is audited. */
+      reason?: string;
     }) =>
       unwrap(api.POST("/api/v1/images/{image_id}/labels", { params: { path: { image_id: imageId } }, body })),
     onSuccess: (event) => afterLabelChange(queryClient, event.label_set, [event.image_id]),

@@ -44,3 +44,13 @@ export type LabelImport = Ok<paths["/api/v1/label-sets/{name}/labels/import"]["p
 /** The 400 of a label import whose rows are at fault: the rows as data beside the sentence. */
 export type LabelImportRejected = ErrorBody<paths["/api/v1/label-sets/{name}/labels/import"]["post"], 400>;
 export type ImportProblem = LabelImportRejected["problems"][number];
+
+export type CaseDetails = Ok<paths["/api/v1/projects/{project_id}/case"]["get"]>;
+export type CaseUpdate = NonNullable<
+  paths["/api/v1/projects/{project_id}/case"]["patch"]["requestBody"]
+>["content"]["application/json"];
+export type Capabilities = Ok<paths["/api/v1/projects/{project_id}/capabilities"]["get"]>;
+export type Member = Ok<paths["/api/v1/projects/{project_id}/members"]["get"]>[number];
+export type ClassName = Ok<paths["/api/v1/class-names"]["get"]>[number];
+export type LabDifferential = Ok<paths["/api/v1/projects/{project_id}/lab-differential"]["get"]>;
+export type LabClassCount = LabDifferential["classes"][number];

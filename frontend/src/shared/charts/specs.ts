@@ -47,7 +47,7 @@ export function differentialSpec(classes: ClassCount[]): TopLevelSpec {
   const total = classes.reduce((sum, item) => sum + item.count, 0);
   const values = classes.map((item) => ({
     label: item.label,
-    name: className(item.label),
+    name: item.name ?? className(item.label),
     count: item.count,
     fraction: total ? item.count / total : 0,
   }));
