@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_new_lab import DEFAULT_MODEL, LABEL_SET, git_commit, lab_table
+from benchmarks.bench_new_lab import LABEL_SET, git_commit, lab_table
+from benchmarks.datasets import DEFAULT_BUNDLE
 from hemosight.ml.active_learning import cold_start
 from hemosight.ml.adapt_options import AdaptOptions
 from hemosight.ml.bundle import ModelBundle
@@ -33,7 +34,7 @@ from hemosight.ml.lab_adaptation import adapt_bundle, score
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--model", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--lab", default="pbc_shifted", help="bccd, cellavision_blog or pbc_shifted")
     parser.add_argument("--cells", type=int, default=2000)
     parser.add_argument("--labels", type=int, default=25)
