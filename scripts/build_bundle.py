@@ -141,7 +141,8 @@ def refit_bundle_classifiers(
 ) -> Path:
     """Refit a bundle's label-set classifiers on the training split with its own encoder and re-measure them.
 
-    For a change to the classifiers alone (e.g. class balance): the encoder, its runtime
+    For a change to the classifiers alone (e.g. class balance, calibration, a new label set in the
+    data such as subtype): the encoder, its runtime
     members, the references and the landscape stay as they are, so it takes minutes, not a
     training round. Cells are embedded by the encoder the bundle runs (int8 when it ships
     one), so the classifiers are fitted on the embeddings they will see in the worker.
@@ -153,8 +154,14 @@ def refit_bundle_classifiers(
     images = load_images(table.paths, bundle.preprocessing, cache_dir=Path(".cache"))
     embeddings = bundle.embed_prepared(np.asarray(images))
     ids = [p.name for p in table.paths]
-    train_labels = training_labels(table, train_rows, bundle.classifiers)
+    # Every label set the data has (a new one, e.g. subtype, joins the bundle), fitted on the training split.
+    train_labels = training_labels(table, train_rows, table.label_sets)
     bundle.classifiers = fit_classifiers(embeddings, train_labels, ids)
+    row_of = {name: i for i, name in enumerate(ids)}
+    bundle.references.labels = {
+        name: [values[row_of[r]] if r in row_of else "" for r in bundle.references.ids]
+        for name, values in table.label_sets.items()
+    }
     _, bundle.support = support_of(embeddings, train_labels, ids)  # the worker's refits start from these cells
     bundle.quality = gate_for(bundle.references.embeddings, None).to_dict()  # usable-cell check thresholds
     held_out = held_out_scores(embeddings, table, test_rows, bundle)
