@@ -163,6 +163,7 @@ def refit_bundle_classifiers(
         for name, values in table.label_sets.items()
     }
     _, bundle.support = support_of(embeddings, train_labels, ids)  # the worker's refits start from these cells
+    bundle.share_reference_embeddings()  # the references' embeddings as saved: their support rows
     bundle.quality = gate_for(bundle.references.embeddings, None).to_dict()  # usable-cell check thresholds
     held_out = held_out_scores(embeddings, table, test_rows, bundle)
     cell_type = np.asarray(table.label_sets["cell_type"])

@@ -31,3 +31,24 @@ def test_a_row_is_rounded_the_same_whatever_rows_surround_it() -> None:
 
 def test_zero_rows_stay_zero() -> None:
     np.testing.assert_array_equal(round_rows(np.zeros((2, 8), np.float32)), 0.0)
+
+
+def test_reference_cells_in_the_support_set_are_stored_once(small_bundle_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import zipfile
+
+    from hemosight.ml.bundle import ModelBundle
+
+    bundle = ModelBundle.load(small_bundle_path)
+    assert bundle.support is not None and set(bundle.references.ids) <= set(bundle.support.ids)
+    saved = bundle.save(tmp_path / "again.hsb")
+    with zipfile.ZipFile(saved) as archive:
+        stored = np.load(io.BytesIO(archive.read("references.npz")))
+        assert "embedding_rows" in stored.files and "embeddings" not in stored.files
+    again = ModelBundle.load(saved)
+    rows = [again.support.ids.index(cell) for cell in again.references.ids]  # type: ignore[union-attr]
+    np.testing.assert_array_equal(again.references.embeddings, again.support.embeddings[rows])  # type: ignore[union-attr]
+    cosine = np.sum(again.references.embeddings * bundle.references.embeddings, axis=1) / (
+        np.linalg.norm(again.references.embeddings, axis=1) * np.linalg.norm(bundle.references.embeddings, axis=1)
+    )
+    assert cosine.min() > 0.999

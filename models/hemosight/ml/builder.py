@@ -97,7 +97,7 @@ def assemble_bundle(
         thumbnails=[thumbnail(prepared_images[i]) for i in reference_rows],
     )
     _, support = support_of(embeddings, label_sets, ids)
-    return ModelBundle(
+    bundle = ModelBundle(
         version=version,
         preprocessing=preprocessing,
         encoder_weights=[np.asarray(w) for w in encoder_weights],
@@ -108,9 +108,11 @@ def assemble_bundle(
         credits=credits or [PBC_CREDIT],
         architecture=architecture,
         support=support,
-        # The usable-cell check's thresholds, the distance calibrated on these reference cells.
-        quality=gate_for(references.embeddings.astype(np.float32), None).to_dict(),
     )
+    bundle.share_reference_embeddings()
+    # The usable-cell check's thresholds, the distance calibrated on these reference cells (as stored).
+    bundle.quality = gate_for(bundle.references.embeddings, None).to_dict()
+    return bundle
 
 
 def stratified_reference_rows(labels: Sequence[str], per_class: int, seed: int = 0) -> np.ndarray:

@@ -6,8 +6,9 @@ A bundle (``.hsb``) is a zip archive of
   SHA-256 of every other member;
 - ``encoder.npz``: encoder weights (float16 to keep the shipped file small);
 - ``classifiers.npz``: one `LabelSetClassifier` per label set, as arrays;
-- ``references.npz``: reference cell ids, labels per label set, embeddings and
-  landscape coordinates, and JPEG thumbnails;
+- ``references.npz``: reference cell ids, labels per label set, embeddings (or, when every
+  reference cell is a support cell, their rows in ``support.npz``) and landscape coordinates,
+  and JPEG thumbnails;
 - optional ``neighbours.npz``: the HNSW neighbour graph (`NeighbourIndex`) when the
   reference set is too large for exact search, so a hospital-scale bundle is searchable
   as soon as it loads instead of after a graph build of minutes. Bundles without it load
@@ -228,6 +229,22 @@ class ModelBundle:
             self._gate = gate_for(self.references.embeddings, self.quality)
         return self._gate
 
+    def share_reference_embeddings(self) -> None:
+        """Give the reference cells the embeddings the saved bundle will have: their rows of the support set.
+
+        Saving stores a support cell's embedding once (see `_references_arrays`); anything computed
+        from the reference embeddings before saving (the usable-cell check's distance) must see them.
+        """
+        if self.support is None:
+            return
+        row_of = {cell: i for i, cell in enumerate(self.support.ids)}
+        if all(cell in row_of for cell in self.references.ids):
+            rows = [row_of[cell] for cell in self.references.ids]
+            self.references.embeddings = np.asarray(self.support.embeddings, np.float32)[rows]
+            self.neighbour_index = None
+            for cached in ("_ref_index", "_gate"):  # built from the old embeddings
+                self.__dict__.pop(cached, None)
+
     def support_set(self) -> SupportSet:
         """The cells the bundle's classifiers were fitted on: the support member, else the reference cells."""
         if self.support is not None:
@@ -306,7 +323,7 @@ class ModelBundle:
             "classifiers.npz": _npz(
                 {k: v for name, clf in self.classifiers.items() for k, v in clf.to_arrays(name).items()}
             ),
-            "references.npz": _npz(_references_arrays(self.references)),
+            "references.npz": _npz(_references_arrays(self.references, self.support)),
         }
         if self._neighbours().approximate:
             members["neighbours.npz"] = self._neighbours().to_bytes()
@@ -361,10 +378,10 @@ class ModelBundle:
             clf_arrays = dict(np.load(io.BytesIO(members["classifiers.npz"]), allow_pickle=False))
             ref_arrays = dict(np.load(io.BytesIO(members["references.npz"]), allow_pickle=False))
             classifiers = {name: LabelSetClassifier.from_arrays(clf_arrays, name) for name in manifest["label_sets"]}
-            references = _references_from_arrays(ref_arrays)
+            support = _support_from_bytes(members["support.npz"]) if "support.npz" in members else None
+            references = _references_from_arrays(ref_arrays, support)
             graph = members.get("neighbours.npz")
             neighbour_index = NeighbourIndex.from_bytes(graph) if graph is not None else None
-            support = _support_from_bytes(members["support.npz"]) if "support.npz" in members else None
         except (KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise BundleError(f"Model bundle {path} is damaged ({exc}); re-export or re-download it.") from None
         return cls(
@@ -433,12 +450,24 @@ def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def _references_arrays(refs: References) -> dict[str, np.ndarray]:
+def _references_arrays(refs: References, support: SupportSet | None = None) -> dict[str, np.ndarray]:
+    """The reference member; when every reference cell is in the support set, its embeddings are the support's rows.
+
+    The reference cells are a sample of the support cells, so storing their embeddings twice cost
+    a V2-B0 bundle 8 MB of its 40 MB budget; `embedding_rows` points into the support member instead.
+    """
     lengths = np.array([len(t) for t in refs.thumbnails], np.int64)
+    row_of = {cell: i for i, cell in enumerate(support.ids)} if support is not None else {}
+    shared = bool(row_of) and all(cell in row_of for cell in refs.ids)
+    embedding = (
+        {"embedding_rows": np.array([row_of[cell] for cell in refs.ids], np.int64)}
+        if shared
+        else {"embeddings": refs.embeddings.astype(np.float16)}
+    )
     arrays = {
         "ids": np.asarray(refs.ids),
         "label_sets": np.asarray(list(refs.labels)),
-        "embeddings": refs.embeddings.astype(np.float16),
+        **embedding,
         "coordinates": refs.coordinates.astype(np.float32),
         "thumbnail_bytes": np.frombuffer(b"".join(refs.thumbnails), np.uint8),
         "thumbnail_lengths": lengths,
@@ -458,13 +487,19 @@ def _support_from_bytes(data: bytes) -> SupportSet:
     )
 
 
-def _references_from_arrays(arrays: dict[str, np.ndarray]) -> References:
+def _references_from_arrays(arrays: dict[str, np.ndarray], support: SupportSet | None) -> References:
     blob = arrays["thumbnail_bytes"].tobytes()
     offsets = np.concatenate([[0], np.cumsum(arrays["thumbnail_lengths"])])
+    if "embedding_rows" in arrays:
+        if support is None:
+            raise ValueError("the reference cells' embeddings point into a support member the bundle lacks")
+        embeddings = np.asarray(support.embeddings, np.float32)[arrays["embedding_rows"]]
+    else:
+        embeddings = arrays["embeddings"].astype(np.float32)
     return References(
         ids=[str(i) for i in arrays["ids"]],
         labels={str(n): [str(v) for v in arrays[f"labels/{n}"]] for n in arrays["label_sets"]},
-        embeddings=arrays["embeddings"].astype(np.float32),
+        embeddings=embeddings,
         coordinates=arrays["coordinates"],
         thumbnails=[blob[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)],
     )
