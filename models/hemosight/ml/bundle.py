@@ -235,11 +235,9 @@ class ModelBundle:
         Saving stores a support cell's embedding once (see `_references_arrays`); anything computed
         from the reference embeddings before saving (the usable-cell check's distance) must see them.
         """
-        if self.support is None:
-            return
-        row_of = {cell: i for i, cell in enumerate(self.support.ids)}
-        if all(cell in row_of for cell in self.references.ids):
-            rows = [row_of[cell] for cell in self.references.ids]
+        rows = _support_rows(self.references, self.support)
+        if rows is not None:
+            assert self.support is not None
             self.references.embeddings = np.asarray(self.support.embeddings, np.float32)[rows]
             self.neighbour_index = None
             for cached in ("_ref_index", "_gate"):  # built from the old embeddings
@@ -450,6 +448,16 @@ def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+def _support_rows(refs: References, support: SupportSet | None) -> np.ndarray | None:
+    """Each reference cell's row in the support set, or None unless every reference cell is a support cell."""
+    if support is None or len(support) == 0:
+        return None
+    row_of = {cell: i for i, cell in enumerate(support.ids)}
+    if not all(cell in row_of for cell in refs.ids):
+        return None
+    return np.array([row_of[cell] for cell in refs.ids], np.int64)
+
+
 def _references_arrays(refs: References, support: SupportSet | None = None) -> dict[str, np.ndarray]:
     """The reference member; when every reference cell is in the support set, its embeddings are the support's rows.
 
@@ -457,13 +465,8 @@ def _references_arrays(refs: References, support: SupportSet | None = None) -> d
     a V2-B0 bundle 8 MB of its 40 MB budget; `embedding_rows` points into the support member instead.
     """
     lengths = np.array([len(t) for t in refs.thumbnails], np.int64)
-    row_of = {cell: i for i, cell in enumerate(support.ids)} if support is not None else {}
-    shared = bool(row_of) and all(cell in row_of for cell in refs.ids)
-    embedding = (
-        {"embedding_rows": np.array([row_of[cell] for cell in refs.ids], np.int64)}
-        if shared
-        else {"embeddings": refs.embeddings.astype(np.float16)}
-    )
+    rows = _support_rows(refs, support)
+    embedding = {"embedding_rows": rows} if rows is not None else {"embeddings": refs.embeddings.astype(np.float16)}
     arrays = {
         "ids": np.asarray(refs.ids),
         "label_sets": np.asarray(list(refs.labels)),
