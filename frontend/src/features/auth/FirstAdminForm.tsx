@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
+import { TextField } from "../../shared/components/TextField";
 import { createFirstAdmin } from "./setup";
 
 /** The first-run form: no account exists yet and the browser runs on the server's machine. */
@@ -40,47 +41,30 @@ export function FirstAdminForm() {
         </div>
       )}
       <form onSubmit={submit}>
-        <div className="mb-3">
-          <label htmlFor="setup-username" className="form-label">
-            Username
-          </label>
-          <input
-            id="setup-username"
-            className="form-control"
-            autoComplete="username"
-            required
-            value={username}
-            onChange={(event) => setUsername(event.target.value)}
-          />
-        </div>
-        <div className="mb-3">
-          <label htmlFor="setup-password" className="form-label">
-            Password
-          </label>
-          <input
-            id="setup-password"
-            type="password"
-            className="form-control"
-            autoComplete="new-password"
-            required
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-        </div>
-        <div className="mb-4">
-          <label htmlFor="setup-repeat" className="form-label">
-            Repeat the password
-          </label>
-          <input
-            id="setup-repeat"
-            type="password"
-            className="form-control"
-            autoComplete="new-password"
-            required
-            value={repeat}
-            onChange={(event) => setRepeat(event.target.value)}
-          />
-        </div>
+        <TextField
+          id="setup-username"
+          label="Username"
+          autoComplete="username"
+          value={username}
+          onChange={setUsername}
+        />
+        <TextField
+          id="setup-password"
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
+        <TextField
+          id="setup-repeat"
+          label="Repeat the password"
+          type="password"
+          autoComplete="new-password"
+          value={repeat}
+          onChange={setRepeat}
+          spacing="mb-4"
+        />
         <button type="submit" className="btn btn-primary w-100" disabled={busy}>
           {busy && <span className="spinner-border spinner-border-sm me-2" aria-hidden="true" />}
           Create administrator and sign in

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { Navigate, useLocation, useNavigate } from "react-router";
 import { errorMessage } from "../../shared/api/errors";
 import { session } from "../../shared/api/session";
+import { TextField } from "../../shared/components/TextField";
 import { useAuth } from "./AuthContext";
 import { FirstAdminForm } from "./FirstAdminForm";
 import { useSetupStatus } from "./setup";
@@ -63,33 +64,22 @@ export function LoginPage() {
                   </div>
                 )}
                 <form onSubmit={submit} noValidate={false}>
-                  <div className="mb-3">
-                    <label htmlFor="username" className="form-label">
-                      Username
-                    </label>
-                    <input
-                      id="username"
-                      className="form-control"
-                      autoComplete="username"
-                      required
-                      value={username}
-                      onChange={(event) => setUsername(event.target.value)}
-                    />
-                  </div>
-                  <div className="mb-4">
-                    <label htmlFor="password" className="form-label">
-                      Password
-                    </label>
-                    <input
-                      id="password"
-                      type="password"
-                      className="form-control"
-                      autoComplete="current-password"
-                      required
-                      value={password}
-                      onChange={(event) => setPassword(event.target.value)}
-                    />
-                  </div>
+                  <TextField
+                    id="username"
+                    label="Username"
+                    autoComplete="username"
+                    value={username}
+                    onChange={setUsername}
+                  />
+                  <TextField
+                    id="password"
+                    label="Password"
+                    type="password"
+                    autoComplete="current-password"
+                    value={password}
+                    onChange={setPassword}
+                    spacing="mb-4"
+                  />
                   <button type="submit" className="btn btn-primary w-100" disabled={busy}>
                     {busy && <span className="spinner-border spinner-border-sm me-2" aria-hidden="true" />}
                     Sign in
