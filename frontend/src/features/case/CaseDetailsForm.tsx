@@ -1,10 +1,10 @@
 import { type FormEvent, useState } from "react";
-import { useUpdateCase } from "../../shared/api/caseQueries";
+import type { useUpdateCase } from "../../shared/api/caseQueries";
 import type { CaseDetails } from "../../shared/api/types";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { type CaseFormValues, changedFields, formValues } from "./caseForm";
 
-type Props = { details: CaseDetails; editable: boolean };
+type Props = { details: CaseDetails; editable: boolean; update: ReturnType<typeof useUpdateCase> };
 
 const TEXT_FIELDS: { key: keyof CaseFormValues; label: string; type: string; col: string }[] = [
   { key: "specimen_id", label: "Specimen ID", type: "text", col: "col-sm-6 col-lg-3" },
@@ -14,16 +14,19 @@ const TEXT_FIELDS: { key: keyof CaseFormValues; label: string; type: string; col
 ];
 
 /** Specimen, collection date, analyser, WBC count and note; read-only when the user may not change them. */
-export function CaseDetailsForm({ details, editable }: Props) {
+export function CaseDetailsForm({ details, editable, update }: Props) {
   const saved = formValues(details);
   const [values, setValues] = useState<CaseFormValues>(saved);
   const [problem, setProblem] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
-  const update = useUpdateCase(details.project_id);
+  const [edited, setEdited] = useState(false);
+  const [nothingToSave, setNothingToSave] = useState(false);
+  // The form is re-created with the saved details after a save, so "Saved." follows the save itself.
+  const done = !edited && !update.isPending && (update.isSuccess || nothingToSave);
 
   function set(key: keyof CaseFormValues, value: string) {
     setValues((current) => ({ ...current, [key]: value }));
-    setDone(false);
+    setEdited(true);
+    setNothingToSave(false);
   }
 
   function submit(event: FormEvent) {
@@ -34,11 +37,12 @@ export function CaseDetailsForm({ details, editable }: Props) {
       setProblem(body);
       return;
     }
+    setEdited(false);
     if (Object.keys(body).length === 0) {
-      setDone(true);
+      setNothingToSave(true);
       return;
     }
-    update.mutate(body, { onSuccess: () => setDone(true) });
+    update.mutate(body);
   }
 
   return (
@@ -78,7 +82,7 @@ export function CaseDetailsForm({ details, editable }: Props) {
             <button type="submit" className="btn btn-primary btn-sm">
               Save case details
             </button>
-            {done && !update.isPending && (
+            {done && (
               <span className="small text-success" role="status">
                 Saved.
               </span>

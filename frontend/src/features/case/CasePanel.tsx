@@ -1,4 +1,4 @@
-import { useCapabilities, useCaseDetails } from "../../shared/api/caseQueries";
+import { useCapabilities, useCaseDetails, useUpdateCase } from "../../shared/api/caseQueries";
 import type { CaseDetails } from "../../shared/api/types";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { CaseDetailsForm } from "./CaseDetailsForm";
@@ -23,6 +23,8 @@ function caseSummary(details: CaseDetails): string {
 export function CasePanel({ projectId, projectName }: { projectId: string; projectName: string }) {
   const details = useCaseDetails(projectId);
   const capabilities = useCapabilities(projectId);
+  // Owned here, not by the form: the form is re-created when the saved details change, the save's outcome stays.
+  const update = useUpdateCase(projectId);
   const can = capabilities.data;
 
   if (details.isError) return <ErrorAlert error={details.error} onRetry={() => details.refetch()} />;
@@ -55,6 +57,7 @@ export function CasePanel({ projectId, projectName }: { projectId: string; proje
               key={JSON.stringify(details.data)}
               details={details.data}
               editable={can?.edit_case_details === true}
+              update={update}
             />
             {can?.manage_members && <MembersSection projectId={projectId} />}
           </div>
