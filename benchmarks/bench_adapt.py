@@ -52,10 +52,13 @@ def main() -> None:
     if shift is not None:
         images = [shift(im) for im in images]
     truth = np.asarray(labels)[rows].astype(str)
-    held_out = None
+    held_out: tuple[list[np.ndarray], list[str]] | None = None
     if args.lab == "pbc_shifted" and args.held_out:
         rest = np.setdiff1d(np.arange(len(paths)), rows)[: args.held_out]
-        held_out = ([decode_image(Path(paths[i]).read_bytes()) for i in rest], np.asarray(labels)[rest].astype(str))
+        held_out = (
+            [decode_image(Path(paths[i]).read_bytes()) for i in rest],
+            np.asarray(labels)[rest].astype(str).tolist(),
+        )
 
     base = ModelBundle.load(args.model)
     load_before = os.getloadavg()

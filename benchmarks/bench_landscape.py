@@ -22,6 +22,7 @@ import hashlib
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from hemosight.ml.neighbours import Neighbours
 ROOT = Path(__file__).resolve().parents[1]
 DATA = PBC_DIR
 
-SETTINGS: list[dict[str, float | int | str]] = [
+SETTINGS: list[dict[str, Any]] = [
     {"n_iter": 0, "k": 25},
     {"n_iter": 0, "k": 10},
     {"n_iter": 0, "k": 5},

@@ -144,7 +144,7 @@ class Lab:
         self.y_ref = np.asarray(bundle.references.labels[LABEL_SET])
         self.base = bundle.classifiers[LABEL_SET]
 
-    def fit(self, rows: np.ndarray, method: str):  # type: ignore[no-untyped-def]
+    def fit(self, rows: np.ndarray, method: str):
         """`method`: a name of `METHODS`, optionally "@share" (lab_share) and/or "+align" (references moved
         onto the lab)."""
         name, _, options = method.partition("+")

@@ -220,13 +220,13 @@ async def corrections_once(
         ids = [f"ref-{i}" for i in range(support)]
         cells = SupportSet(ids=ids, labels={"cell_type": list(y[:support])}, embeddings=x[:support].astype(np.float16))
         shipped = LabelSetClassifier().fit(*cells.cells("cell_type")[1:], ids)
-        np.savez(
-            workdir / "bundle.npz",
-            ids=np.asarray(ids),
-            labels=np.asarray(cells.labels["cell_type"]),
-            embeddings=cells.embeddings,
+        arrays: dict[str, Any] = {
+            "ids": np.asarray(ids),
+            "labels": np.asarray(cells.labels["cell_type"]),
+            "embeddings": cells.embeddings,
             **shipped.to_arrays("c"),
-        )
+        }
+        np.savez(workdir / "bundle.npz", **arrays)
         classes = sorted(set(y))
         await store.register_model_version(
             ModelVersion("bench", str(workdir / "bench.hsb"), "0" * 64, "cell_type", {"cell_type": classes})
@@ -240,7 +240,7 @@ async def corrections_once(
                 raise RuntimeError("The worker process stopped before loading its model.")
             await asyncio.sleep(0.1)
         load_seconds = time.perf_counter() - loaded
-        samples = []
+        samples: list[dict[str, Any]] = []
         for i in range(corrections):
             versions_before = len(await store.list_classifier_versions("cell_type"))
             started = time.perf_counter()

@@ -57,9 +57,9 @@ async def replay(bundle: ModelBundle, x: np.ndarray, truth: np.ndarray, workdir:
         probabilities = shipped.predict_proba(stored_x)
         predicted = np.asarray(shipped.classes_)[probabilities.argmax(axis=1)]
         ids = await _insert_results(store, project, x, predicted)  # results of model version "bench"
-        rows = zip(ids, probabilities, strict=True)
-        shown = {i: dict(zip(shipped.classes_, map(float, p), strict=True)) for i, p in rows}
-        await store.update_predictions("cell_type", "bench", shown)
+        first = zip(ids, probabilities, strict=True)
+        predictions = {i: dict(zip(shipped.classes_, map(float, p), strict=True)) for i, p in first}
+        await store.update_predictions("cell_type", "bench", predictions)
         classes = shipped.classes_
         await store.ensure_label_set(LabelSet(name="cell_type", classes=classes, kind="model", status="model"))
         model = ModelVersion("bench", "", "", "cell_type", {"cell_type": classes})
@@ -91,7 +91,7 @@ async def replay(bundle: ModelBundle, x: np.ndarray, truth: np.ndarray, workdir:
         await store.close()
 
 
-async def step(store, refitter, bundle, model, project, ids, truth, name, events) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def step(store, refitter, bundle, model, project, ids, truth, name, events) -> dict[str, Any]:
     await store.set_labels(events)
     label_set = await store.get_label_set("cell_type")
     started = time.perf_counter()

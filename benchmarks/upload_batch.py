@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -41,7 +42,7 @@ def worker_peak_rss_mb(serve_pid: int) -> list[float]:
     return peaks
 
 
-def run(workers: int, images: list[tuple[str, bytes]], bundle: Path) -> dict[str, object]:
+def run(workers: int, images: list[tuple[str, bytes]], bundle: Path) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"hemosight-upload-{workers}-")) / "data"
     log_path = data_dir.parent / "serve.log"
     with serve_session(bundle, data_dir, "--workers", str(workers), log=log_path, timeout=120) as (client, serve):

@@ -14,7 +14,9 @@ from sklearn.model_selection import StratifiedKFold
 from hemosight.ml.classifiers import LabelSetClassifier
 
 
-def classification_report(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]) -> dict[str, Any]:
+def classification_report(
+    y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.ndarray, classes: Sequence[str]
+) -> dict[str, Any]:
     """Macro scores, per-class scores and the confusion matrix, JSON-ready."""
     classes = list(classes)
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
@@ -38,7 +40,7 @@ def macro_f1(y_true: Sequence[str] | np.ndarray, y_pred: Sequence[str] | np.ndar
 
 
 def cross_validate(
-    embeddings: np.ndarray, labels: Sequence[str], folds: int = 5, seed: int = 0, C: float = 0.1
+    embeddings: np.ndarray, labels: Sequence[str] | np.ndarray, folds: int = 5, seed: int = 0, C: float = 0.1
 ) -> dict[str, Any]:
     """Stratified k-fold macro F1 of the label-set classifier on fixed embeddings: mean ± std."""
     y = np.asarray(labels)
@@ -51,7 +53,7 @@ def cross_validate(
 
 def label_curve(
     embeddings: np.ndarray,
-    labels: Sequence[str],
+    labels: Sequence[str] | np.ndarray,
     fractions: Sequence[float],
     folds: int = 5,
     seed: int = 0,
