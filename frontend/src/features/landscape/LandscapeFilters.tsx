@@ -66,24 +66,30 @@ export function LandscapeFilters({ filters, onChange, classes, colours, marks }:
       </fieldset>
       <fieldset>
         <legend className="fs-6 fw-semibold mb-1">Classes</legend>
-        {classes.map(({ label, cells, references }) => (
-          <div className="form-check" key={label}>
-            <input
-              className="form-check-input"
-              type="checkbox"
-              id={`landscape-class-${label}`}
-              checked={!hidden.has(label)}
-              onChange={(event) => toggleClass(label, event.target.checked)}
-            />
-            <label className="form-check-label" htmlFor={`landscape-class-${label}`}>
-              <span className="class-swatch" style={{ background: colours.get(label) }} aria-hidden="true" />
-              {className(label)}{" "}
-              <span className="text-secondary">
-                ({cells} of this case, {references} reference)
-              </span>
-            </label>
-          </div>
-        ))}
+        <div className="landscape-classes">
+          {classes.map(({ label, cells, references }) => (
+            <div className="form-check" key={label}>
+              <input
+                className="form-check-input"
+                type="checkbox"
+                id={`landscape-class-${label}`}
+                checked={!hidden.has(label)}
+                onChange={(event) => toggleClass(label, event.target.checked)}
+              />
+              <label className="form-check-label" htmlFor={`landscape-class-${label}`}>
+                <span
+                  className="class-swatch me-1"
+                  style={{ background: colours.get(label) }}
+                  aria-hidden="true"
+                />
+                {className(label)}{" "}
+                <span className="text-secondary">
+                  ({cells} in case · {references} ref.)
+                </span>
+              </label>
+            </div>
+          ))}
+        </div>
         <div className="d-flex gap-2 mt-2">
           <button
             type="button"
