@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
+import { horizontalOverflow, seriousViolations } from "./a11y.mjs";
 import { repo, startServer } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -333,6 +334,128 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/cells\/[^/]+$/);
     await page.getByText("Model version").waitFor();
+  });
+
+  it("filters the landscape by class and to this case, and highlights flagged cells by shape", async () => {
+    await page.goto(`${projectUrl}/landscape`);
+    const canvas = page.locator(".landscape canvas");
+    await canvas.waitFor();
+    const classes = page.getByRole("group", { name: "Classes" }).getByRole("checkbox");
+    assert.ok((await classes.count()) >= 3, "the legend lists the classes as checkboxes");
+    await page.waitForTimeout(300);
+    const everything = await canvas.screenshot();
+
+    // One class only: the map and its keyboard steps hold that class's cells of this case, no others.
+    const first = classes.first();
+    const label = await page.locator(`label[for="${await first.getAttribute("id")}"]`).innerText();
+    const inCase = Number(label.match(/\((\d+) in case/)[1]);
+    await page.getByRole("button", { name: "None", exact: true }).click();
+    assert.equal(
+      await page.getByRole("group", { name: "Classes" }).getByRole("checkbox", { checked: true }).count(),
+      0,
+    );
+    await first.check();
+    const map = page.getByRole("application", { name: /Landscape map/ });
+    const announcement = page.getByTestId("landscape-announcement");
+    if (inCase > 0) {
+      await map.focus();
+      await page.keyboard.press("End");
+      await announcement.filter({ hasText: new RegExp(`^Cell ${inCase} of ${inCase} `) }).waitFor();
+    }
+    await page.getByRole("checkbox", { name: /Only this case/ }).check();
+    await page.waitForTimeout(300);
+    await shot(page, "06-landscape-one-class-only-case");
+    assert.notDeepEqual(await canvas.screenshot(), everything, "the filtered map differs");
+    await page.getByRole("button", { name: "All classes" }).click();
+    await page.getByRole("checkbox", { name: /Only this case/ }).uncheck();
+
+    // Flagged cells: counted in the legend, drawn as triangles, and named as flagged to keyboard users.
+    const flaggedBox = page.getByRole("checkbox", { name: /Highlight flagged cells/ });
+    const flagged = Number(
+      (await page.locator('label[for="landscape-highlight-flagged"]').innerText()).match(/\((\d+)\)/)[1],
+    );
+    console.log(`landscape: ${flagged} flagged cells of this case`);
+    await flaggedBox.check();
+    await page.waitForTimeout(300);
+    await shot(page, "06-landscape-flagged");
+    assert.notDeepEqual(await canvas.screenshot(), everything, "highlighting changes the map");
+    await map.focus();
+    let named = 0;
+    await page.keyboard.press("Home");
+    await announcement.filter({ hasText: /^Cell 1 of / }).waitFor();
+    const count = Number((await announcement.textContent()).match(/of (\d+)/)[1]);
+    for (let i = 0; i < count; i++) {
+      if (/Flagged: /.test(await announcement.textContent())) named += 1;
+      await page.keyboard.press("ArrowRight");
+      await announcement.filter({ hasText: new RegExp(`^Cell ${Math.min(i + 2, count)} of `) }).waitFor();
+    }
+    assert.equal(named, flagged, "the keyboard steps name as many flagged cells as the legend counts");
+    await flaggedBox.uncheck();
+  });
+
+  it("recovers by itself after a server outage, without losing the upload queue", async () => {
+    // A project of its own, so the other steps' counts stay as they are.
+    const projectId = await page.evaluate(async () => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      const response = await fetch("/api/v1/projects", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ name: "E2E outage" }),
+      });
+      return (await response.json()).id;
+    });
+    await page.goto(`${server.baseUrl}/projects/${projectId}/cells`);
+    await page.getByLabel(/Drop images here/).waitFor({ state: "attached" });
+    // Three images the server has not seen (a JPEG ignores bytes after its end).
+    const files = readdirSync(ORIGINALS)
+      .filter((name) => name.endsWith(".jpg"))
+      .slice(0, 3)
+      .map((name, i) => ({
+        name: `outage-${i}.jpg`,
+        mimeType: "image/jpeg",
+        buffer: Buffer.concat([readFileSync(join(ORIGINALS, name)), Buffer.from(`outage ${i}`)]),
+      }));
+
+    // The server is gone: no answer at all...
+    await page.route("**/api/**", (route) => route.abort("connectionrefused"));
+    await page.getByLabel(/Drop images here/).setInputFiles(files);
+    const banner = page.getByTestId("server-banner");
+    await banner.filter({ hasText: "Server unreachable — retrying" }).waitFor();
+    await page.waitForTimeout(2500);
+    assert.equal(
+      await page.locator('.upload-list li[data-status="failed"]').count(),
+      0,
+      "nothing marked failed",
+    );
+    assert.equal(await page.locator('.upload-list li[data-status="waiting"]').count(), 3, "the files wait");
+    await shot(page, "19-outage-banner");
+    // ...then a proxy in front of it answers 503 while it restarts...
+    await page.unroute("**/api/**");
+    await page.route("**/api/**", (route) =>
+      route.fulfill({ status: 503, contentType: "text/html", body: "<h1>503 Service Unavailable</h1>" }),
+    );
+    await page.waitForTimeout(2500);
+    assert.ok(await banner.isVisible(), "still retrying while the server answers 503");
+    assert.equal(await page.locator('.upload-list li[data-status="failed"]').count(), 0);
+    // ...and then it is back: the banner goes, the queue resumes and every file is uploaded.
+    await page.unroute("**/api/**");
+    await page.getByText("3 of 3 files done").waitFor({ timeout: 90_000 });
+    await banner.waitFor({ state: "detached", timeout: 60_000 });
+    assert.equal(await page.locator('.upload-list li[data-status="accepted"]').count(), 3);
+    const stored = await page.evaluate(async (id) => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      const headers = { Authorization: `Bearer ${token}` };
+      return (await fetch(`/api/v1/projects/${id}/images`, { headers })).json();
+    }, projectId);
+    assert.deepEqual(stored.map((image) => image.filename).sort(), [
+      "outage-0.jpg",
+      "outage-1.jpg",
+      "outage-2.jpg",
+    ]);
+    await shot(page, "19-outage-recovered");
+    // Back to the case the next steps work on.
+    await page.goto(`${projectUrl}/landscape`);
+    await page.locator(".landscape canvas").waitFor();
   });
 
   it("shows and exports the differential count", async () => {
@@ -746,6 +869,99 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     assert.ok((await alert.innerText()).trim().length > 10);
     await shot(page, "10-error-message");
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  /** The main pages, each with something to wait for once it has loaded (a cell of this project for the details). */
+  async function mainPages(target) {
+    const projectId = new URL(projectUrl).pathname.split("/")[2];
+    const cellId = await target.evaluate(async (id) => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      const images = await (
+        await fetch(`/api/v1/projects/${id}/images`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json();
+      return images.find((image) => image.status === "done").id;
+    }, projectId);
+    return [
+      ["projects list", "/projects", (p) => p.getByRole("heading", { name: "Projects" }).waitFor()],
+      [
+        "cells page",
+        `/projects/${projectId}/cells`,
+        (p) => p.getByRole("region", { name: "Case" }).waitFor(),
+      ],
+      [
+        "cell details",
+        `/projects/${projectId}/cells/${cellId}`,
+        (p) => p.getByTestId("neighbour").first().waitFor(),
+      ],
+      ["landscape", `/projects/${projectId}/landscape`, (p) => p.locator(".landscape canvas").waitFor()],
+      [
+        "differential",
+        `/projects/${projectId}/differential-count`,
+        (p) => p.getByTestId("differential-table").waitFor(),
+      ],
+      [
+        "labelling queue",
+        `/projects/${projectId}/queue`,
+        (p) => p.getByLabel("Label set", { exact: true }).waitFor(),
+      ],
+      ["label sets", "/label-sets", (p) => p.getByTestId("label-set-reactive").waitFor()],
+      ["models", "/models", (p) => p.getByTestId("model-row").first().waitFor()],
+      [
+        "accounts",
+        "/admin/accounts",
+        (p) => p.getByRole("cell", { name: "e2e-reviewer", exact: true }).waitFor(),
+      ],
+    ];
+  }
+
+  it("has no serious accessibility violations (axe-core, WCAG 2 A/AA) on the main pages", async () => {
+    // A context of its own that lets axe's script in past the Content-Security-Policy.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+    const checked = await context.newPage();
+    checked.setDefaultTimeout(30_000);
+    const found = [];
+    try {
+      await checked.goto(`${server.baseUrl}/projects`);
+      await checked.getByRole("button", { name: "Sign in" }).waitFor();
+      found.push(...(await seriousViolations(checked)).map((line) => `sign-in: ${line}`));
+      const stored = await page.evaluate(() => localStorage.getItem("hemosight.session"));
+      await checked.evaluate((value) => localStorage.setItem("hemosight.session", value), stored);
+      for (const [name, path, loaded] of await mainPages(checked)) {
+        await checked.goto(`${server.baseUrl}${path}`);
+        await loaded(checked);
+        await checked.waitForTimeout(300);
+        found.push(...(await seriousViolations(checked)).map((line) => `${name}: ${line}`));
+      }
+    } finally {
+      await context.close();
+    }
+    // The cells reviewed in the steps above are marked on the landscape.
+    await page.goto(`${projectUrl}/landscape`);
+    await page.getByRole("checkbox", { name: /Highlight reviewed cells/ }).check();
+    const reviewed = await page.locator('label[for="landscape-highlight-reviewed"]').innerText();
+    assert.ok(Number(reviewed.match(/\((\d+)\)/)[1]) >= 4, `reviewed cells on the landscape: ${reviewed}`);
+    await page.waitForTimeout(300);
+    await shot(page, "06-landscape-reviewed");
+    console.log(`axe-core: ${found.length} elements with serious or critical violations`);
+    writeFileSync(join(ARTIFACTS, "axe-violations.txt"), found.join("\n"));
+    assert.equal(found.length, 0, `serious or critical axe-core violations:\n${found.join("\n")}`);
+  });
+
+  it("keeps review controls inside the window at 820 px", async () => {
+    await page.setViewportSize({ width: 820, height: 1180 });
+    const found = [];
+    try {
+      for (const [name, path, loaded] of await mainPages(page)) {
+        await page.goto(`${server.baseUrl}${path}`);
+        await loaded(page);
+        await page.waitForTimeout(300);
+        found.push(...(await horizontalOverflow(page)).map((line) => `${name}: ${line}`));
+        await shot(page, `18-820px-${name.replaceAll(" ", "-")}`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    assert.equal(found.length, 0, `horizontal overflow at 820 px:\n${found.join("\n")}`);
   });
 
   it("keeps the projects list and signs out", async () => {

@@ -72,6 +72,16 @@ def test_upload_classify_and_review_a_project(settings: Settings, originals: lis
             originals
         )
         assert {c["image_id"] for c in landscape["cells"]} == {i["id"] for i in listed}
+        # The map marks the cells the grid flags, and a cell the lab has labelled as reviewed (no longer flagged).
+        on_map = {c["image_id"]: c for c in landscape["cells"]}
+        for item in listed:
+            assert on_map[item["id"]]["needs_review"] == item["needs_review"]
+            assert on_map[item["id"]]["neighbours_agree"] == item["neighbours_agree"]
+            assert on_map[item["id"]]["reviewed_label"] is None
+        api("POST", f"images/{first['id']}/labels", json={"label_set": "cell_type", "action": "confirm"})
+        reviewed = {c["image_id"]: c for c in api("GET", f"projects/{project}/landscape").json()["cells"]}
+        assert reviewed[first["id"]]["reviewed_label"] == first["label"]
+        assert reviewed[first["id"]]["needs_review"] is False
 
         count = api("GET", f"projects/{project}/differential-count").json()
         assert count["label_set"] == "cell_type" and count["total"] == len(originals)

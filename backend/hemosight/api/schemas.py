@@ -382,11 +382,23 @@ class ReferencePoint(BaseModel):
 
 
 class CellPoint(BaseModel):
+    """A cell of the project on the landscape, with what the map marks: flagged cells and reviewed cells."""
+
     image_id: str
     x: float
     y: float
     label: str
     confidence: float
+    #: Share of the 10 nearest reference cells labelled as the prediction (see `ImageSummary.neighbours_agree`).
+    neighbours_agree: float | None = None
+    #: Send to a person: low confidence or neighbours disagree, and not reviewed yet (`ImageSummary.needs_review`).
+    needs_review: bool = False
+    #: Why the image is not a usable cell, or null (see `ResultPublic.unusable`).
+    unusable: str | None = None
+    #: A person confirmed the flagged cell counts.
+    usable_confirmed: bool = False
+    #: The lab's own label for the cell (a correction or a confirmation) in the differential's label set, if any.
+    reviewed_label: str | None = None
 
 
 class LandscapePublic(BaseModel):

@@ -2,6 +2,7 @@ import { Link, NavLink, Outlet, useLocation } from "react-router";
 import { useAuth } from "../features/auth/AuthContext";
 import { UploadIndicator } from "../features/uploads/UploadIndicator";
 import { ErrorBoundary } from "../shared/components/ErrorBoundary";
+import { ConnectionBanner } from "./ConnectionBanner";
 
 export function Layout() {
   const { user, signOut } = useAuth();
@@ -58,6 +59,7 @@ export function Layout() {
         </div>
       </nav>
       <main id="main" className="container-xl flex-grow-1 py-4">
+        <ConnectionBanner />
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
         </ErrorBoundary>

@@ -1,8 +1,18 @@
-import { QueryClient } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
+import { isOutage, type ServerConnection, serverConnection } from "../shared/api/connection";
 import { ApiError } from "../shared/api/errors";
 
-export function createQueryClient(): QueryClient {
-  return new QueryClient({
+/**
+ * The app's cache. A failure that looks like an outage makes `connection` check the server; once it answers
+ * again every query is refetched, so pages that showed an error recover by themselves.
+ */
+export function createQueryClient(connection: ServerConnection = serverConnection): QueryClient {
+  const onError = (error: unknown) => {
+    if (isOutage(error)) connection.suspect();
+  };
+  const client = new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         // A 4xx will not change by asking again; network hiccups and 5xx might.
@@ -12,4 +22,6 @@ export function createQueryClient(): QueryClient {
       },
     },
   });
+  connection.onRecovered(() => void client.invalidateQueries());
+  return client;
 }

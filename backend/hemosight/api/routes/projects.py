@@ -9,7 +9,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from hemosight.api.bundles import BundleUnavailableError
-from hemosight.api.convert import project_public
+from hemosight.api.case_review import review_state
+from hemosight.api.convert import image_summary, project_public
 from hemosight.api.deps import BundlesDep, CurrentUser, EditorUser, ProjectDep, StoreDep
 from hemosight.api.errors import error_responses
 from hemosight.api.reports import differential_count, differential_count_csv
@@ -83,20 +84,33 @@ async def landscape(project: ProjectDep, store: StoreDep, bundles: BundlesDep) -
         ReferencePoint(reference_id=rid, x=float(xy[0]), y=float(xy[1]), label=label)
         for rid, xy, label in zip(refs.ids, refs.coordinates, ref_labels, strict=True)
     ]
-    cells = [
-        CellPoint(
-            image_id=e.image.id,
-            x=e.result.landscape[0],
-            y=e.result.landscape[1],
-            label=e.result.label,
-            confidence=e.result.confidence,
+    state = await review_state(store, project)
+    cells = []
+    for entry in state.entries:
+        result = entry.result
+        if not (
+            result
+            and result.landscape
+            and result.model_version == model.version
+            and math.isfinite(result.landscape[0] + result.landscape[1])
+        ):
+            continue
+        summary = image_summary(entry)
+        own = state.reviewed.get(entry.image.id)
+        cells.append(
+            CellPoint(
+                image_id=entry.image.id,
+                x=result.landscape[0],
+                y=result.landscape[1],
+                label=result.label,
+                confidence=result.confidence,
+                neighbours_agree=summary.neighbours_agree,
+                needs_review=summary.needs_review and own is None,
+                unusable=result.unusable,
+                usable_confirmed=entry.image.id in state.confirmed,
+                reviewed_label=own.label if own else None,
+            )
         )
-        for e in await store.list_image_entries(project.id)
-        if e.result
-        and e.result.landscape
-        and e.result.model_version == model.version
-        and math.isfinite(e.result.landscape[0] + e.result.landscape[1])
-    ]
     return LandscapePublic(model_version=model.version, references=references, cells=cells)
 
 

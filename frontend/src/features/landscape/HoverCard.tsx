@@ -1,4 +1,4 @@
-import { formatPercent } from "../../shared/classes";
+import { className, formatPercent } from "../../shared/classes";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import type { Hover } from "./landscapeView";
@@ -22,6 +22,10 @@ export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion:
         <ClassLabel label={point.label} />
         {point.kind === "cell" && (
           <div className="text-secondary">confidence {formatPercent(point.confidence)}</div>
+        )}
+        {point.flag && <div className="fw-semibold">▲ flagged: {point.flag}</div>}
+        {point.reviewed_label && (
+          <div className="fw-semibold">■ reviewed: {className(point.reviewed_label)}</div>
         )}
         {point.kind === "cell" && <div className="text-secondary">click to open</div>}
       </div>

@@ -1,9 +1,71 @@
 import type { View } from "vega";
+import type { Landscape } from "../../shared/api/types";
+import { isLowConfidence } from "../../shared/classes";
 import type { Point } from "./LandscapePage";
 
 export type Hover = { point: Point; x: number; y: number };
 
-type CellPoint = { image_id: string; x: number; y: number; label: string; confidence: number };
+export type LandscapeCell = Landscape["cells"][number];
+type CellPoint = Pick<LandscapeCell, "image_id" | "x" | "y">;
+
+/** How the map draws a cell of the case: reviewed (square), flagged for a person (triangle) or neither (diamond). */
+export type CellMark = "predicted" | "flagged" | "reviewed";
+
+/** Below this share of the nearest reference cells agreeing, the grid flags a cell (as the API's needs_review). */
+const NEIGHBOUR_AGREEMENT = 0.8;
+
+/** Why a cell is flagged, in words; null when it is not (a reviewed cell is no longer flagged). */
+export function flagReason(cell: LandscapeCell): string | null {
+  if (cell.reviewed_label) return null;
+  if (cell.unusable && !cell.usable_confirmed) return `unusable (${cell.unusable})`;
+  if (!cell.needs_review) return null;
+  if (isLowConfidence(cell.confidence)) return "low confidence";
+  if (cell.neighbours_agree !== null && cell.neighbours_agree !== undefined) {
+    if (cell.neighbours_agree < NEIGHBOUR_AGREEMENT) return "flagged by its neighbours";
+  }
+  return "needs review";
+}
+
+export function cellMark(cell: LandscapeCell): CellMark {
+  if (cell.reviewed_label) return "reviewed";
+  return flagReason(cell) ? "flagged" : "predicted";
+}
+
+/** What the map shows: classes ticked in the legend, reference cells or only the case, marks to highlight. */
+export type LandscapeFilters = {
+  hidden: readonly string[];
+  onlyThisCase: boolean;
+  highlight: readonly CellMark[];
+};
+
+export const NO_FILTERS: LandscapeFilters = { hidden: [], onlyThisCase: false, highlight: [] };
+
+/** The points left on the map by the filters (cells without a class count as "unclassified"). */
+export function visiblePoints<T extends Pick<Landscape, "references" | "cells">>(
+  data: T,
+  filters: LandscapeFilters,
+): Pick<Landscape, "references" | "cells"> {
+  const hidden = new Set(filters.hidden);
+  return {
+    references: filters.onlyThisCase ? [] : data.references.filter((point) => !hidden.has(point.label)),
+    cells: data.cells.filter((cell) => !hidden.has(cell.label ?? "unclassified")),
+  };
+}
+
+/** Every class on the map, with how many of the case's cells and reference cells it has. */
+export function classCounts(
+  data: Pick<Landscape, "references" | "cells">,
+): { label: string; cells: number; references: number }[] {
+  const counts = new Map<string, { label: string; cells: number; references: number }>();
+  const entry = (label: string) => {
+    const found = counts.get(label) ?? { label, cells: 0, references: 0 };
+    counts.set(label, found);
+    return found;
+  };
+  for (const point of data.references) entry(point.label).references += 1;
+  for (const cell of data.cells) entry(cell.label ?? "unclassified").cells += 1;
+  return [...counts.values()].sort((a, b) => a.label.localeCompare(b.label));
+}
 
 /** Where a cell is drawn now (after pan and zoom), in pixels from the top left of `frame`. */
 export function screenPosition(

@@ -1,5 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext, useState, useSyncExternalStore } from "react";
+import { serverConnection } from "../../shared/api/connection";
 import { queryKeys } from "../../shared/api/queries";
 import { sendChunk } from "./sendChunk";
 import { type SendChunk, type UploadItem, UploadQueue } from "./uploadQueue";
@@ -11,10 +12,15 @@ export function UploadProvider({ children, send = sendChunk }: { children: React
   const queryClient = useQueryClient();
   const [queue] = useState(
     () =>
-      new UploadQueue(send, (projectId) => {
-        void queryClient.invalidateQueries({ queryKey: queryKeys.images(projectId) });
-        void queryClient.invalidateQueries({ queryKey: queryKeys.projects });
-      }),
+      new UploadQueue(
+        send,
+        (projectId) => {
+          void queryClient.invalidateQueries({ queryKey: queryKeys.images(projectId) });
+          void queryClient.invalidateQueries({ queryKey: queryKeys.projects });
+        },
+        undefined,
+        (failures) => serverConnection.waitOut(failures),
+      ),
   );
   return <UploadContext.Provider value={queue}>{children}</UploadContext.Provider>;
 }

@@ -1,5 +1,8 @@
 // The app-wide upload queue: files wait here and go to the backend in chunks, so that a batch of
-// hundreds keeps going while the user reviews results elsewhere in the app.
+// hundreds keeps going while the user reviews results elsewhere in the app. When the server is away
+// (stopped, restarting, the network down) the chunk goes back to waiting and the queue resumes once the
+// server answers: an outage loses no file and marks none failed.
+import { backoffMs, isOutage } from "../../shared/api/connection";
 import { ApiError, errorMessage } from "../../shared/api/errors";
 import type { UploadOutcome } from "../../shared/api/types";
 
@@ -45,17 +48,28 @@ export function isFinished(item: UploadItem): boolean {
 
 type Listener = () => void;
 
+/**
+ * Waits out an outage after the `failures`-th chunk in a row failed like one (the app's ServerConnection
+ * pauses, then waits until the server answers). The default only pauses, with the same growing backoff.
+ */
+export type WaitOut = (failures: number) => Promise<void>;
+
+const pauseOnly: WaitOut = (failures) => new Promise((resolve) => setTimeout(resolve, backoffMs(failures)));
+
 export class UploadQueue {
   private items: readonly UploadItem[] = [];
   private readonly listeners = new Set<Listener>();
   private nextId = 1;
   private running = false;
   private generation = 0;
+  /** Chunks in a row that failed like an outage; 0 after any answer from the server. */
+  private outages = 0;
 
   constructor(
     private readonly send: SendChunk,
     private readonly onChunkDone: (projectId: string) => void = () => {},
     private readonly chunkSize = CHUNK_SIZE,
+    private readonly waitOut: WaitOut = pauseOnly,
   ) {}
 
   subscribe = (listener: Listener): (() => void) => {
@@ -117,12 +131,19 @@ export class UploadQueue {
       const chunk = this.items
         .filter((item) => item.status === "waiting" && item.projectId === first.projectId)
         .slice(0, this.chunkSize);
-      await this.sendChunk(first.projectId, chunk, generation);
+      const outage = await this.sendChunk(first.projectId, chunk, generation);
+      if (outage) {
+        this.outages += 1;
+        await this.waitOut(this.outages);
+      } else {
+        this.outages = 0;
+      }
     }
     if (generation === this.generation) this.running = false;
   }
 
-  private async sendChunk(projectId: string, chunk: UploadItem[], generation: number): Promise<void> {
+  /** Sends one chunk and records its outcome; true when it failed like an outage (its files wait again). */
+  private async sendChunk(projectId: string, chunk: UploadItem[], generation: number): Promise<boolean> {
     const ids = new Set(chunk.map((item) => item.id));
     const inChunk = (item: UploadItem) => ids.has(item.id) && generation === this.generation;
     this.update((item) => (inChunk(item) ? { ...item, status: "uploading", progress: 0 } : item));
@@ -148,6 +169,12 @@ export class UploadQueue {
         };
       });
     } catch (error) {
+      if (isOutage(error)) {
+        this.update((item) =>
+          inChunk(item) ? { ...item, status: "waiting", error: null, progress: 0 } : item,
+        );
+        return generation === this.generation;
+      }
       const message = errorMessage(error);
       this.update((item) =>
         inChunk(item) ? { ...item, status: "failed", error: message, progress: 0 } : item,
@@ -155,6 +182,7 @@ export class UploadQueue {
       if (error instanceof ApiError && error.status === 401) this.cancelAll(message);
     }
     this.onChunkDone(projectId);
+    return false;
   }
 
   private update(change: (item: UploadItem) => UploadItem): void {
@@ -163,6 +191,10 @@ export class UploadQueue {
 
   private set(items: readonly UploadItem[]): void {
     this.items = items;
+    this.notify();
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) listener();
   }
 }

@@ -1252,7 +1252,10 @@ export interface components {
              */
             updated_at: string;
         };
-        /** CellPoint */
+        /**
+         * CellPoint
+         * @description A cell of the project on the landscape, with what the map marks: flagged cells and reviewed cells.
+         */
         CellPoint: {
             /** Image Id */
             image_id: string;
@@ -1264,6 +1267,22 @@ export interface components {
             label: string;
             /** Confidence */
             confidence: number;
+            /** Neighbours Agree */
+            neighbours_agree?: number | null;
+            /**
+             * Needs Review
+             * @default false
+             */
+            needs_review: boolean;
+            /** Unusable */
+            unusable?: string | null;
+            /**
+             * Usable Confirmed
+             * @default false
+             */
+            usable_confirmed: boolean;
+            /** Reviewed Label */
+            reviewed_label?: string | null;
         };
         /** ClassCount */
         ClassCount: {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { classColour, classColourScale } from "../classes";
-import { differentialSpec, landscapeSpec, learningCurveSpec, powerLawAt, probabilitySpec } from "./specs";
+import {
+  CELL_SHAPES,
+  differentialSpec,
+  landscapeSpec,
+  learningCurveSpec,
+  powerLawAt,
+  probabilitySpec,
+} from "./specs";
 
 describe("chart specs", () => {
   it("gives every class the same colour on every chart", () => {
@@ -20,6 +27,35 @@ describe("chart specs", () => {
     expect(json).toContain('"clear":"dblclick"');
     expect(json).toContain('"kind":"cell"');
     expect(json).toContain('"kind":"reference"');
+  });
+
+  it("tells flagged and reviewed cells apart by shape, and keeps colours while classes are filtered", () => {
+    type Layer = {
+      data: { values: { mark?: string }[] };
+      encoding: {
+        color: { scale: { domain: string[]; range: string[] } };
+        shape?: { scale: { domain: string[]; range: string[] } };
+        opacity?: { condition?: { test: string } };
+      };
+    };
+    const cells = [
+      { image_id: "a", x: 0, y: 0, label: "neutrophil", confidence: 0.9, mark: "reviewed" as const },
+      { image_id: "b", x: 1, y: 1, label: "neutrophil", confidence: 0.5, mark: "flagged" as const },
+      { image_id: "c", x: 2, y: 2, label: "neutrophil", confidence: 0.9 },
+    ];
+    const spec = landscapeSpec(
+      { references: [], cells },
+      { classes: ["monocyte", "neutrophil"], highlight: ["flagged"] },
+    ) as unknown as { layer: Layer[] };
+    const [references, onCase] = spec.layer;
+    expect(onCase.data.values.map((cell) => cell.mark)).toEqual(["reviewed", "flagged", "predicted"]);
+    const shapes = onCase.encoding.shape?.scale;
+    expect(new Set(shapes?.range).size).toBe(3);
+    expect(shapes?.range[shapes.domain.indexOf("flagged")]).toBe(CELL_SHAPES.flagged);
+    expect(onCase.encoding.opacity?.condition?.test).toContain('"flagged"');
+    // The colour scale covers every class of the view, not only those left on the map.
+    expect(references.encoding.color.scale.domain).toEqual(["monocyte", "neutrophil"]);
+    expect(new Set(references.encoding.color.scale.range).size).toBe(2);
   });
 
   it("puts probabilities and shares on a percent axis", () => {

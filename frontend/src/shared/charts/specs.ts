@@ -77,13 +77,34 @@ export function differentialSpec(classes: ClassCount[]): TopLevelSpec {
   };
 }
 
+/** Marker shapes of the case's cells on the landscape: the mark is told by shape, not by colour alone. */
+export const CELL_SHAPES = { predicted: "diamond", flagged: "triangle-up", reviewed: "square" } as const;
+export type CellMarkName = keyof typeof CELL_SHAPES;
+
+/** A cell of the case as the landscape draws it: where, which class, and its mark (default "predicted"). */
+export type LandscapeCellInput = Pick<
+  LandscapeData["cells"][number],
+  "image_id" | "x" | "y" | "label" | "confidence"
+> & { mark?: CellMarkName };
+
+export type LandscapeOptions = {
+  /** Every class the view may show, so a class keeps its colour while others are filtered out. */
+  classes?: string[];
+  /** Marks to bring forward; the case's other cells are drawn faint. */
+  highlight?: readonly CellMarkName[];
+};
+
 /**
- * The t-SNE landscape: reference cells as small dots coloured by class, the project's cells on
- * top as outlined diamonds. Scales are bound to an interval selection: drag pans, the wheel
- * zooms and a double-click resets.
+ * The t-SNE landscape: reference cells as small dots coloured by class, the project's cells on top as
+ * outlined markers whose shape says whether the cell is flagged or reviewed. Scales are bound to an
+ * interval selection: drag pans, the wheel zooms and a double-click resets. The class legend is the page's
+ * own (a list of checkboxes), so the chart draws none.
  */
-export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
-  const labels = [
+export function landscapeSpec(
+  landscape: { references: LandscapeData["references"]; cells: LandscapeCellInput[] },
+  options: LandscapeOptions = {},
+): TopLevelSpec {
+  const labels = options.classes ?? [
     ...landscape.references.map((point) => point.label),
     ...landscape.cells.map((cell) => cell.label ?? "unclassified"),
   ];
@@ -91,8 +112,11 @@ export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
     field: "label",
     type: "nominal" as const,
     scale: classColourScale(labels),
-    legend: { title: "class", orient: "right" as const, symbolType: "circle" },
+    legend: null,
   };
+  const highlight = options.highlight ?? [];
+  const highlighted = `indexof(${JSON.stringify(highlight)}, datum.mark) >= 0`;
+  const marks = Object.keys(CELL_SHAPES) as CellMarkName[];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: "container",
@@ -102,7 +126,7 @@ export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
       {
         data: { values: landscape.references.map((point) => ({ ...point, kind: "reference" })) },
         params: [{ name: "view", select: { type: "interval", clear: "dblclick" }, bind: "scales" }],
-        mark: { type: "circle", size: 18, opacity: 0.45 },
+        mark: { type: "circle", size: 18, opacity: highlight.length ? 0.25 : 0.45 },
         encoding: {
           x: { field: "x", type: "quantitative", axis: null, scale: { zero: false } },
           y: { field: "y", type: "quantitative", axis: null, scale: { zero: false } },
@@ -114,24 +138,36 @@ export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
           values: landscape.cells.map((cell) => ({
             ...cell,
             label: cell.label ?? "unclassified",
+            mark: cell.mark ?? "predicted",
             kind: "cell",
           })),
         },
         // The hover selection also makes these marks pickable (Vega-Lite leaves marks without one inert).
         params: [{ name: "hovered", select: { type: "point", on: "pointerover", clear: "pointerout" } }],
-        mark: {
-          type: "point",
-          shape: "diamond",
-          filled: true,
-          stroke: "#1b1b1b",
-          strokeWidth: 1.2,
-          cursor: "pointer",
-        },
+        mark: { type: "point", filled: true, stroke: "#1b1b1b", cursor: "pointer" },
         encoding: {
           x: { field: "x", type: "quantitative" },
           y: { field: "y", type: "quantitative" },
           color: colour,
-          size: { condition: { param: "hovered", empty: false, value: 260 }, value: 110 },
+          shape: {
+            field: "mark",
+            type: "nominal",
+            scale: { domain: marks, range: marks.map((mark) => CELL_SHAPES[mark]) },
+            legend: null,
+          },
+          size: {
+            condition: [
+              { param: "hovered", empty: false, value: 260 },
+              ...(highlight.length ? [{ test: highlighted, value: 170 }] : []),
+            ],
+            value: 110,
+          },
+          strokeWidth: highlight.length
+            ? { condition: { test: highlighted, value: 2.6 }, value: 0.8 }
+            : { value: 1.2 },
+          opacity: highlight.length
+            ? { condition: { test: highlighted, value: 1 }, value: 0.3 }
+            : { value: 1 },
         },
       },
     ],
