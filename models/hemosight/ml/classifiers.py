@@ -347,6 +347,15 @@ class LabelSetClassifier:
         return model
 
 
+def recipe_of(classifier: LabelSetClassifier | None) -> LabelSetClassifier:
+    """An unfitted classifier with the recipe of `classifier` (its regularisation C), else the default recipe.
+
+    A bundle may choose C per label set (hemosight.ml.builder.choose_regularisation); a refit that used
+    another C would move predictions of cells nobody touched, so refits start from the bundle's recipe.
+    """
+    return LabelSetClassifier() if classifier is None else LabelSetClassifier(C=float(classifier.C))
+
+
 def stable_folds(keys: Sequence[str], folds: int) -> np.ndarray:
     """Each cell's calibration fold from a hash of its key: adding or removing other cells never moves it."""
     return np.array([zlib.crc32(k.encode()) % folds for k in keys], np.int64)
