@@ -491,7 +491,9 @@ def _isotonic_points(confidence: np.ndarray, correct: np.ndarray) -> np.ndarray:
     share right), anchored at (0, 0) and (1, 1), so that no two different probabilities map to one value."""
     from sklearn.isotonic import IsotonicRegression
 
-    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True).fit_transform(confidence, correct)
+    # clip: the fit merges near-duplicate probabilities and would answer NaN just above its largest one
+    isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
+    fitted = isotonic.fit_transform(confidence, correct)
     xs, ys = [0.0], [0.0]
     for value in np.unique(fitted):
         block = fitted == value
