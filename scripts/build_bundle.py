@@ -17,6 +17,7 @@ import numpy as np
 
 from hemosight.ml.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, support_of, thumbnail
 from hemosight.ml.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
+from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.data import WBCATT_ATTRIBUTES, LabelTable
 from hemosight.ml.encoder import LITE0, V2_B0, build_encoder
 from hemosight.ml.evaluation import classification_report, cross_validate
@@ -171,7 +172,7 @@ def refit_bundle_classifiers(
     refit = {name: values for name, values in train_labels.items() if name not in keep}
     bundle.classifiers = fit_classifiers(embeddings, refit, ids, choose_c=choose_c)
     for name in keep:
-        bundle.classifiers[name] = source[name]
+        bundle.classifiers[name] = with_recipe_verdicts(source[name], embeddings, train_labels[name], ids)
     bundle.classifiers = {name: bundle.classifiers[name] for name in train_labels if name in bundle.classifiers}
     row_of = {name: i for i, name in enumerate(ids)}
     bundle.references.labels = {
@@ -207,6 +208,25 @@ def refit_bundle_classifiers(
     }
     print(json.dumps(summary, indent=2))
     return out
+
+
+def with_recipe_verdicts(
+    kept: LabelSetClassifier, embeddings: np.ndarray, labels: Sequence[str], ids: Sequence[str]
+) -> LabelSetClassifier:
+    """A kept classifier with the held-out verdicts of the recipe on the same support cells, as a stand-in.
+
+    A classifier stored without cross-validated verdicts is judged by its own predictions on cells it was
+    fitted on, so the worker's score gate would refuse every lab refit of its label set. The recipe's
+    verdicts on the support set (the same cells, folds keyed by id) are the fair comparison; the kept
+    classifier's predictions and probabilities stay exactly as they were.
+    """
+    [(_, recipe)] = fit_classifiers(embeddings, {"kept": labels}, ids).items()
+    kept.support_keys_, kept.support_labels_, kept.cv_correct_ = (
+        recipe.support_keys_,
+        recipe.support_labels_,
+        recipe.cv_correct_,
+    )
+    return kept
 
 
 def _resize_like(image: np.ndarray, size: int) -> np.ndarray:
