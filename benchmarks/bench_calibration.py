@@ -30,7 +30,7 @@ import numpy as np
 
 from benchmarks.datasets import DEFAULT_BUNDLE, PBC_DIR
 from hemosight.ml.bundle import ModelBundle
-from hemosight.ml.classifiers import LabelSetClassifier
+from hemosight.ml.classifiers import recipe_of
 from hemosight.ml.data import read_label_table, stratified_split
 from hemosight.ml.imageio import decode_image
 
@@ -138,12 +138,15 @@ def plot(curves: dict[str, list[tuple[float, float, int]]], ece: dict[str, float
     figure.savefig(out, dpi=110)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
+    """Measures and prints the summary; with --no-results nothing under benchmarks/ is written (a trial run)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--pbc", type=Path, default=PBC_DIR, help="the PBC folder (labels.csv)")
-    parser.add_argument("--no-results", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--no-results", action="store_true", help="print only: calibration.json, its plot and RESULTS.md stay as are"
+    )
+    args = parser.parse_args(argv)
     started = time.monotonic()
     bundle = ModelBundle.load(args.bundle)
     table = read_label_table(args.pbc / "labels.csv")
@@ -158,7 +161,9 @@ def main() -> None:
         fit_rows, test_rows = train[values[train] != ""], test[values[test] != ""]
         if len(test_rows) == 0:
             continue
-        clf = LabelSetClassifier().fit(embeddings[fit_rows], values[fit_rows], [ids[i] for i in fit_rows])
+        # The bundle's recipe for this label set (its C), as the worker's refits use it.
+        recipe = recipe_of(bundle.classifiers[name])
+        clf = recipe.fit(embeddings[fit_rows], values[fit_rows], [ids[i] for i in fit_rows])
         truth = np.searchsorted(clf.classes_, values[test_rows])
         calibrated = clf.predict_proba(embeddings[test_rows])
         temperature, confidence_map = clf.temperature_, clf.confidence_map_
@@ -188,7 +193,6 @@ def main() -> None:
             _, neighbours = bundle._neighbours().kneighbors(embeddings[test_rows], 10)
             rules = review_rules(calibrated, clf.classes_, truth, reference_labels[neighbours])
     out = ROOT / "benchmarks" / "results" / "calibration-reliability.png"
-    plot(curves, eces, out)
     summary = {
         "bundle": bundle.version,
         "label_sets": per_set,
@@ -196,10 +200,12 @@ def main() -> None:
         "plot": str(out.relative_to(ROOT)),
         "seconds": round(time.monotonic() - started, 1),
     }
-    (ROOT / "benchmarks" / "results" / "calibration.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
-    if not args.no_results:
+    if not args.no_results:  # a trial run must not overwrite the committed figures
+        plot(curves, eces, out)
+        (ROOT / "benchmarks" / "results" / "calibration.json").write_text(json.dumps(summary, indent=2))
         append_results(summary)
+    return summary
 
 
 def append_results(summary: dict) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from hemosight.ml.builder import assemble_bundle, fit_classifiers, stratified_reference_rows, support_of, thumbnail
 from hemosight.ml.bundle import PBC_CREDIT, WBCATT_CREDIT, ModelBundle
+from hemosight.ml.classifiers import LabelSetClassifier
 from hemosight.ml.data import WBCATT_ATTRIBUTES, LabelTable
 from hemosight.ml.encoder import LITE0, V2_B0, build_encoder
 from hemosight.ml.evaluation import classification_report, cross_validate
@@ -137,7 +138,14 @@ def build_default_bundle(
 
 
 def refit_bundle_classifiers(
-    table: LabelTable, train_rows: np.ndarray, test_rows: np.ndarray, bundle_path: Path, out: Path, version: str
+    table: LabelTable,
+    train_rows: np.ndarray,
+    test_rows: np.ndarray,
+    bundle_path: Path,
+    out: Path,
+    version: str,
+    keep: Sequence[str] = (),
+    choose_c: bool = False,
 ) -> Path:
     """Refit a bundle's label-set classifiers on the training split with its own encoder and re-measure them.
 
@@ -146,6 +154,10 @@ def refit_bundle_classifiers(
     members, the references and the landscape stay as they are, so it takes minutes, not a
     training round. Cells are embedded by the encoder the bundle runs (int8 when it ships
     one), so the classifiers are fitted on the embeddings they will see in the worker.
+
+    `keep`: label sets whose classifier stays the source bundle's as it is (e.g. a cell-type classifier
+    that measured better than the refit); `choose_c`: each label set's C by cross-validation on its
+    training cells (hemosight.ml.builder.choose_regularisation).
     """
     from hemosight.ml.data import load_images
 
@@ -156,7 +168,12 @@ def refit_bundle_classifiers(
     ids = [p.name for p in table.paths]
     # Every label set the data has (a new one, e.g. subtype, joins the bundle), fitted on the training split.
     train_labels = training_labels(table, train_rows, table.label_sets)
-    bundle.classifiers = fit_classifiers(embeddings, train_labels, ids)
+    source = dict(bundle.classifiers)
+    refit = {name: values for name, values in train_labels.items() if name not in keep}
+    bundle.classifiers = fit_classifiers(embeddings, refit, ids, choose_c=choose_c)
+    for name in keep:
+        bundle.classifiers[name] = with_recipe_verdicts(source[name], embeddings, train_labels[name], ids)
+    bundle.classifiers = {name: bundle.classifiers[name] for name in train_labels if name in bundle.classifiers}
     row_of = {name: i for i, name in enumerate(ids)}
     bundle.references.labels = {
         name: [values[row_of[r]] if r in row_of else "" for r in bundle.references.ids]
@@ -172,7 +189,12 @@ def refit_bundle_classifiers(
     bundle.metrics = bundle.metrics | {
         "held_out": held_out,
         "held_out_cv_5fold_cell_type": cross_validate(embeddings[test_rows], cell_type[test_rows], folds=5),
-        "classifiers_refitted": {"from_version": previous, "encoder_backend": bundle.backend},
+        "classifiers_refitted": {
+            "from_version": previous,
+            "encoder_backend": bundle.backend,
+            "kept": list(keep),
+            "C": {name: float(clf.C) for name, clf in bundle.classifiers.items()},
+        },
     }
     bundle.save(out)
     summary = {
@@ -186,6 +208,25 @@ def refit_bundle_classifiers(
     }
     print(json.dumps(summary, indent=2))
     return out
+
+
+def with_recipe_verdicts(
+    kept: LabelSetClassifier, embeddings: np.ndarray, labels: Sequence[str], ids: Sequence[str]
+) -> LabelSetClassifier:
+    """A kept classifier with the held-out verdicts of the recipe on the same support cells, as a stand-in.
+
+    A classifier stored without cross-validated verdicts is judged by its own predictions on cells it was
+    fitted on, so the worker's score gate would refuse every lab refit of its label set. The recipe's
+    verdicts on the support set (the same cells, folds keyed by id) are the fair comparison; the kept
+    classifier's predictions and probabilities stay exactly as they were.
+    """
+    [(_, recipe)] = fit_classifiers(embeddings, {"kept": labels}, ids).items()
+    kept.support_keys_, kept.support_labels_, kept.cv_correct_ = (
+        recipe.support_keys_,
+        recipe.support_labels_,
+        recipe.cv_correct_,
+    )
+    return kept
 
 
 def _resize_like(image: np.ndarray, size: int) -> np.ndarray:

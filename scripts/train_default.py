@@ -61,6 +61,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--bundle", type=Path, help="phase classifiers: the bundle whose classifiers to refit")
     parser.add_argument("--version", help="phase classifiers: the refitted bundle's new version name")
+    parser.add_argument(
+        "--keep-classifiers", nargs="*", default=[], help="phase classifiers: label sets whose classifier stays as is"
+    )
+    parser.add_argument("--choose-c", action="store_true", help="phase classifiers: C per label set by 5-fold CV")
     args = parser.parse_args()
 
     table = read_label_table(DATA / "labels.csv")
@@ -70,7 +74,9 @@ def main() -> None:
 
         if args.bundle is None or not args.version:
             parser.error("phase classifiers needs --bundle and --version")
-        refit_bundle_classifiers(table, train_rows, test_rows, args.bundle, args.out, args.version)
+        refit_bundle_classifiers(
+            table, train_rows, test_rows, args.bundle, args.out, args.version, args.keep_classifiers, args.choose_c
+        )
         return
     args.run.mkdir(parents=True, exist_ok=True)
     (args.run / "split.json").write_text(json.dumps({"train": train_rows.tolist(), "test": test_rows.tolist()}))

@@ -171,3 +171,40 @@ def test_the_confidence_map_makes_an_overconfident_set_honest_and_keeps_every_wi
     assert fit_confidence_map(probabilities[:100], labels[:100], classes, keys[:100]).shape == (2, 0)  # too few
     # Ranking by confidence keeps its order (the review queue): a strictly increasing map.
     assert np.all(np.diff(confidence_map[1]) > 0) and np.all(np.diff(confidence_map[0]) > 0)
+
+
+def test_regularisation_is_chosen_by_cross_validation_and_ties_keep_the_default() -> None:
+    from hemosight.ml.builder import C_GRID, choose_regularisation, fit_classifiers
+    from hemosight.ml.compact import round_rows
+
+    x, y = blobs(30, ["a", "b", "c"])
+    keys = [f"cell-{i}" for i in range(len(y))]
+    # Well-separated classes: every C of the grid is perfect, so nothing beats the default recipe.
+    assert choose_regularisation(x, y, keys) == LabelSetClassifier().C
+    # Overlapping classes in many noisy dimensions: the choice is one of the grid, stored with the classifier.
+    rng = np.random.default_rng(3)
+    # (rounded as fit_classifiers stores them, so both see the very same cells)
+    noisy = round_rows(np.hstack([x[:, :2] * 0.15, rng.normal(0, 1, (len(x), 40))]).astype(np.float32))
+    chosen = choose_regularisation(noisy, y, keys)
+    assert chosen in C_GRID
+    [(name, clf)] = fit_classifiers(noisy, {"set": list(y)}, keys, choose_c=True).items()
+    assert name == "set"
+    assert abs(clf.C - chosen) < 1e-12
+
+
+def test_the_confidence_map_keeps_the_most_confident_cells() -> None:
+    """Hundreds of probabilities a hair below 1 (as a well-separated attribute gives): scikit-learn's isotonic fit
+    merges near-duplicates to a maximum just below the largest of them and by default answers NaN above it, which
+    silently dropped the most confident cells from the map (an empty block: NumPy's "mean of empty slice")."""
+    import warnings
+
+    from hemosight.ml.classifiers import _isotonic_points
+
+    near_one = 1.0 - 10.0 ** -np.random.default_rng(0).uniform(7, 15, 878)
+    confidence = np.concatenate([np.linspace(0.55, 0.95, 400), near_one])
+    correct = np.concatenate([np.arange(400) % 3 != 0, np.arange(len(near_one)) % 20 != 0]).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        points = _isotonic_points(confidence, correct)
+    assert np.isfinite(points).all()
+    assert 0.9 < points[1, -2] < 1.0, "the most confident cells (95 % right) give the last point before (1, 1)"

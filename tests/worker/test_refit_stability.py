@@ -127,6 +127,32 @@ async def test_a_refit_that_is_worse_on_held_out_cells_is_not_used(
     assert all(unchanged[i].probabilities == r.probabilities for i, r in before.items())
 
 
+async def test_a_refit_uses_the_regularisation_the_bundle_chose_for_the_label_set(
+    store: SQLiteStore, originals: list[Path], bundle_path: Path, tmp_path: Path
+) -> None:
+    """A bundle whose cell-type classifier was fitted with another C than the default: a lab label's refit keeps
+    that C (the bundle's recipe), else the first correction would move cells nobody touched."""
+    bundle = ModelBundle.load(bundle_path)
+    support = support_set(bundle, "cell_type", {}, {})
+    bundle.classifiers["cell_type"] = LabelSetClassifier(C=0.02).fit(support.embeddings, support.labels, support.keys)
+    chosen = tmp_path / "chosen-c.hsb"
+    bundle.save(chosen)
+    _, project_id, before = await classified(store, originals, chosen)
+    image_id = next(iter(before))
+    other = next(c for c in before[image_id].probabilities["cell_type"] if c != before[image_id].label)
+    await store.set_labels([label(image_id, project_id, other)])
+    model = await store.active_model_version()
+    stored = await store.get_label_set("cell_type")
+    assert model is not None and stored is not None
+    refitter = Refitter(store, score_gate=False)
+    version = await refitter.refit(
+        stored, ModelBundle.load(chosen), model, await store.list_result_vectors(model.version)
+    )
+    assert version is not None
+    refit = (await refitter.classifiers(model))["cell_type"]
+    assert abs(refit.C - 0.02) < 1e-9
+
+
 def test_the_gate_refuses_only_a_refit_worse_beyond_chance() -> None:
     clearly_worse = Comparison(cells=500, current_correct=450, candidate_correct=430, only_current=25, only_candidate=5)
     close_call = Comparison(cells=500, current_correct=450, candidate_correct=448, only_current=6, only_candidate=4)

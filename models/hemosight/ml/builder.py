@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from hemosight.ml.bundle import PBC_CREDIT, ModelBundle, References, SupportSet
-from hemosight.ml.classifiers import LabelSetClassifier, NotEnoughLabelsError
+from hemosight.ml.classifiers import LabelSetClassifier, NotEnoughLabelsError, stable_folds
 from hemosight.ml.compact import round_rows
 from hemosight.ml.imageio import encode_jpeg
 from hemosight.ml.landscape import Landscape
@@ -25,14 +25,49 @@ def thumbnail(image: np.ndarray, size: int = THUMBNAIL_SIZE) -> bytes:
     return encode_jpeg(resize(image, size), quality=80)
 
 
+#: Regularisation strengths a bundle build may choose from per label set (`choose_regularisation`).
+C_GRID = (0.05, 0.1, 0.2, 0.4)
+
+
+def choose_regularisation(
+    embeddings: np.ndarray, labels: np.ndarray, keys: Sequence[str], grid: Sequence[float] = C_GRID, folds: int = 5
+) -> float:
+    """The C of `grid` with the best cross-validated macro F1 on these labelled cells (folds by key hash).
+
+    Only the cells a bundle is fitted on are looked at, never its held-out split: one C for every label set
+    over- or under-regularises some of them (a hard six-class attribute wants a smaller C than cell type).
+    Ties keep the default recipe's C.
+    """
+    from sklearn.metrics import f1_score
+
+    fold_of = stable_folds(keys, folds)
+    key_array = np.asarray(keys)
+    default = LabelSetClassifier().C
+    scores = {}
+    for C in grid:
+        predicted = np.empty(len(labels), dtype=labels.dtype)
+        for fold in range(folds):
+            test, train = fold_of == fold, fold_of != fold
+            if len(np.unique(labels[train])) < 2 or not test.any():
+                continue
+            clf = LabelSetClassifier(C=C).fit(embeddings[train], labels[train], list(key_array[train]))
+            predicted[test] = clf.predict(embeddings[test])
+        scores[C] = float(f1_score(labels, predicted, average="macro", zero_division=0))
+    return max(grid, key=lambda C: (round(scores[C], 6), default == C))
+
+
 def fit_classifiers(
-    embeddings: np.ndarray, label_sets: Mapping[str, Sequence[str]], ids: Sequence[str] | None = None
+    embeddings: np.ndarray,
+    label_sets: Mapping[str, Sequence[str]],
+    ids: Sequence[str] | None = None,
+    choose_c: bool = False,
 ) -> dict[str, LabelSetClassifier]:
     """One classifier per label set, fitted on the rows labelled in that set; sets with too few labels are skipped.
 
     Embeddings are rounded first, as the bundle's support member stores them (hemosight.ml.compact),
     and `ids` key the calibration folds: the worker's refit with no lab labels then fits the very
-    same problem and reproduces these classifiers exactly.
+    same problem (with the classifier's C, `recipe_of`) and reproduces these classifiers exactly.
+    `choose_c`: each label set's C by cross-validation on its own cells (`choose_regularisation`).
     """
     stored = round_rows(embeddings)
     keys = [str(i) for i in (ids if ids is not None else range(len(stored)))]
@@ -41,10 +76,10 @@ def fit_classifiers(
         rows = np.array([i for i, v in enumerate(values) if v], dtype=np.int64)
         if len(rows) == 0:
             continue
+        x, y, row_keys = stored[rows], np.asarray(values)[rows], [keys[i] for i in rows]
         try:
-            classifiers[name] = LabelSetClassifier().fit(
-                stored[rows], np.asarray(values)[rows], [keys[i] for i in rows]
-            )
+            C = choose_regularisation(x, y, row_keys) if choose_c else LabelSetClassifier().C
+            classifiers[name] = LabelSetClassifier(C=C).fit(x, y, row_keys)
         except NotEnoughLabelsError:
             continue
     return classifiers

@@ -347,6 +347,15 @@ class LabelSetClassifier:
         return model
 
 
+def recipe_of(classifier: LabelSetClassifier | None) -> LabelSetClassifier:
+    """An unfitted classifier with the recipe of `classifier` (its regularisation C), else the default recipe.
+
+    A bundle may choose C per label set (hemosight.ml.builder.choose_regularisation); a refit that used
+    another C would move predictions of cells nobody touched, so refits start from the bundle's recipe.
+    """
+    return LabelSetClassifier() if classifier is None else LabelSetClassifier(C=float(classifier.C))
+
+
 def stable_folds(keys: Sequence[str], folds: int) -> np.ndarray:
     """Each cell's calibration fold from a hash of its key: adding or removing other cells never moves it."""
     return np.array([zlib.crc32(k.encode()) % folds for k in keys], np.int64)
@@ -482,7 +491,9 @@ def _isotonic_points(confidence: np.ndarray, correct: np.ndarray) -> np.ndarray:
     share right), anchored at (0, 0) and (1, 1), so that no two different probabilities map to one value."""
     from sklearn.isotonic import IsotonicRegression
 
-    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True).fit_transform(confidence, correct)
+    # clip: the fit merges near-duplicate probabilities and would answer NaN just above its largest one
+    isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
+    fitted = isotonic.fit_transform(confidence, correct)
     xs, ys = [0.0], [0.0]
     for value in np.unique(fitted):
         block = fitted == value

@@ -50,7 +50,14 @@ from threadpoolctl import threadpool_limits
 from hemosight.core.label_rules import MIN_LABELS_PER_CLASS, needs_labels_message
 from hemosight.core.store.base import ClassifierVersion, LabelSet, ModelVersion, ResultVector, Store
 from hemosight.ml.bundle import ModelBundle
-from hemosight.ml.classifiers import Basis, Comparison, LabelSetClassifier, NotEnoughLabelsError, compare_on_support
+from hemosight.ml.classifiers import (
+    Basis,
+    Comparison,
+    LabelSetClassifier,
+    NotEnoughLabelsError,
+    compare_on_support,
+    recipe_of,
+)
 
 log = logging.getLogger("hemosight.worker.refit")
 
@@ -251,8 +258,10 @@ class Refitter:
             else:
                 basis = base.extend(support.embeddings[support.reference_cells :]) if base is not None else None
                 start = self._last_fit.get(label_set.name, current) if basis is not None else None
+                # The bundle's recipe for this label set (its C), so that a refit moves only what new labels move.
+                recipe = recipe_of(bundle.classifiers.get(label_set.name))
                 classifier = await asyncio.to_thread(
-                    LabelSetClassifier().fit, support.embeddings, support.labels, support.keys, basis, start
+                    recipe.fit, support.embeddings, support.labels, support.keys, basis, start
                 )
                 if basis is not None:
                     self._last_fit[label_set.name] = classifier
