@@ -1,5 +1,6 @@
-// Colours and words for cell classes. Okabe–Ito colours, distinguishable with the common forms
-// of colour blindness; classes outside the default label set get Paul Tol's muted colours.
+// Colours of cell classes (their names come from the API: useLabClasses in classNames.ts). Okabe–Ito
+// colours, distinguishable with the common forms of colour blindness; classes outside the default label
+// set get Paul Tol's muted colours.
 const CLASS_COLOURS: Record<string, string> = {
   basophil: "#CC79A7",
   blast: "#882255",
@@ -22,19 +23,12 @@ const EXTRA_COLOURS = [
   "#999933",
 ];
 
-const CLASS_NAMES: Record<string, string> = { ig: "immature granulocyte" };
-
 export function classColour(label: string): string {
   const known = CLASS_COLOURS[label.toLowerCase()];
   if (known) return known;
   let hash = 0;
   for (const char of label) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return EXTRA_COLOURS[hash % EXTRA_COLOURS.length];
-}
-
-/** The class name as a pathologist reads it ("ig" → "immature granulocyte"). */
-export function className(label: string): string {
-  return CLASS_NAMES[label.toLowerCase()] ?? label.replaceAll("_", " ");
 }
 
 /** A Vega-Lite colour scale that gives each class the same colour on every chart. */

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useBulkLabel, useLabelSets } from "../../shared/api/queries";
-import { className } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { labelSetName } from "../label-sets/labelSets";
 import { RefitStatus } from "../label-sets/RefitStatus";
 
@@ -21,6 +21,7 @@ export function BulkReview({
 }) {
   const labelSets = useLabelSets();
   const bulk = useBulkLabel();
+  const nameOf = useLabClassName();
   const [target, setTarget] = useState("");
   const [outcome, setOutcome] = useState<string | null>(null);
   const classes = labelSets.data?.find((set) => set.name === labelSet)?.classes ?? [];
@@ -39,7 +40,7 @@ export function BulkReview({
       {
         onSuccess: (events) => {
           const what =
-            action === "confirm" ? "Confirmed the predicted class of" : `Set ${className(target)} for`;
+            action === "confirm" ? "Confirmed the predicted class of" : `Set ${nameOf(target)} for`;
           setOutcome(`${what} ${events.length} cell${events.length === 1 ? "" : "s"}.`);
           onDone();
         },
@@ -75,7 +76,7 @@ export function BulkReview({
             <option value="">choose a class…</option>
             {classes.map((name) => (
               <option key={name} value={name}>
-                {className(name)}
+                {nameOf(name)}
               </option>
             ))}
           </select>

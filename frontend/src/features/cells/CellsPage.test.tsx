@@ -138,7 +138,7 @@ describe("results", () => {
     signedIn();
     renderApp("/projects/p1/cells");
     expect(await screen.findByText("classifying")).toBeInTheDocument();
-    await waitFor(() => expect(screen.getByTestId("predicted-class")).toHaveTextContent("monocyte"), {
+    await waitFor(() => expect(screen.getByTestId("predicted-class")).toHaveTextContent("Monocyte"), {
       timeout: 5000,
     });
   }, 10_000);

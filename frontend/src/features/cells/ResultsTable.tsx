@@ -2,7 +2,8 @@ import { useMemo, useState } from "react";
 import { useCapabilities } from "../../shared/api/caseQueries";
 import { isWaiting } from "../../shared/api/queries";
 import type { ImageSummary } from "../../shared/api/types";
-import { className, LOW_CONFIDENCE } from "../../shared/classes";
+import { LOW_CONFIDENCE } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { BulkReview } from "./BulkReview";
 import { CellRow, reviewable } from "./CellRow";
 import { ExportResultsButton } from "./ExportResultsButton";
@@ -12,6 +13,7 @@ import { useResultsView } from "./useResultsView";
 
 export function ResultsTable({ projectId, images }: { projectId: string; images: ImageSummary[] }) {
   const [view, setView] = useResultsView();
+  const nameOf = useLabClassName();
   const canLabel = useCapabilities(projectId).data?.label === true;
   const labels = useMemo(
     () => [...new Set(images.map((image) => image.label).filter((label): label is string => !!label))].sort(),
@@ -74,7 +76,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
               <option value="">All classes</option>
               {labels.map((label) => (
                 <option key={label} value={label}>
-                  {className(label)}
+                  {nameOf(label)}
                 </option>
               ))}
             </select>

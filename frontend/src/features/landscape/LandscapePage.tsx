@@ -3,7 +3,8 @@ import { useNavigate, useParams } from "react-router";
 import type { View } from "vega";
 import { useLandscape } from "../../shared/api/queries";
 import { landscapeSpec } from "../../shared/charts/specs";
-import { className, formatPercent } from "../../shared/classes";
+import { formatPercent } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
 import { VegaChart } from "../../shared/components/VegaChart";
@@ -27,7 +28,11 @@ export function LandscapePage() {
   const [focused, setFocused] = useState<number | null>(null);
   const viewRef = useRef<View | null>(null);
   const frameRef = useRef<HTMLDivElement>(null);
-  const spec = useMemo(() => (landscape.data ? landscapeSpec(landscape.data) : null), [landscape.data]);
+  const nameOf = useLabClassName();
+  const spec = useMemo(
+    () => (landscape.data ? landscapeSpec(landscape.data, nameOf) : null),
+    [landscape.data, nameOf],
+  );
   const leftToRight = useMemo(
     () => [...(landscape.data?.cells ?? [])].sort((a, b) => a.x - b.x || a.y - b.y),
     [landscape.data],
@@ -137,7 +142,7 @@ export function LandscapePage() {
       </div>
       <p className="visually-hidden" aria-live="polite" data-testid="landscape-announcement">
         {focused !== null && leftToRight[focused]
-          ? `Cell ${focused + 1} of ${leftToRight.length} from the left: ${className(leftToRight[focused].label)}, ` +
+          ? `Cell ${focused + 1} of ${leftToRight.length} from the left: ${nameOf(leftToRight[focused].label)}, ` +
             `confidence ${formatPercent(leftToRight[focused].confidence)}. Enter opens it.`
           : ""}
       </p>

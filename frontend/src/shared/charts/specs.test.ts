@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { classNames } from "../../test/factories";
 import { classColour, classColourScale } from "../classes";
+import { labClasses } from "../classNames";
 import { differentialSpec, landscapeSpec, learningCurveSpec, powerLawAt, probabilitySpec } from "./specs";
+
+const { nameOf } = labClasses(classNames);
 
 describe("chart specs", () => {
   it("gives every class the same colour on every chart", () => {
@@ -11,22 +15,33 @@ describe("chart specs", () => {
   });
 
   it("binds the landscape scales to an interval selection for pan, zoom and double-click reset", () => {
-    const spec = landscapeSpec({
-      references: [{ reference_id: "r1", x: 1, y: 2, label: "monocyte" }],
-      cells: [{ image_id: "i1", x: 0, y: 0, label: "neutrophil", confidence: 0.9 }],
-    });
+    const spec = landscapeSpec(
+      {
+        references: [{ reference_id: "r1", x: 1, y: 2, label: "monocyte" }],
+        cells: [{ image_id: "i1", x: 0, y: 0, label: "ig", confidence: 0.9 }],
+      },
+      nameOf,
+    );
     const json = JSON.stringify(spec);
     expect(json).toContain('"bind":"scales"');
     expect(json).toContain('"clear":"dblclick"');
     expect(json).toContain('"kind":"cell"');
     expect(json).toContain('"kind":"reference"');
+    // The legend reads the lab's names, each in its class's colour.
+    const colour = (spec as { layer: { encoding: { color: { field: string; scale: object } } }[] }).layer[0]
+      .encoding.color;
+    expect(colour.field).toBe("name");
+    expect(colour.scale).toEqual({
+      domain: ["Immature granulocyte", "Monocyte"],
+      range: [classColour("ig"), classColour("monocyte")],
+    });
   });
 
   it("puts probabilities and shares on a percent axis", () => {
-    const probability = probabilitySpec({ neutrophil: 0.8, ig: 0.2 }) as {
+    const probability = probabilitySpec({ neutrophil: 0.8, ig: 0.2 }, nameOf) as {
       data: { values: { name: string }[] };
     };
-    expect(probability.data.values.map((v) => v.name)).toEqual(["neutrophil", "immature granulocyte"]);
+    expect(probability.data.values.map((v) => v.name)).toEqual(["Neutrophil", "Immature granulocyte"]);
     const differential = differentialSpec([
       { label: "neutrophil", count: 3, percentage: 75 },
       { label: "lymphocyte", count: 1, percentage: 25 },

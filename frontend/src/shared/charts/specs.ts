@@ -1,15 +1,19 @@
 // Vega-Lite specs for HemoSight's charts, as pure functions of API data (tested without a browser).
 import type { TopLevelSpec } from "vega-lite";
-import { classColourScale, className } from "../classes";
+import { classColour, classColourScale } from "../classes";
+import { fallbackClassName } from "../classNames";
 import type { ClassCount, LandscapeData } from "./types";
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const config = { font: FONT, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } };
 
-/** Per-class probability of one cell, highest first. */
-export function probabilitySpec(probabilities: Record<string, number>): TopLevelSpec {
+/** Per-class probability of one cell, highest first; `nameOf` gives the lab's class names (useLabClassName). */
+export function probabilitySpec(
+  probabilities: Record<string, number>,
+  nameOf: (code: string) => string,
+): TopLevelSpec {
   const values = Object.entries(probabilities)
-    .map(([label, probability]) => ({ label, name: className(label), probability }))
+    .map(([label, probability]) => ({ label, name: nameOf(label), probability }))
     .sort((a, b) => b.probability - a.probability);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -47,7 +51,7 @@ export function differentialSpec(classes: ClassCount[]): TopLevelSpec {
   const total = classes.reduce((sum, item) => sum + item.count, 0);
   const values = classes.map((item) => ({
     label: item.label,
-    name: item.name ?? className(item.label),
+    name: item.name ?? fallbackClassName(item.label),
     count: item.count,
     fraction: total ? item.count / total : 0,
   }));
@@ -82,15 +86,17 @@ export function differentialSpec(classes: ClassCount[]): TopLevelSpec {
  * top as outlined diamonds. Scales are bound to an interval selection: drag pans, the wheel
  * zooms and a double-click resets.
  */
-export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
+export function landscapeSpec(landscape: LandscapeData, nameOf: (code: string) => string): TopLevelSpec {
   const labels = [
     ...landscape.references.map((point) => point.label),
     ...landscape.cells.map((cell) => cell.label ?? "unclassified"),
   ];
+  // The legend reads the lab's class names; each name keeps its class's colour.
+  const domain = [...new Set(labels)].sort();
   const colour = {
-    field: "label",
+    field: "name",
     type: "nominal" as const,
-    scale: classColourScale(labels),
+    scale: { domain: domain.map(nameOf), range: domain.map(classColour) },
     legend: { title: "class", orient: "right" as const, symbolType: "circle" },
   };
   return {
@@ -100,7 +106,13 @@ export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
     autosize: { type: "fit-x", contains: "padding" },
     layer: [
       {
-        data: { values: landscape.references.map((point) => ({ ...point, kind: "reference" })) },
+        data: {
+          values: landscape.references.map((point) => ({
+            ...point,
+            name: nameOf(point.label),
+            kind: "reference",
+          })),
+        },
         params: [{ name: "view", select: { type: "interval", clear: "dblclick" }, bind: "scales" }],
         mark: { type: "circle", size: 18, opacity: 0.45 },
         encoding: {
@@ -114,6 +126,7 @@ export function landscapeSpec(landscape: LandscapeData): TopLevelSpec {
           values: landscape.cells.map((cell) => ({
             ...cell,
             label: cell.label ?? "unclassified",
+            name: nameOf(cell.label ?? "unclassified"),
             kind: "cell",
           })),
         },
