@@ -16,15 +16,18 @@ export function reviewable(image: ImageSummary): boolean {
 export function CellRow({
   image,
   projectId,
+  search = "",
   selected,
   onSelect,
 }: {
   image: ImageSummary;
   projectId: string;
+  /** The table's view (`?view=table&sort=…`), carried to the cell page for its previous/next. */
+  search?: string;
   selected: boolean;
   onSelect: (selected: boolean) => void;
 }) {
-  const to = `/projects/${projectId}/cells/${image.id}`;
+  const to = `/projects/${projectId}/cells/${image.id}${search}`;
   const nameOf = useLabClassName();
   return (
     <tr

@@ -1,24 +1,33 @@
 import { useMemo, useState } from "react";
+import { useSearchParams } from "react-router";
 import { useCapabilities } from "../../shared/api/caseQueries";
 import { isWaiting } from "../../shared/api/queries";
 import type { ImageSummary } from "../../shared/api/types";
 import { LOW_CONFIDENCE } from "../../shared/classes";
-import { useLabClassName } from "../../shared/classNames";
+import { useLabClasses } from "../../shared/classNames";
 import { BulkReview } from "./BulkReview";
 import { CellRow, reviewable } from "./CellRow";
 import { ExportResultsButton } from "./ExportResultsButton";
-import { applyView, countByStatus, type SortKey } from "./results";
+import { applyView, countByStatus, countedAs, type SortKey } from "./results";
+import { cellSearch } from "./reviewOrder";
 import { SORTABLE, SortHeader } from "./SortHeader";
 import { useResultsView } from "./useResultsView";
 
 export function ResultsTable({ projectId, images }: { projectId: string; images: ImageSummary[] }) {
   const [view, setView] = useResultsView();
-  const nameOf = useLabClassName();
+  const [params] = useSearchParams();
+  const { nameOf, inReportOrder } = useLabClasses();
   const canLabel = useCapabilities(projectId).data?.label === true;
-  const labels = useMemo(
-    () => [...new Set(images.map((image) => image.label).filter((label): label is string => !!label))].sort(),
-    [images],
-  );
+  // The class filter counts what the lab differential counts: cells under their lab label, flagged ones apart.
+  const counted = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const image of images) {
+      const code = countedAs(image);
+      if (code) counts.set(code, (counts.get(code) ?? 0) + 1);
+    }
+    return counts;
+  }, [images]);
+  const labels = inReportOrder(counted.keys());
   const shown = useMemo(() => applyView(images, view), [images, view]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   // Only cells still shown count: a filter change must not act on rows the reviewer cannot see.
@@ -76,7 +85,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
               <option value="">All classes</option>
               {labels.map((label) => (
                 <option key={label} value={label}>
-                  {nameOf(label)}
+                  {nameOf(label)} ({counted.get(label)})
                 </option>
               ))}
             </select>
@@ -170,6 +179,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
                   key={image.id}
                   image={image}
                   projectId={projectId}
+                  search={cellSearch(params, "table")}
                   selected={selected.has(image.id)}
                   onSelect={(on) => select([image.id], on)}
                 />
