@@ -7,7 +7,6 @@ import { CellGallery } from "../gallery/CellGallery";
 import { UploadPanel } from "../uploads/UploadPanel";
 import { ResultsTable } from "./ResultsTable";
 import { viewMode } from "./reviewOrder";
-import { ViewSwitch } from "./ViewSwitch";
 
 /** A case's cells: the gallery by class (the review view), or the table (`?view=table`). */
 export function CellsPage() {
@@ -28,18 +27,14 @@ export function CellsPage() {
           No cells in this project yet{canUpload ? ": upload images above" : ""}.
         </p>
       )}
-      {images.data && hasCells && !names.isPending && (
-        <>
-          <div className="d-flex justify-content-end mb-2">
-            <ViewSwitch />
-          </div>
-          {viewMode(params) === "table" ? (
-            <ResultsTable projectId={projectId} images={images.data} />
-          ) : (
-            <CellGallery projectId={projectId} images={images.data} />
-          )}
-        </>
-      )}
+      {images.data &&
+        hasCells &&
+        !names.isPending &&
+        (viewMode(params) === "table" ? (
+          <ResultsTable projectId={projectId} images={images.data} />
+        ) : (
+          <CellGallery projectId={projectId} images={images.data} />
+        ))}
     </>
   );
 }

@@ -12,6 +12,7 @@ import { applyView, countByStatus, countedAs, type SortKey } from "./results";
 import { cellSearch } from "./reviewOrder";
 import { SORTABLE, SortHeader } from "./SortHeader";
 import { useResultsView } from "./useResultsView";
+import { ViewSwitch } from "./ViewSwitch";
 
 export function ResultsTable({ projectId, images }: { projectId: string; images: ImageSummary[] }) {
   const [view, setView] = useResultsView();
@@ -71,6 +72,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
           </div>
         </div>
         <div className="ms-auto d-flex flex-wrap align-items-end gap-3">
+          <ViewSwitch />
           <ExportResultsButton projectId={projectId} />
           <div>
             <label htmlFor="class-filter" className="form-label small mb-1">

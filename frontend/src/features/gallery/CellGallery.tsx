@@ -4,6 +4,7 @@ import { isWaiting, useLabelSets } from "../../shared/api/queries";
 import type { ImageSummary } from "../../shared/api/types";
 import { useLabClasses } from "../../shared/classNames";
 import { ExportResultsButton } from "../cells/ExportResultsButton";
+import { ViewSwitch } from "../cells/ViewSwitch";
 import { GalleryCell } from "./GalleryCell";
 import { GalleryGroup } from "./GalleryGroup";
 import { GalleryToolbar } from "./GalleryToolbar";
@@ -109,7 +110,8 @@ export function CellGallery({ projectId, images }: { projectId: string; images: 
             {images.length} cells · {reviewed} reviewed
           </div>
         </div>
-        <div className="ms-auto">
+        <div className="ms-auto d-flex flex-wrap align-items-end gap-3">
+          <ViewSwitch />
           <ExportResultsButton projectId={projectId} />
         </div>
       </div>
