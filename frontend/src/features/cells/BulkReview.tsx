@@ -13,10 +13,13 @@ import { RefitStatus } from "../label-sets/RefitStatus";
 export function BulkReview({
   labelSet,
   selected,
+  needsReason = false,
   onDone,
 }: {
   labelSet: string;
   selected: string[];
+  /** The case is signed off: a change needs a reason, which the audit log keeps. */
+  needsReason?: boolean;
   onDone: () => void;
 }) {
   const labelSets = useLabelSets();
@@ -24,6 +27,8 @@ export function BulkReview({
   const nameOf = useLabClassName();
   const [target, setTarget] = useState("");
   const [outcome, setOutcome] = useState<string | null>(null);
+  const [reason, setReason] = useState("");
+  const reasonMissing = needsReason && reason.trim().length < 3;
   const classes = labelSets.data?.find((set) => set.name === labelSet)?.classes ?? [];
   const count = selected.length;
 
@@ -36,6 +41,7 @@ export function BulkReview({
         items: selected.map((imageId) =>
           action === "set" ? { image_id: imageId, label: target } : { image_id: imageId },
         ),
+        ...(needsReason ? { reason: reason.trim() } : {}),
       },
       {
         onSuccess: (events) => {
@@ -59,7 +65,7 @@ export function BulkReview({
           <button
             type="button"
             className="btn btn-sm btn-success"
-            disabled={bulk.isPending}
+            disabled={bulk.isPending || reasonMissing}
             onClick={() => submit("confirm")}
           >
             Confirm predicted class
@@ -83,11 +89,22 @@ export function BulkReview({
           <button
             type="button"
             className="btn btn-sm btn-primary"
-            disabled={!target || bulk.isPending}
+            disabled={!target || bulk.isPending || reasonMissing}
             onClick={() => submit("set")}
           >
             Set class
           </button>
+          {needsReason && (
+            <input
+              className="form-control form-control-sm w-auto"
+              aria-label="Reason for the change (the case is signed off)"
+              placeholder="Reason (signed-off case)"
+              minLength={3}
+              maxLength={500}
+              value={reason}
+              onChange={(event) => setReason(event.target.value)}
+            />
+          )}
           <button type="button" className="btn btn-sm btn-link" onClick={onDone}>
             Clear selection
           </button>

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { admin, imageSummary, labelSet, project } from "../../test/factories";
+import { admin, capabilities, imageSummary, labelSet, project } from "../../test/factories";
 import { fakeBackend, json, signedIn } from "../../test/fakeBackend";
 import { renderApp } from "../../test/renderApp";
 
@@ -95,6 +95,30 @@ describe("results", () => {
       action: "confirm",
       items: [{ image_id: "a" }],
     });
+  });
+
+  it("asks for a reason before a bulk change in a signed-off case, and sends it", async () => {
+    const api = fakeBackend();
+    api.on("GET", "/auth/me", () => admin);
+    api.on("GET", "/projects/p1", () => project({ status: "signed_off" }));
+    api.on("GET", "/projects/p1/capabilities", () =>
+      capabilities({ status: "signed_off", sign_off: false, reopen: true, label_needs_reason: true }),
+    );
+    api.on("GET", "/projects/p1/images", () => [
+      imageSummary("a", { label: "neutrophil", confidence: 0.97 }),
+    ]);
+    api.on("GET", "/label-sets", () => [labelSet("cell_type")]);
+    api.on("POST", "/labels/bulk", () => json([{ image_id: "a", label_set: "cell_type" }], 201));
+    signedIn();
+    renderApp("/projects/p1/cells?view=table");
+    await userEvent.click(await screen.findByLabelText("Select a.jpg"));
+    const confirm = screen.getByRole("button", { name: "Confirm predicted class" });
+    expect(confirm).toBeDisabled();
+    await userEvent.type(screen.getByLabelText("Reason for the change (the case is signed off)"), "recount");
+    await userEvent.click(confirm);
+    await screen.findByTestId("bulk-outcome");
+    const post = api.calls.find((call) => call.method === "POST" && call.path === "/api/v1/labels/bulk");
+    expect(JSON.parse(post?.body ?? "{}")).toMatchObject({ action: "confirm", reason: "recount" });
   });
 
   it("says how many cells changed class at the last refit and filters on them", async () => {

@@ -18,7 +18,8 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
   const [view, setView] = useResultsView();
   const [params] = useSearchParams();
   const { nameOf, inReportOrder } = useLabClasses();
-  const canLabel = useCapabilities(projectId).data?.label === true;
+  const capabilities = useCapabilities(projectId).data;
+  const canLabel = capabilities?.label === true;
   // The class filter counts what the lab differential counts: cells under their lab label, flagged ones apart.
   const counted = useMemo(() => {
     const counts = new Map<string, number>();
@@ -138,7 +139,12 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
         </div>
       )}
       {labelSet && canLabel && (
-        <BulkReview labelSet={labelSet} selected={selectedShown} onDone={() => setSelected(new Set())} />
+        <BulkReview
+          labelSet={labelSet}
+          selected={selectedShown}
+          needsReason={capabilities?.label_needs_reason === true}
+          onDone={() => setSelected(new Set())}
+        />
       )}
       {shown.length === 0 ? (
         <p className="text-secondary">No cells match this filter.</p>
