@@ -42,7 +42,8 @@ const bulkBodies = (api: ReturnType<typeof fakeBackend>) =>
 const cell = (id: string, label: string, change: Partial<ImageSummary> = {}) =>
   imageSummary(id, { label, lab_label: label, counted: true, confidence: 0.9, ...change });
 
-describe("the cell gallery", () => {
+// Roomy timeouts: these tests render dozens of thumbnails and query them by role, slow on a loaded machine.
+describe("the cell gallery", { timeout: 20_000 }, () => {
   it("is the default view: classes in the lab's report order with names, counts and marks", async () => {
     caseWith([
       cell("a", "neutrophil"),
@@ -51,8 +52,9 @@ describe("the cell gallery", () => {
       cell("d", "neutrophil", { unusable: "blank image", counted: false }),
     ]);
     renderApp("/projects/p1/cells");
-    await screen.findByRole("heading", { name: "Cells by class" });
-    const headings = await screen.findAllByRole("heading", { level: 3 });
+    await screen.findByRole("heading", { name: "Cells by class" }, { timeout: 5000 });
+    const gallery = screen.getByRole("region", { name: "Cells by class" });
+    const headings = within(gallery).getAllByRole("heading", { level: 3 });
     expect(headings.map((heading) => heading.textContent)).toEqual([
       "Neutrophil 3 (1 not counted)",
       "Lymphocyte 1",

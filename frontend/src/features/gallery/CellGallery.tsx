@@ -3,6 +3,7 @@ import { useNavigate } from "react-router";
 import { isWaiting, useLabelSets } from "../../shared/api/queries";
 import type { ImageSummary } from "../../shared/api/types";
 import { useLabClasses } from "../../shared/classNames";
+import { Loading } from "../../shared/components/Loading";
 import { ExportResultsButton } from "../cells/ExportResultsButton";
 import { ViewSwitch } from "../cells/ViewSwitch";
 import { GalleryCell } from "./GalleryCell";
@@ -96,6 +97,8 @@ export function CellGallery({ projectId, images }: { projectId: string; images: 
     event.dataTransfer.setData("text/plain", dragged.current.join(","));
   };
 
+  // The label set's classes decide the groups and their number keys: no keys that shift once they arrive.
+  if (labelSets.isPending) return <Loading what="classes" />;
   const waiting = images.filter((image) => isWaiting(image.status)).length;
   const failed = images.filter((image) => image.status === "failed").length;
   const reviewed = images.filter((image) => image.reviewed_label).length;
