@@ -149,6 +149,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
   });
 
   it("shows results as the worker finishes, matching the fixture labels", async () => {
+    await page.getByRole("button", { name: "Table" }).click();
     const rows = page.getByTestId("cell-row");
     const deadline = Date.now() + RESULTS_TIMEOUT_MS;
     let waiting = Number.POSITIVE_INFINITY;
@@ -163,6 +164,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await shot(page, "04-results-full", { fullPage: true });
 
     const expected = expectedLabels();
+    const codeOf = await classCodes();
     let agree = 0;
     let compared = 0;
     const mismatches = [];
@@ -172,7 +174,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
       if (!expected.has(filename)) continue;
       compared += 1;
       const truth = expected.get(filename);
-      const predictedLabel = predicted === "immature granulocyte" ? "ig" : predicted;
+      const predictedLabel = codeOf(predicted);
       if (predictedLabel === truth) agree += 1;
       else mismatches.push(`${filename}: ${truth} → ${predicted}`);
     }
@@ -238,7 +240,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
 
   it("opens a cell's details with probabilities and neighbours (deep link)", async () => {
     await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
-    await page.waitForURL(/\/projects\/[^/]+\/cells\/[^/]+$/);
+    await page.waitForURL(/\/projects\/[^/]+\/cells\/[^/?]+(\?.*)?$/);
     const cellUrl = page.url();
     await page.getByText("Model version").waitFor();
     await page.getByTestId("neighbour").first().waitFor();
@@ -517,7 +519,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await table.waitFor();
     const before = await table.locator("tbody").innerText();
 
-    await page.goto(`${projectUrl}/cells`);
+    await page.goto(`${projectUrl}/cells?view=table`);
     await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
     const row = page.getByTestId("label-set-row-cell_type");
     await row.waitFor();
@@ -528,7 +530,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     // A white cell class: platelets and erythroblasts are counted apart from the differential's table.
     const choice = options.find(
       (option) =>
-        option !== predicted && !predicted.startsWith(option) && !/platelet|erythroblast/.test(option),
+        option !== predicted && !predicted.startsWith(option) && !/platelet|erythroblast/i.test(option),
     );
     assert.ok(choice, `a class other than ${predicted} among ${options}`);
     await select.selectOption({ label: choice });
@@ -548,7 +550,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await page.getByRole("link", { name: "Differential count" }).click();
     await table.waitFor();
     const results = await projectResults();
-    const raw = choice === "immature granulocyte" ? "ig" : choice.replaceAll(" ", "_");
+    const raw = (await classCodes())(choice);
     const finalLabel = (image) => (image.id === correctedId ? raw : image.result?.labels?.cell_type);
     const expected = results.filter((image) => finalLabel(image) === raw).length;
     assert.ok(
@@ -574,7 +576,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
   });
 
   it("confirms several cells' predicted class at once from the results grid", async () => {
-    await page.goto(`${projectUrl}/cells`);
+    await page.goto(`${projectUrl}/cells?view=table`);
     const rows = page.getByTestId("cell-row");
     await rows.first().waitFor();
     // Rows 2-4: the first row is the cell corrected in the previous step.
@@ -582,7 +584,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     for (const index of [1, 2, 3]) {
       const row = rows.nth(index);
       const href = await row.locator("td:nth-child(3) a").getAttribute("href");
-      picked.push(href.split("/cells/")[1]);
+      picked.push(href.split("/cells/")[1].split("?")[0]);
       await row.getByRole("checkbox").check();
     }
     await page.getByTestId("bulk-count").filter({ hasText: "3 cells selected" }).waitFor();
@@ -615,6 +617,179 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     }
   });
 
+  // --- The cell gallery by class (issue 17): the case's default review view. -----------------------------
+
+  /** The lab's class names from the API: a function from a name on screen to its class code. */
+  async function classCodes() {
+    const names = await page.evaluate(async () => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      return (await fetch("/api/v1/class-names", { headers: { Authorization: `Bearer ${token}` } })).json();
+    });
+    const codes = new Map();
+    for (const { code, name } of names) if (!codes.has(name)) codes.set(name, code);
+    return (name) => codes.get(name) ?? name.toLowerCase().replaceAll(" ", "_");
+  }
+
+  /** The project's cells as the API lists them (lab label, reviewed label, counted). */
+  async function projectImages() {
+    const projectId = new URL(projectUrl).pathname.split("/")[2];
+    return page.evaluate(async (id) => {
+      const { token } = JSON.parse(localStorage.getItem("hemosight.session"));
+      const headers = { Authorization: `Bearer ${token}` };
+      return (await fetch(`/api/v1/projects/${id}/images`, { headers })).json();
+    }, projectId);
+  }
+
+  it("reviews a case in the gallery by class, from the keyboard", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${projectUrl}/cells`);
+    await page.getByRole("heading", { name: "Cells by class" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Gallery" }).getAttribute("aria-pressed"), "true");
+    assert.equal(await page.getByTestId("cell-row").count(), 0, "the gallery, not the table, is the default");
+    await page.getByRole("option").first().waitFor();
+    // Groups in the lab's report order (the order of /class-names), with the lab's names.
+    const codeOf = await classCodes();
+    const groupCodes = await page
+      .locator('[data-testid^="gallery-group-"]')
+      .evaluateAll((groups) => groups.map((group) => group.dataset.testid.replace("gallery-group-", "")));
+    const headings = await page.locator(".gallery-group h3 .class-label").allInnerTexts();
+    assert.deepEqual(
+      headings.map((name) => codeOf(name.trim())),
+      groupCodes,
+    );
+    assert.ok(!headings.some((name) => name.trim() === "ig"), `lab names: ${headings}`);
+    const images = await projectImages();
+    const counts = await page.getByTestId("gallery-count").allInnerTexts();
+    assert.equal(
+      counts.reduce((sum, n) => sum + Number(n), 0),
+      images.filter((image) => image.status === "done").length,
+    );
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".gallery-thumb")].slice(0, 12).every((img) => img.complete),
+    );
+    await shot(page, "18-gallery");
+    await shot(page, "18-gallery-full", { fullPage: true });
+
+    // Two cells selected with the keyboard: space, then shift+arrow.
+    const first = page.getByRole("option").first();
+    await first.focus();
+    await page.keyboard.press("Space");
+    await page.keyboard.press("Shift+ArrowRight");
+    await page.getByTestId("gallery-selected").filter({ hasText: "2 cells selected" }).waitFor();
+    const picked = await page
+      .locator('[role="option"][aria-selected="true"]')
+      .evaluateAll((options) => options.map((option) => option.dataset.cellId));
+    assert.equal(picked.length, 2);
+    await shot(page, "18b-gallery-selected");
+
+    // A number key moves them to the class of that number in the legend.
+    const from = await page
+      .locator(`[data-cell-id="${picked[0]}"]`)
+      .evaluate((option) => option.closest("section").dataset.testid.replace("gallery-group-", ""));
+    const key = groupCodes[0] === from ? 2 : 1;
+    const target = groupCodes[key - 1];
+    const legend = await page.getByTestId("gallery-legend").innerText();
+    assert.match(legend, new RegExp(`${key}\\s*${headings[key - 1].trim().replace(/[()]/g, "\\$&")}`));
+    await page.keyboard.press(String(key));
+    await page.getByTestId("gallery-outcome").filter({ hasText: "Moved 2 cells to" }).waitFor();
+    for (const id of picked) {
+      await page.getByTestId(`gallery-group-${target}`).locator(`[data-cell-id="${id}"]`).waitFor();
+    }
+    const moved = (await projectImages()).filter((image) => picked.includes(image.id));
+    assert.deepEqual(
+      moved.map((image) => [image.reviewed_label, image.lab_label]),
+      [
+        [target, target],
+        [target, target],
+      ],
+    );
+    await shot(page, "18c-gallery-reclassified");
+
+    // The results CSV carries the predicted and the lab label apart, with the lab's names, as the screen does.
+    const downloadEvent = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export results CSV" }).click();
+    const saved = join(ARTIFACTS, `gallery-${(await downloadEvent).suggestedFilename()}`);
+    await (await downloadEvent).saveAs(saved);
+    const [header, ...lines] = readFileSync(saved, "utf8").trim().split(/\r?\n/);
+    const column = (name) => header.split(",").indexOf(name);
+    const targetName = headings[key - 1].trim();
+    for (const id of picked) {
+      const row = lines.map((line) => line.split(",")).find((cells) => cells[column("image_id")] === id);
+      assert.equal(row[column("lab_label")], target);
+      assert.equal(row[column("lab_class")], targetName);
+      assert.ok(row[column("predicted_class")].length > 0 && row[column("predicted_label")] !== undefined);
+    }
+
+    // "Confirm these N cells" confirms the cells seen: groups further down were not on screen yet.
+    assert.ok((await page.getByText(/not seen yet/).count()) > 0, "cells below the fold are not seen yet");
+    const confirm = page.getByRole("button", { name: /^Confirm these \d+ cells? as / }).first();
+    const n = Number((await confirm.innerText()).match(/\d+/)[0]);
+    const reviewedBefore = (await projectImages()).filter((image) => image.reviewed_label).length;
+    await confirm.click();
+    await page
+      .getByTestId("gallery-outcome")
+      .filter({ hasText: `Confirmed ${n} cell` })
+      .waitFor();
+    const reviewedAfter = (await projectImages()).filter((image) => image.reviewed_label).length;
+    assert.equal(reviewedAfter - reviewedBefore, n, "exactly the cells seen were confirmed");
+    await shot(page, "18d-gallery-confirmed");
+
+    // Previous/next on the cell page follow the gallery's order (not upload order).
+    const order = await page
+      .locator('[role="option"]')
+      .evaluateAll((options) => options.map((option) => option.dataset.cellId));
+    const uploadOrder = (await projectImages())
+      .filter((image) => order.includes(image.id))
+      .map((image) => image.id);
+    assert.notDeepEqual(order, uploadOrder, "the gallery groups cells by class, not in upload order");
+    await page.locator(`[data-cell-id="${order[0]}"]`).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/cells/${order[0]}\\?view=gallery$`));
+    const pager = page.getByRole("navigation", { name: "Other cells" });
+    await pager.getByRole("link", { name: "Next →" }).click();
+    await page.waitForURL(new RegExp(`/cells/${order[1]}\\?view=gallery$`));
+    await pager
+      .getByTestId("pager-position")
+      .filter({ hasText: `2 / ${order.length}` })
+      .waitFor();
+    await pager.getByRole("link", { name: "Next →" }).click();
+    await page.waitForURL(new RegExp(`/cells/${order[2]}\\?view=gallery$`));
+    await pager.getByRole("link", { name: "← Previous" }).click();
+    await page.waitForURL(new RegExp(`/cells/${order[1]}\\?view=gallery$`));
+    await page.getByText("Model version").waitFor();
+    await shot(page, "18e-cell-from-gallery");
+    await page.getByRole("link", { name: "← All cells" }).click();
+    await page.getByRole("heading", { name: "Cells by class" }).waitFor();
+    // At tablet width the gallery wraps: nothing sticks out sideways.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await shot(page, "18f-gallery-tablet");
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // The table's class filter counts the cells the lab differential counts, class by class.
+    await page.getByRole("button", { name: "Table" }).click();
+    await page.getByTestId("cell-row").first().waitFor();
+    const lab = await labDifferential();
+    const options = (await page.locator("#class-filter option").allInnerTexts()).slice(1);
+    const filterCounts = Object.fromEntries(
+      options.map((text) => {
+        const [, name, count] = text.match(/^(.*) \((\d+)\)$/);
+        return [codeOf(name), Number(count)];
+      }),
+    );
+    const differentialCounts = Object.fromEntries(
+      lab.classes.filter((row) => row.count > 0).map((row) => [row.code, row.count]),
+    );
+    assert.deepEqual(filterCounts, differentialCounts);
+    const biggest = lab.classes.reduce((a, b) => (b.count > a.count ? b : a));
+    await page.getByLabel("Class").selectOption(biggest.code);
+    await page.waitForFunction(
+      (count) => document.querySelectorAll('[data-testid="cell-row"]').length === count,
+      biggest.count,
+    );
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it("creates a custom label set and labels cells from the queue with the keyboard", async () => {
     await page.getByRole("link", { name: "Label sets" }).click();
     await page.getByRole("heading", { name: "Label sets" }).waitFor();
@@ -634,7 +809,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await page.keyboard.press("Enter");
     await page.getByTestId("queue-summary").filter({ hasText: "1 labelled now" }).waitFor();
     await page.keyboard.press("2");
-    await page.getByRole("button", { name: /Save as normal/ }).waitFor();
+    await page.getByRole("button", { name: /Save as normal/i }).waitFor();
     await shot(page, "13-queue", { fullPage: true });
     await page.keyboard.press("Enter");
     await page.getByTestId("queue-summary").filter({ hasText: "2 labelled now" }).waitFor();
@@ -813,6 +988,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
 
     // In a signed-off case a label change asks for a reason (the API answers 409 without one).
     await page.getByRole("link", { name: "Cells" }).click();
+    await page.getByRole("button", { name: "Table" }).click();
     await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
     const reason = page.getByLabel("Reason for changing cell type (the case is signed off)");
     await reason.waitFor();
@@ -860,7 +1036,7 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
 
   it("works at tablet width and explains errors in words", async () => {
     await page.setViewportSize({ width: 820, height: 1180 });
-    await page.goto(`${projectUrl}/cells`);
+    await page.goto(`${projectUrl}/cells?view=table`);
     await page.getByTestId("cell-row").first().waitFor();
     await shot(page, "09-results-tablet");
     await page.goto(`${server.baseUrl}/projects/no-such-project/cells`);

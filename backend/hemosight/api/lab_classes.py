@@ -12,28 +12,30 @@ from typing import Literal
 
 Category = Literal["wbc", "platelet", "nrbc"]
 
-#: Codes of the shipped label sets (cell_type and the PBC subtypes) → the name a lab report uses.
+#: Codes of the shipped label sets (cell_type and the PBC subtypes) → the name a lab report uses, in the lab's
+#: report order: mature white cells as a differential lists them, then immature ones, then NRBC and platelets.
+#: `GET /class-names` answers in this order, and the browser's gallery groups cells in it.
 DISPLAY_NAMES: dict[str, str] = {
-    "basophil": "Basophil",
-    "blast": "Blast",
-    "eosinophil": "Eosinophil",
-    "erythroblast": "Erythroblast (NRBC)",
-    "ig": "Immature granulocyte",
+    "neutrophil": "Neutrophil",
     "lymphocyte": "Lymphocyte",
     "monocyte": "Monocyte",
-    "neutrophil": "Neutrophil",
+    "eosinophil": "Eosinophil",
+    "basophil": "Basophil",
+    "ig": "Immature granulocyte",
+    "blast": "Blast",
+    "erythroblast": "Erythroblast (NRBC)",
     "platelet": "Platelet",
-    "BA": "Basophil",
-    "BNE": "Band neutrophil",
     "SNE": "Segmented neutrophil",
-    "EO": "Eosinophil",
-    "ERB": "Erythroblast (NRBC)",
-    "IG": "Immature granulocyte",
+    "BNE": "Band neutrophil",
     "LY": "Lymphocyte",
+    "MO": "Monocyte",
+    "EO": "Eosinophil",
+    "BA": "Basophil",
     "MMY": "Metamyelocyte",
     "MY": "Myelocyte",
     "PMY": "Promyelocyte",
-    "MO": "Monocyte",
+    "IG": "Immature granulocyte",
+    "ERB": "Erythroblast (NRBC)",
     "PLATELET": "Platelet",
 }
 

@@ -1,4 +1,4 @@
-// Colours and words for cell classes.
+// Colours of cell classes (their names come from the API: useLabClasses in classNames.ts).
 //
 // Colour-blind-safe palette: the classes of the default label set take the Okabe–Ito colours (Okabe & Ito,
 // "Color Universal Design", 2002), which stay distinguishable with protanopia, deuteranopia and tritanopia;
@@ -58,8 +58,6 @@ const MORE_COLOURS = [
 /** Points without a class (not classified yet). */
 const UNCLASSIFIED_COLOUR = "#BBBBBB";
 
-const CLASS_NAMES: Record<string, string> = { ig: "immature granulocyte" };
-
 export function classColour(label: string): string {
   const known = CLASS_COLOURS[label.toLowerCase()];
   if (known) return known;
@@ -71,11 +69,6 @@ function hashOf(label: string): number {
   let hash = 0;
   for (const char of label) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return hash;
-}
-
-/** The class name as a pathologist reads it ("ig" → "immature granulocyte"). */
-export function className(label: string): string {
-  return CLASS_NAMES[label.toLowerCase()] ?? label.replaceAll("_", " ");
 }
 
 /**

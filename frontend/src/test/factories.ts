@@ -299,15 +299,15 @@ export function member(username: string, change: Partial<Member> = {}): Member {
   return { username, role: "reviewer", is_owner: false, ...change };
 }
 
-/** The default label set's lab names, as GET /class-names answers. */
+/** The default label set's lab names, as GET /class-names answers: in the lab's report order. */
 export const classNames: ClassName[] = [
-  { code: "basophil", name: "Basophil", category: "wbc" },
-  { code: "eosinophil", name: "Eosinophil", category: "wbc" },
-  { code: "erythroblast", name: "Erythroblast (NRBC)", category: "nrbc" },
-  { code: "ig", name: "Immature granulocyte", category: "wbc" },
+  { code: "neutrophil", name: "Neutrophil", category: "wbc" },
   { code: "lymphocyte", name: "Lymphocyte", category: "wbc" },
   { code: "monocyte", name: "Monocyte", category: "wbc" },
-  { code: "neutrophil", name: "Neutrophil", category: "wbc" },
+  { code: "eosinophil", name: "Eosinophil", category: "wbc" },
+  { code: "basophil", name: "Basophil", category: "wbc" },
+  { code: "ig", name: "Immature granulocyte", category: "wbc" },
+  { code: "erythroblast", name: "Erythroblast (NRBC)", category: "nrbc" },
   { code: "platelet", name: "Platelet", category: "platelet" },
 ];
 

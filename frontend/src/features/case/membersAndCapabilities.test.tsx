@@ -73,7 +73,7 @@ describe("members and capabilities", () => {
     api.on("GET", "/label-sets", () => [labelSet("cell_type")]);
     api.on("GET", "/label-sets/cell_type", () => labelSet("cell_type"));
     signedIn(reviewer);
-    renderApp("/projects/p1/cells");
+    renderApp("/projects/p1/cells?view=table");
     await screen.findAllByTestId("cell-row");
     await screen.findByRole("region", { name: "Case" });
     await waitFor(() => expect(api.calls.some((call) => call.path.endsWith("/capabilities"))).toBe(true));

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useBulkLabel, useLabelSets } from "../../shared/api/queries";
-import { className } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { labelSetName } from "../label-sets/labelSets";
 import { RefitStatus } from "../label-sets/RefitStatus";
 
@@ -13,16 +13,22 @@ import { RefitStatus } from "../label-sets/RefitStatus";
 export function BulkReview({
   labelSet,
   selected,
+  needsReason = false,
   onDone,
 }: {
   labelSet: string;
   selected: string[];
+  /** The case is signed off: a change needs a reason, which the audit log keeps. */
+  needsReason?: boolean;
   onDone: () => void;
 }) {
   const labelSets = useLabelSets();
   const bulk = useBulkLabel();
+  const nameOf = useLabClassName();
   const [target, setTarget] = useState("");
   const [outcome, setOutcome] = useState<string | null>(null);
+  const [reason, setReason] = useState("");
+  const reasonMissing = needsReason && reason.trim().length < 3;
   const classes = labelSets.data?.find((set) => set.name === labelSet)?.classes ?? [];
   const count = selected.length;
 
@@ -35,11 +41,12 @@ export function BulkReview({
         items: selected.map((imageId) =>
           action === "set" ? { image_id: imageId, label: target } : { image_id: imageId },
         ),
+        ...(needsReason ? { reason: reason.trim() } : {}),
       },
       {
         onSuccess: (events) => {
           const what =
-            action === "confirm" ? "Confirmed the predicted class of" : `Set ${className(target)} for`;
+            action === "confirm" ? "Confirmed the predicted class of" : `Set ${nameOf(target)} for`;
           setOutcome(`${what} ${events.length} cell${events.length === 1 ? "" : "s"}.`);
           onDone();
         },
@@ -58,7 +65,7 @@ export function BulkReview({
           <button
             type="button"
             className="btn btn-sm btn-success"
-            disabled={bulk.isPending}
+            disabled={bulk.isPending || reasonMissing}
             onClick={() => submit("confirm")}
           >
             Confirm predicted class
@@ -75,18 +82,29 @@ export function BulkReview({
             <option value="">choose a class…</option>
             {classes.map((name) => (
               <option key={name} value={name}>
-                {className(name)}
+                {nameOf(name)}
               </option>
             ))}
           </select>
           <button
             type="button"
             className="btn btn-sm btn-primary"
-            disabled={!target || bulk.isPending}
+            disabled={!target || bulk.isPending || reasonMissing}
             onClick={() => submit("set")}
           >
             Set class
           </button>
+          {needsReason && (
+            <input
+              className="form-control form-control-sm w-auto"
+              aria-label="Reason for the change (the case is signed off)"
+              placeholder="Reason (signed-off case)"
+              minLength={3}
+              maxLength={500}
+              value={reason}
+              onChange={(event) => setReason(event.target.value)}
+            />
+          )}
           <button type="button" className="btn btn-sm btn-link" onClick={onDone}>
             Clear selection
           </button>

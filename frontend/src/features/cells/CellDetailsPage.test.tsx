@@ -48,10 +48,10 @@ describe("cell details", () => {
     renderApp("/projects/p1/cells/a");
     expect(await screen.findByText("pbc-2026.11")).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "nucleus shape" })).toBeInTheDocument();
-    expect(screen.getByText("segmented", { selector: ".class-label" })).toBeInTheDocument();
+    expect(await screen.findByText("Segmented", { selector: ".class-label" })).toBeInTheDocument();
     expect(await screen.findAllByTestId("neighbour")).toHaveLength(2);
     expect(screen.getByText("distance 0.120")).toBeInTheDocument();
-    const thumbnail = screen.getByAltText("Reference cell 1: neutrophil");
+    const thumbnail = screen.getByAltText("Reference cell 1: Neutrophil");
     expect(thumbnail.getAttribute("src")).toBe("/api/v1/references/r1/thumbnail?access_token=t0k3n");
   });
 });
@@ -84,14 +84,14 @@ describe("corrections on the cell page", () => {
     expect(await screen.findByText("Nobody has labelled this cell yet.")).toBeInTheDocument();
     const user = userEvent.setup();
     await user.selectOptions(screen.getByLabelText("Correct label for cell type"), "lymphocyte");
-    await user.click(screen.getByRole("button", { name: "Correct cell type to lymphocyte" }));
+    await user.click(screen.getByRole("button", { name: "Correct cell type to Lymphocyte" }));
     const post = api.calls.find((call) => call.method === "POST");
     expect(JSON.parse(post?.body ?? "{}")).toEqual({
       label_set: "cell_type",
       action: "set",
       label: "lymphocyte",
     });
-    await user.click(await screen.findByRole("button", { name: "Undo: cell type: set to lymphocyte" }));
+    await user.click(await screen.findByRole("button", { name: "Undo: cell type: set to Lymphocyte" }));
     expect(await screen.findByText("cell type: undone, back to no label")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /^Undo/ })).not.toBeInTheDocument();
   });

@@ -1,4 +1,4 @@
-import { Link, useParams } from "react-router";
+import { Link, useLocation, useParams } from "react-router";
 import { isWaiting, useImage, useNeighbours } from "../../shared/api/queries";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
@@ -13,6 +13,7 @@ import { NeighbourGallery } from "./NeighbourGallery";
 export function CellDetailsPage() {
   const { projectId = "", imageId = "" } = useParams();
   const image = useImage(imageId);
+  const { search } = useLocation();
   const done = image.data?.status === "done";
   const neighbours = useNeighbours(imageId, done);
 
@@ -24,7 +25,7 @@ export function CellDetailsPage() {
   return (
     <article aria-labelledby="cell-title">
       <div className="d-flex flex-wrap align-items-center gap-3 mb-3">
-        <Link to={`/projects/${projectId}/cells`} className="btn btn-sm btn-outline-secondary">
+        <Link to={`/projects/${projectId}/cells${search}`} className="btn btn-sm btn-outline-secondary">
           ← All cells
         </Link>
         <h2 className="h5 mb-0 text-break" id="cell-title">

@@ -4,7 +4,8 @@ import { useCapabilities } from "../../shared/api/caseQueries";
 import { useImageLabels, useLabelSets } from "../../shared/api/queries";
 import type { CellResult } from "../../shared/api/types";
 import { probabilitySpec } from "../../shared/charts/specs";
-import { className, formatPercent } from "../../shared/classes";
+import { formatPercent } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
 import { labelSetName } from "../label-sets/labelSets";
@@ -25,7 +26,8 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
     allSets.data?.find((set) => set.name === name)?.classes ??
     Object.keys(result.probabilities?.[name] ?? {}).sort();
   const probabilities = result.probabilities?.[shown] ?? {};
-  const spec = useMemo(() => probabilitySpec(probabilities), [probabilities]);
+  const nameOf = useLabClassName();
+  const spec = useMemo(() => probabilitySpec(probabilities, nameOf), [probabilities, nameOf]);
   return (
     <>
       {lastChange && <RefitStatus key={lastChange.id} name={lastChange.labelSet} afterChange />}
@@ -66,7 +68,7 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
                     <ClassLabel label={label} swatch={labelSet === result.label_set} />
                     {lab && (
                       <div className="small text-success" data-testid="lab-label">
-                        ✓ lab label: {className(lab.label)} ({lab.username})
+                        ✓ lab label: {nameOf(lab.label)} ({lab.username})
                       </div>
                     )}
                   </td>

@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import type { ImageSummary } from "../../shared/api/types";
-import { className, isLowConfidence } from "../../shared/classes";
+import { isLowConfidence } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { Confidence } from "../../shared/components/Confidence";
@@ -15,15 +16,19 @@ export function reviewable(image: ImageSummary): boolean {
 export function CellRow({
   image,
   projectId,
+  search = "",
   selected,
   onSelect,
 }: {
   image: ImageSummary;
   projectId: string;
+  /** The table's view (`?view=table&sort=…`), carried to the cell page for its previous/next. */
+  search?: string;
   selected: boolean;
   onSelect: (selected: boolean) => void;
 }) {
-  const to = `/projects/${projectId}/cells/${image.id}`;
+  const to = `/projects/${projectId}/cells/${image.id}${search}`;
+  const nameOf = useLabClassName();
   return (
     <tr
       className={
@@ -67,7 +72,7 @@ export function CellRow({
               ✓{" "}
               {image.reviewed_label === image.label
                 ? "confirmed"
-                : `reviewed: ${className(image.reviewed_label)}`}
+                : `reviewed: ${nameOf(image.reviewed_label)}`}
             </div>
           )}
         </div>

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { admin, imageSummary, labelSet, project } from "../../test/factories";
+import { admin, capabilities, imageSummary, labelSet, project } from "../../test/factories";
 import { fakeBackend, json, signedIn } from "../../test/fakeBackend";
 import { renderApp } from "../../test/renderApp";
 
@@ -16,7 +16,7 @@ describe("results", () => {
       imageSummary("c", { status: "pending" }),
     ]);
     signedIn();
-    renderApp("/projects/p1/cells");
+    renderApp("/projects/p1/cells?view=table");
     const rows = await screen.findAllByTestId("cell-row");
     expect(rows).toHaveLength(3);
     expect(rows[1]).toHaveClass("table-warning");
@@ -25,6 +25,37 @@ describe("results", () => {
 
     await userEvent.selectOptions(screen.getByLabelText("Class"), "neutrophil");
     expect(screen.getAllByTestId("cell-row")).toHaveLength(1);
+  });
+
+  it("filters by the class the lab differential counts a cell under, with the lab's names and counts", async () => {
+    const api = fakeBackend();
+    api.on("GET", "/auth/me", () => admin);
+    api.on("GET", "/projects/p1", () => project());
+    // The API's lab_label / counted follow the differential's own rule (tested in the backend suite).
+    api.on("GET", "/projects/p1/images", () => [
+      imageSummary("a", { label: "neutrophil", lab_label: "neutrophil", counted: true }),
+      // Predicted neutrophil, corrected to ig: the differential counts it as ig.
+      imageSummary("b", { label: "neutrophil", lab_label: "ig", reviewed_label: "ig", counted: true }),
+      // Flagged as not a usable cell: the differential leaves it out.
+      imageSummary("c", { label: "neutrophil", lab_label: "neutrophil", counted: false, unusable: "blank" }),
+      imageSummary("d", { label: "ig", lab_label: "ig", counted: true }),
+    ]);
+    signedIn();
+    renderApp("/projects/p1/cells?view=table");
+    await screen.findAllByTestId("cell-row");
+    const options = within(screen.getByLabelText("Class")).getAllByRole("option");
+    expect(options.map((option) => option.textContent)).toEqual([
+      "All classes",
+      "Neutrophil (1)",
+      "Immature granulocyte (2)",
+    ]);
+    await userEvent.selectOptions(screen.getByLabelText("Class"), "ig");
+    const rows = screen.getAllByTestId("cell-row");
+    expect(rows.map((row) => within(row).getByRole("link", { name: /\.jpg$/ }).textContent)).toEqual([
+      "b.jpg",
+      "d.jpg",
+    ]);
+    expect(rows[0]).toHaveTextContent("reviewed: Immature granulocyte");
   });
 
   it("confirms the ticked cells that are still shown, in one request", async () => {
@@ -46,7 +77,7 @@ describe("results", () => {
       );
     });
     signedIn();
-    renderApp("/projects/p1/cells");
+    renderApp("/projects/p1/cells?view=table");
     await screen.findAllByTestId("cell-row");
     expect(screen.getByLabelText("Select c.jpg")).toBeDisabled();
     await userEvent.click(screen.getByLabelText("Select every cell shown"));
@@ -66,6 +97,30 @@ describe("results", () => {
     });
   });
 
+  it("asks for a reason before a bulk change in a signed-off case, and sends it", async () => {
+    const api = fakeBackend();
+    api.on("GET", "/auth/me", () => admin);
+    api.on("GET", "/projects/p1", () => project({ status: "signed_off" }));
+    api.on("GET", "/projects/p1/capabilities", () =>
+      capabilities({ status: "signed_off", sign_off: false, reopen: true, label_needs_reason: true }),
+    );
+    api.on("GET", "/projects/p1/images", () => [
+      imageSummary("a", { label: "neutrophil", confidence: 0.97 }),
+    ]);
+    api.on("GET", "/label-sets", () => [labelSet("cell_type")]);
+    api.on("POST", "/labels/bulk", () => json([{ image_id: "a", label_set: "cell_type" }], 201));
+    signedIn();
+    renderApp("/projects/p1/cells?view=table");
+    await userEvent.click(await screen.findByLabelText("Select a.jpg"));
+    const confirm = screen.getByRole("button", { name: "Confirm predicted class" });
+    expect(confirm).toBeDisabled();
+    await userEvent.type(screen.getByLabelText("Reason for the change (the case is signed off)"), "recount");
+    await userEvent.click(confirm);
+    await screen.findByTestId("bulk-outcome");
+    const post = api.calls.find((call) => call.method === "POST" && call.path === "/api/v1/labels/bulk");
+    expect(JSON.parse(post?.body ?? "{}")).toMatchObject({ action: "confirm", reason: "recount" });
+  });
+
   it("says how many cells changed class at the last refit and filters on them", async () => {
     const api = fakeBackend();
     api.on("GET", "/auth/me", () => admin);
@@ -77,7 +132,7 @@ describe("results", () => {
     ]);
     api.on("GET", "/label-sets", () => []);
     signedIn();
-    renderApp("/projects/p1/cells");
+    renderApp("/projects/p1/cells?view=table");
     expect(await screen.findByTestId("changed-notice")).toHaveTextContent(
       "2 cells changed class since your last correction.",
     );
@@ -111,7 +166,7 @@ describe("results", () => {
       return { id: "w", usable_confirmed: true };
     });
     signedIn();
-    renderApp("/projects/p1/cells");
+    renderApp("/projects/p1/cells?view=table");
     const note = await screen.findByTestId("unusable");
     expect(note).toHaveTextContent(`Not a usable cell, not counted: ${reason}`);
     expect(screen.getAllByTestId("cell-row")[1]).toHaveClass("table-danger");
@@ -136,9 +191,9 @@ describe("results", () => {
       ];
     });
     signedIn();
-    renderApp("/projects/p1/cells");
+    renderApp("/projects/p1/cells?view=table");
     expect(await screen.findByText("classifying")).toBeInTheDocument();
-    await waitFor(() => expect(screen.getByTestId("predicted-class")).toHaveTextContent("monocyte"), {
+    await waitFor(() => expect(screen.getByTestId("predicted-class")).toHaveTextContent("Monocyte"), {
       timeout: 5000,
     });
   }, 10_000);
@@ -156,7 +211,7 @@ describe("results", () => {
           : { filename: file.name, status: "accepted" as const, image_id: "x" },
       ),
     );
-    renderApp("/projects/p1/cells", send);
+    renderApp("/projects/p1/cells?view=table", send);
     const input = await screen.findByLabelText(/Drop images here/);
     await userEvent.upload(input, [
       new File(["a"], "good.jpg", { type: "image/jpeg" }),

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { errorMessage } from "../../shared/api/errors";
 import { useLabelImage } from "../../shared/api/queries";
-import { className } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { labelSetName } from "../label-sets/labelSets";
 
 export function CorrectionControls({
@@ -21,6 +21,7 @@ export function CorrectionControls({
   onChange: (labelSet: string, changeId: string) => void;
 }) {
   const label = useLabelImage();
+  const nameOf = useLabClassName();
   const [choice, setChoice] = useState(predicted ?? classes[0] ?? "");
   const [reason, setReason] = useState("");
   const name = labelSetName(labelSet);
@@ -59,7 +60,7 @@ export function CorrectionControls({
         >
           {classes.map((item) => (
             <option key={item} value={item}>
-              {className(item)}
+              {nameOf(item)}
             </option>
           ))}
         </select>
@@ -78,7 +79,7 @@ export function CorrectionControls({
           type="submit"
           className="btn btn-sm btn-outline-primary"
           disabled={label.isPending || !choice || reasonMissing}
-          aria-label={`Correct ${name} to ${className(choice)}`}
+          aria-label={`Correct ${name} to ${nameOf(choice)}`}
         >
           Correct
         </button>
@@ -88,7 +89,7 @@ export function CorrectionControls({
             className="btn btn-sm btn-outline-success"
             disabled={label.isPending || reasonMissing}
             onClick={() => send("confirm")}
-            aria-label={`Confirm ${className(predicted)} for ${name}`}
+            aria-label={`Confirm ${nameOf(predicted)} for ${name}`}
           >
             Confirm
           </button>

@@ -1,5 +1,6 @@
 import { errorMessage } from "../../shared/api/errors";
 import { useImageLabels, useUndoLabel } from "../../shared/api/queries";
+import { useLabClassName } from "../../shared/classNames";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
 import { describeChange, undoableChanges } from "./labelChanges";
@@ -7,6 +8,7 @@ import { describeChange, undoableChanges } from "./labelChanges";
 export function LabelHistory({ imageId }: { imageId: string }) {
   const labels = useImageLabels(imageId);
   const undo = useUndoLabel();
+  const nameOf = useLabClassName();
   if (labels.isPending) return <Loading what="label history" />;
   if (labels.isError) return <ErrorAlert error={labels.error} onRetry={() => labels.refetch()} />;
   const history = labels.data.history;
@@ -24,7 +26,7 @@ export function LabelHistory({ imageId }: { imageId: string }) {
             data-testid="label-event"
           >
             <span className={event.undone_by ? "text-decoration-line-through text-secondary" : undefined}>
-              {describeChange(event)}
+              {describeChange(event, nameOf)}
             </span>
             <span className="text-secondary">
               by {event.username}, {new Date(event.created_at).toLocaleString()}
@@ -35,7 +37,7 @@ export function LabelHistory({ imageId }: { imageId: string }) {
                 className="btn btn-sm btn-outline-secondary ms-auto"
                 disabled={undo.isPending}
                 onClick={() => undo.mutate(event.id)}
-                aria-label={`Undo: ${describeChange(event)}`}
+                aria-label={`Undo: ${describeChange(event, nameOf)}`}
               >
                 Undo
               </button>

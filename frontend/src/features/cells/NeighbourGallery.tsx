@@ -1,5 +1,5 @@
 import type { Neighbour } from "../../shared/api/types";
-import { className } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 
@@ -8,6 +8,7 @@ function thumbnailUrl(neighbour: Neighbour): string {
 }
 
 export function NeighbourGallery({ neighbours }: { neighbours: Neighbour[] }) {
+  const nameOf = useLabClassName();
   if (neighbours.length === 0) return <p className="text-secondary">No reference cells for this model.</p>;
   return (
     <ul className="neighbour-gallery list-unstyled" aria-label="Nearest reference cells">
@@ -15,7 +16,7 @@ export function NeighbourGallery({ neighbours }: { neighbours: Neighbour[] }) {
         <li key={neighbour.reference_id} className="card neighbour" data-testid="neighbour">
           <AuthImage
             src={thumbnailUrl(neighbour)}
-            alt={`Reference cell ${rank + 1}: ${className(neighbour.label)}`}
+            alt={`Reference cell ${rank + 1}: ${nameOf(neighbour.label)}`}
             className="card-img-top"
             width={128}
             height={128}

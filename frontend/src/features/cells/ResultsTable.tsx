@@ -1,22 +1,35 @@
 import { useMemo, useState } from "react";
+import { useSearchParams } from "react-router";
 import { useCapabilities } from "../../shared/api/caseQueries";
 import { isWaiting } from "../../shared/api/queries";
 import type { ImageSummary } from "../../shared/api/types";
-import { className, LOW_CONFIDENCE } from "../../shared/classes";
+import { LOW_CONFIDENCE } from "../../shared/classes";
+import { useLabClasses } from "../../shared/classNames";
 import { BulkReview } from "./BulkReview";
 import { CellRow, reviewable } from "./CellRow";
 import { ExportResultsButton } from "./ExportResultsButton";
-import { applyView, countByStatus, type SortKey } from "./results";
+import { applyView, countByStatus, countedAs, type SortKey } from "./results";
+import { cellSearch } from "./reviewOrder";
 import { SORTABLE, SortHeader } from "./SortHeader";
 import { useResultsView } from "./useResultsView";
+import { ViewSwitch } from "./ViewSwitch";
 
 export function ResultsTable({ projectId, images }: { projectId: string; images: ImageSummary[] }) {
   const [view, setView] = useResultsView();
-  const canLabel = useCapabilities(projectId).data?.label === true;
-  const labels = useMemo(
-    () => [...new Set(images.map((image) => image.label).filter((label): label is string => !!label))].sort(),
-    [images],
-  );
+  const [params] = useSearchParams();
+  const { nameOf, inReportOrder } = useLabClasses();
+  const capabilities = useCapabilities(projectId).data;
+  const canLabel = capabilities?.label === true;
+  // The class filter counts what the lab differential counts: cells under their lab label, flagged ones apart.
+  const counted = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const image of images) {
+      const code = countedAs(image);
+      if (code) counts.set(code, (counts.get(code) ?? 0) + 1);
+    }
+    return counts;
+  }, [images]);
+  const labels = inReportOrder(counted.keys());
   const shown = useMemo(() => applyView(images, view), [images, view]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   // Only cells still shown count: a filter change must not act on rows the reviewer cannot see.
@@ -60,6 +73,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
           </div>
         </div>
         <div className="ms-auto d-flex flex-wrap align-items-end gap-3">
+          <ViewSwitch />
           <ExportResultsButton projectId={projectId} />
           <div>
             <label htmlFor="class-filter" className="form-label small mb-1">
@@ -74,7 +88,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
               <option value="">All classes</option>
               {labels.map((label) => (
                 <option key={label} value={label}>
-                  {className(label)}
+                  {nameOf(label)} ({counted.get(label)})
                 </option>
               ))}
             </select>
@@ -125,7 +139,12 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
         </div>
       )}
       {labelSet && canLabel && (
-        <BulkReview labelSet={labelSet} selected={selectedShown} onDone={() => setSelected(new Set())} />
+        <BulkReview
+          labelSet={labelSet}
+          selected={selectedShown}
+          needsReason={capabilities?.label_needs_reason === true}
+          onDone={() => setSelected(new Set())}
+        />
       )}
       {shown.length === 0 ? (
         <p className="text-secondary">No cells match this filter.</p>
@@ -168,6 +187,7 @@ export function ResultsTable({ projectId, images }: { projectId: string; images:
                   key={image.id}
                   image={image}
                   projectId={projectId}
+                  search={cellSearch(params, "table")}
                   selected={selected.has(image.id)}
                   onSelect={(on) => select([image.id], on)}
                 />

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LabelEvent } from "../../shared/api/types";
-import { labelEvent } from "../../test/factories";
+import { labClasses } from "../../shared/classNames";
+import { classNames, labelEvent } from "../../test/factories";
 import { describeChange, undoableChanges } from "./labelChanges";
 
 const event = (id: string, change: Partial<LabelEvent> = {}): LabelEvent =>
@@ -21,13 +22,14 @@ describe("undoableChanges", () => {
 });
 
 describe("describeChange", () => {
-  it("describes changes", () => {
-    expect(describeChange(event("a"))).toBe("cell type: set to lymphocyte");
-    expect(describeChange(event("a", { previous_label: "monocyte" }))).toBe(
-      "cell type: monocyte → lymphocyte",
+  const { nameOf } = labClasses(classNames);
+  it("describes changes with the lab's class names", () => {
+    expect(describeChange(event("a"), nameOf)).toBe("cell type: set to Lymphocyte");
+    expect(describeChange(event("a", { previous_label: "ig" }), nameOf)).toBe(
+      "cell type: Immature granulocyte → Lymphocyte",
     );
-    expect(describeChange(event("a", { action: "confirm" }))).toBe("cell type: confirmed lymphocyte");
-    expect(describeChange(event("a", { action: "undo", label: null }))).toBe(
+    expect(describeChange(event("a", { action: "confirm" }), nameOf)).toBe("cell type: confirmed Lymphocyte");
+    expect(describeChange(event("a", { action: "undo", label: null }), nameOf)).toBe(
       "cell type: undone, back to no label",
     );
   });

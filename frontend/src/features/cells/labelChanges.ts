@@ -14,11 +14,13 @@ export function undoableChanges(history: LabelEvent[]): Set<string> {
   return new Set(latest.values());
 }
 
-/** Words for one entry of a cell's label history. */
-export function describeChange(event: LabelEvent): string {
+/** Words for one entry of a cell's label history, with the lab's class names (`nameOf`, useLabClassName). */
+export function describeChange(event: LabelEvent, nameOf: (code: string) => string): string {
   const set = labelSetName(event.label_set);
-  const label = event.label ?? "no label";
+  const label = event.label ? nameOf(event.label) : "no label";
   if (event.action === "undo") return `${set}: undone, back to ${label}`;
   if (event.action === "confirm") return `${set}: confirmed ${label}`;
-  return event.previous_label ? `${set}: ${event.previous_label} → ${label}` : `${set}: set to ${label}`;
+  return event.previous_label
+    ? `${set}: ${nameOf(event.previous_label)} → ${label}`
+    : `${set}: set to ${label}`;
 }

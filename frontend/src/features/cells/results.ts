@@ -1,5 +1,6 @@
 import type { ImageSummary } from "../../shared/api/types";
 import { isLowConfidence } from "../../shared/classes";
+import { galleryClass } from "../gallery/gallery";
 
 export type SortKey = "uploaded_at" | "filename" | "label" | "confidence" | "status";
 export type ResultsView = {
@@ -29,11 +30,20 @@ function compare(a: ImageSummary, b: ImageSummary, key: SortKey): number {
   return String(left).localeCompare(String(right), undefined, { numeric: true });
 }
 
+/**
+ * The class the lab differential counts a cell under (its lab label: a person's, else the prediction), or
+ * null when it does not count it (not classified, or flagged as not a usable cell and not confirmed). The
+ * table's class filter uses it, so filtering by a class lists exactly the cells the differential counts.
+ */
+export function countedAs(image: ImageSummary): string | null {
+  return image.counted === false ? null : galleryClass(image);
+}
+
 /** The cells to show, filtered by class and confidence and sorted as the user asked. */
 export function applyView(images: readonly ImageSummary[], view: ResultsView): ImageSummary[] {
   const shown = images.filter(
     (image) =>
-      (!view.label || image.label === view.label) &&
+      (!view.label || countedAs(image) === view.label) &&
       (!view.lowConfidenceOnly || image.needs_review || isLowConfidence(image.confidence)) &&
       (!view.changedOnly || image.changed),
   );

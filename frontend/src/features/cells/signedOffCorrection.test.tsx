@@ -37,7 +37,7 @@ describe("a label change in a signed-off case", () => {
 
     const reason = await screen.findByLabelText("Reason for changing cell type (the case is signed off)");
     await userEvent.selectOptions(screen.getByLabelText("Correct label for cell type"), "lymphocyte");
-    const correct = screen.getByRole("button", { name: "Correct cell type to lymphocyte" });
+    const correct = screen.getByRole("button", { name: "Correct cell type to Lymphocyte" });
     expect(correct).toBeDisabled();
     await userEvent.type(reason, "missed atypical lymphocyte");
     expect(correct).toBeEnabled();
@@ -71,7 +71,7 @@ describe("a label change in a signed-off case", () => {
     renderApp("/projects/p1/cells/a");
     await userEvent.selectOptions(await screen.findByLabelText("Correct label for cell type"), "lymphocyte");
     expect(screen.queryByLabelText(/Reason for changing/)).not.toBeInTheDocument();
-    await userEvent.click(screen.getByRole("button", { name: "Correct cell type to lymphocyte" }));
+    await userEvent.click(screen.getByRole("button", { name: "Correct cell type to Lymphocyte" }));
     await waitFor(() =>
       expect(
         api.calls.some((call) => call.method === "POST" && call.path === "/api/v1/images/a/labels"),

@@ -1,19 +1,16 @@
 import { useSearchParams } from "react-router";
-import { DEFAULT_VIEW, type ResultsView, type SortKey } from "./results";
+import { DEFAULT_VIEW, type ResultsView } from "./results";
+import { tableView } from "./reviewOrder";
 
 /** The filter and sort live in the URL, so a filtered view can be bookmarked and survives Back. */
 export function useResultsView(): [ResultsView, (change: Partial<ResultsView>) => void] {
   const [params, setParams] = useSearchParams();
-  const view: ResultsView = {
-    label: params.get("class") ?? DEFAULT_VIEW.label,
-    lowConfidenceOnly: params.get("low") === "1",
-    changedOnly: params.get("changed") === "1",
-    sort: (params.get("sort") as SortKey | null) ?? DEFAULT_VIEW.sort,
-    order: params.get("order") === "desc" ? "desc" : "asc",
-  };
+  const view = tableView(params);
   const update = (change: Partial<ResultsView>) => {
     const next = { ...view, ...change };
     const search = new URLSearchParams();
+    const mode = params.get("view");
+    if (mode) search.set("view", mode);
     if (next.label) search.set("class", next.label);
     if (next.lowConfidenceOnly) search.set("low", "1");
     if (next.changedOnly) search.set("changed", "1");

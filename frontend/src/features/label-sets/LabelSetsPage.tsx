@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useLabelSets } from "../../shared/api/queries";
-import { className } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
 import { useAuth } from "../auth/AuthContext";
@@ -13,6 +13,7 @@ import { labelSetName, labelSetStatusWords } from "./labelSets";
 
 export function LabelSetsPage() {
   const labelSets = useLabelSets();
+  const nameOf = useLabClassName();
   const { user } = useAuth();
   const canEdit = user?.role === "pathologist" || user?.role === "admin";
   const isAdmin = user?.role === "admin";
@@ -70,7 +71,7 @@ export function LabelSetsPage() {
                   {set.description && <div className="small text-secondary fw-normal">{set.description}</div>}
                 </th>
                 <td>{set.kind === "custom" ? "lab" : "model"}</td>
-                <td className="small">{set.classes.map(className).join(", ")}</td>
+                <td className="small">{set.classes.map(nameOf).join(", ")}</td>
                 <td>{set.classifier_version ?? <span className="text-secondary">model's</span>}</td>
                 <td>{set.lab_labels}</td>
                 <td className="small" data-testid="label-set-status">

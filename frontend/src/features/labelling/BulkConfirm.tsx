@@ -1,7 +1,8 @@
 import { errorMessage } from "../../shared/api/errors";
 import { useBulkLabel } from "../../shared/api/queries";
 import type { QueueItem } from "../../shared/api/types";
-import { className, formatPercent } from "../../shared/classes";
+import { formatPercent } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 
@@ -16,6 +17,7 @@ export function BulkConfirm({
   onDone: () => void;
 }) {
   const bulk = useBulkLabel();
+  const nameOf = useLabClassName();
   if (items.length === 0) {
     return <p className="text-secondary">No cell is confident enough for bulk confirmation.</p>;
   }
@@ -48,7 +50,7 @@ export function BulkConfirm({
           <li key={item.image_id} className="card p-1 small text-center bulk-cell">
             <AuthImage
               src={`/api/v1/images/${item.image_id}/file`}
-              alt={`${item.filename}: ${className(item.label)}`}
+              alt={`${item.filename}: ${nameOf(item.label)}`}
               className="cell-image"
               width={80}
               height={80}

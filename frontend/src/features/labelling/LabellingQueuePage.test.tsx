@@ -48,7 +48,7 @@ describe("labelling queue without a classifier", () => {
       // The label set's own words (fresher than the queue's 409).
       "reactive has no classifier yet (Label cells of at least two classes.).",
     );
-    await user.click(await screen.findByRole("button", { name: /reactive lymphocyte/ }));
+    await user.click(await screen.findByRole("button", { name: /Reactive lymphocyte/ }));
     let refitDone: (() => void) | undefined;
     const refitting = new Promise<void>((done) => {
       refitDone = done;
@@ -57,7 +57,7 @@ describe("labelling queue without a classifier", () => {
       await refitting;
       return customLabelSet({ status: "ready", classifier_version: 1, message: null });
     });
-    await user.click(screen.getByRole("button", { name: /Save as reactive lymphocyte/ }));
+    await user.click(screen.getByRole("button", { name: /Save as Reactive lymphocyte/ }));
     // While the refit runs, the note no longer repeats the reason the queue gave before the label.
     await waitFor(() => expect(note.textContent).toMatch(/has no classifier yet\. Showing/));
     refitDone?.();

@@ -1,7 +1,8 @@
 import { useMemo } from "react";
 import { useImage } from "../../shared/api/queries";
 import { probabilitySpec } from "../../shared/charts/specs";
-import { className, formatPercent } from "../../shared/classes";
+import { formatPercent } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
@@ -25,7 +26,8 @@ export function QueueCell({
 }) {
   const image = useImage(item.image_id);
   const probabilities = image.data?.result?.probabilities?.[labelSet] ?? {};
-  const spec = useMemo(() => probabilitySpec(probabilities), [probabilities]);
+  const nameOf = useLabClassName();
+  const spec = useMemo(() => probabilitySpec(probabilities, nameOf), [probabilities, nameOf]);
   const predicted = image.data?.result?.labels?.[labelSet] ?? item.label;
   const confidence = predicted ? (probabilities[predicted] ?? item.confidence) : null;
   return (
@@ -57,7 +59,7 @@ export function QueueCell({
             <>
               <dt className="col-5">Labelled now</dt>
               <dd className="col-7 text-success" data-testid="queue-done">
-                ✓ {className(done)}
+                ✓ {nameOf(done)}
               </dd>
             </>
           )}
@@ -74,7 +76,7 @@ export function QueueCell({
                 onClick={() => onPick(label)}
               >
                 {index < 9 && <kbd className="me-1">{index + 1}</kbd>}
-                {className(label)}
+                {nameOf(label)}
               </button>
             ))}
           </div>

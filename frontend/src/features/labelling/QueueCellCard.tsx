@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { errorMessage } from "../../shared/api/errors";
-import { className } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import type { QueueCellItem } from "./labelling";
 import { QueueCell } from "./QueueCell";
 import { QueueShortcuts } from "./QueueShortcuts";
@@ -22,6 +22,7 @@ export function QueueCellCard({
 }) {
   const { items, position, state, label, move, pick, save } = queue;
   const { picked, hint } = state;
+  const nameOf = useLabClassName();
   return (
     <section className="card card-body" aria-labelledby="queue-cell-title" data-testid="queue-cell">
       <div className="d-flex flex-wrap align-items-center gap-2 mb-3">
@@ -61,11 +62,7 @@ export function QueueCellCard({
       />
       <div className="d-flex flex-wrap align-items-center gap-2 mt-3">
         <button type="button" className="btn btn-success" disabled={label.isPending} onClick={save}>
-          {picked
-            ? `Save as ${className(picked)}`
-            : current.label
-              ? `Confirm ${className(current.label)}`
-              : "Save"}{" "}
+          {picked ? `Save as ${nameOf(picked)}` : current.label ? `Confirm ${nameOf(current.label)}` : "Save"}{" "}
           <kbd>Enter</kbd>
         </button>
         <div aria-live="polite">

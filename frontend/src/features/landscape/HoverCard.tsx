@@ -1,10 +1,12 @@
-import { className, formatPercent } from "../../shared/classes";
+import { formatPercent } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import type { Hover } from "./landscapeView";
 
 export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion: string | null }) {
   const { point } = hover;
+  const nameOf = useLabClassName();
   const version = modelVersion ? `?model_version=${encodeURIComponent(modelVersion)}` : "";
   const src =
     point.kind === "cell"
@@ -25,7 +27,7 @@ export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion:
         )}
         {point.flag && <div className="fw-semibold">▲ flagged: {point.flag}</div>}
         {point.reviewed_label && (
-          <div className="fw-semibold">■ reviewed: {className(point.reviewed_label)}</div>
+          <div className="fw-semibold">■ reviewed: {nameOf(point.reviewed_label)}</div>
         )}
         {point.kind === "cell" && <div className="text-secondary">click to open</div>}
       </div>

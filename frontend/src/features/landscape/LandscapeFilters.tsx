@@ -1,4 +1,4 @@
-import { className } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import type { CellMark, LandscapeFilters as Filters } from "./landscapeView";
 import { MarkSymbol } from "./MarkSymbol";
 
@@ -17,6 +17,7 @@ const MARK_WORDS: Record<Exclude<CellMark, "predicted">, string> = {
 
 /** The landscape's legend as controls: tick classes to show, only the case, highlight flagged or reviewed cells. */
 export function LandscapeFilters({ filters, onChange, classes, colours, marks }: Props) {
+  const nameOf = useLabClassName();
   const hidden = new Set(filters.hidden);
   const toggleClass = (label: string, shown: boolean) =>
     onChange({
@@ -82,7 +83,7 @@ export function LandscapeFilters({ filters, onChange, classes, colours, marks }:
                   style={{ background: colours.get(label) }}
                   aria-hidden="true"
                 />
-                {className(label)}{" "}
+                {nameOf(label)}{" "}
                 <span className="text-secondary">
                   ({cells} in case · {references} ref.)
                 </span>

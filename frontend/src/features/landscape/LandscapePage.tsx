@@ -3,7 +3,8 @@ import { useNavigate, useParams } from "react-router";
 import type { View } from "vega";
 import { useLandscape } from "../../shared/api/queries";
 import { landscapeSpec } from "../../shared/charts/specs";
-import { classColours, className, formatPercent } from "../../shared/classes";
+import { classColours, formatPercent } from "../../shared/classes";
+import { useLabClassName } from "../../shared/classNames";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
 import { Loading } from "../../shared/components/Loading";
 import { VegaChart } from "../../shared/components/VegaChart";
@@ -48,6 +49,7 @@ export function LandscapePage() {
   const [focused, setFocused] = useState<number | null>(null);
   const viewRef = useRef<View | null>(null);
   const frameRef = useRef<HTMLDivElement>(null);
+  const nameOf = useLabClassName();
   const [filters, setFilters] = useState(NO_FILTERS);
   const counts = useMemo(() => (landscape.data ? classCounts(landscape.data) : []), [landscape.data]);
   const colours = useMemo(() => classColours(counts.map((item) => item.label)), [counts]);
@@ -59,12 +61,12 @@ export function LandscapePage() {
   const spec = useMemo(
     () =>
       shown
-        ? landscapeSpec(
-            { references: shown.references, cells },
-            { classes: [...colours.keys()], highlight: filters.highlight },
-          )
+        ? landscapeSpec({ references: shown.references, cells }, nameOf, {
+            classes: [...colours.keys()],
+            highlight: filters.highlight,
+          })
         : null,
-    [shown, cells, colours, filters.highlight],
+    [shown, cells, colours, filters.highlight, nameOf],
   );
   const marks = useMemo(() => {
     const all = (landscape.data?.cells ?? []).map(cellMark);
@@ -191,10 +193,10 @@ export function LandscapePage() {
       </div>
       <p className="visually-hidden" aria-live="polite" data-testid="landscape-announcement">
         {current
-          ? `Cell ${(focused ?? 0) + 1} of ${leftToRight.length} from the left: ${className(current.label)}, ` +
+          ? `Cell ${(focused ?? 0) + 1} of ${leftToRight.length} from the left: ${nameOf(current.label)}, ` +
             `confidence ${formatPercent(current.confidence)}. Enter opens it.` +
             (current.flag ? ` Flagged: ${current.flag}.` : "") +
-            (current.reviewed_label ? ` Reviewed: ${className(current.reviewed_label)}.` : "")
+            (current.reviewed_label ? ` Reviewed: ${nameOf(current.reviewed_label)}.` : "")
           : ""}
       </p>
       <p className="small text-secondary mt-2">

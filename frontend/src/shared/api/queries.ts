@@ -341,6 +341,8 @@ export function useBulkLabel() {
       label_set: string;
       action: "set" | "confirm";
       items: { image_id: string; label?: string }[];
+      /** Required (3–500 characters) when a cell's case is signed off: the change is audited. */
+      reason?: string;
     }) => unwrap(api.POST("/api/v1/labels/bulk", { body })),
     onSuccess: (events, body) =>
       afterLabelChange(

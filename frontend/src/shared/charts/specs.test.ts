@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { classNames } from "../../test/factories";
 import { classColour, classColourScale } from "../classes";
+import { labClasses } from "../classNames";
 import {
   CELL_SHAPES,
   differentialSpec,
@@ -8,6 +10,8 @@ import {
   powerLawAt,
   probabilitySpec,
 } from "./specs";
+
+const { nameOf } = labClasses(classNames);
 
 describe("chart specs", () => {
   it("gives every class the same colour on every chart", () => {
@@ -18,15 +22,30 @@ describe("chart specs", () => {
   });
 
   it("binds the landscape scales to an interval selection for pan, zoom and double-click reset", () => {
-    const spec = landscapeSpec({
-      references: [{ reference_id: "r1", x: 1, y: 2, label: "monocyte" }],
-      cells: [{ image_id: "i1", x: 0, y: 0, label: "neutrophil", confidence: 0.9 }],
-    });
+    const spec = landscapeSpec(
+      {
+        references: [{ reference_id: "r1", x: 1, y: 2, label: "monocyte" }],
+        cells: [{ image_id: "i1", x: 0, y: 0, label: "ig", confidence: 0.9 }],
+      },
+      nameOf,
+    );
     const json = JSON.stringify(spec);
     expect(json).toContain('"bind":"scales"');
     expect(json).toContain('"clear":"dblclick"');
     expect(json).toContain('"kind":"cell"');
     expect(json).toContain('"kind":"reference"');
+    // Every point carries the lab's class name for its hover text; colours stay per class code.
+    const layers = (
+      spec as { layer: { data: { values: { name: string }[] }; encoding: { color: object } }[] }
+    ).layer;
+    expect(layers.map((layer) => layer.data.values.map((point) => point.name))).toEqual([
+      ["Monocyte"],
+      ["Immature granulocyte"],
+    ]);
+    expect(layers[0].encoding.color).toMatchObject({
+      field: "label",
+      scale: { domain: ["ig", "monocyte"], range: [classColour("ig"), classColour("monocyte")] },
+    });
   });
 
   it("tells flagged and reviewed cells apart by shape, and keeps colours while classes are filtered", () => {
@@ -43,10 +62,10 @@ describe("chart specs", () => {
       { image_id: "b", x: 1, y: 1, label: "neutrophil", confidence: 0.5, mark: "flagged" as const },
       { image_id: "c", x: 2, y: 2, label: "neutrophil", confidence: 0.9 },
     ];
-    const spec = landscapeSpec(
-      { references: [], cells },
-      { classes: ["monocyte", "neutrophil"], highlight: ["flagged"] },
-    ) as unknown as { layer: Layer[] };
+    const spec = landscapeSpec({ references: [], cells }, nameOf, {
+      classes: ["monocyte", "neutrophil"],
+      highlight: ["flagged"],
+    }) as unknown as { layer: Layer[] };
     const [references, onCase] = spec.layer;
     expect(onCase.data.values.map((cell) => cell.mark)).toEqual(["reviewed", "flagged", "predicted"]);
     const shapes = onCase.encoding.shape?.scale;
@@ -59,10 +78,10 @@ describe("chart specs", () => {
   });
 
   it("puts probabilities and shares on a percent axis", () => {
-    const probability = probabilitySpec({ neutrophil: 0.8, ig: 0.2 }) as {
+    const probability = probabilitySpec({ neutrophil: 0.8, ig: 0.2 }, nameOf) as {
       data: { values: { name: string }[] };
     };
-    expect(probability.data.values.map((v) => v.name)).toEqual(["neutrophil", "immature granulocyte"]);
+    expect(probability.data.values.map((v) => v.name)).toEqual(["Neutrophil", "Immature granulocyte"]);
     const differential = differentialSpec([
       { label: "neutrophil", count: 3, percentage: 75 },
       { label: "lymphocyte", count: 1, percentage: 25 },

@@ -1,15 +1,19 @@
 // Vega-Lite specs for HemoSight's charts, as pure functions of API data (tested without a browser).
 import type { TopLevelSpec } from "vega-lite";
-import { classColourScale, className } from "../classes";
+import { classColourScale } from "../classes";
+import { fallbackClassName } from "../classNames";
 import type { ClassCount, LandscapeData } from "./types";
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const config = { font: FONT, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } };
 
-/** Per-class probability of one cell, highest first. */
-export function probabilitySpec(probabilities: Record<string, number>): TopLevelSpec {
+/** Per-class probability of one cell, highest first; `nameOf` gives the lab's class names (useLabClassName). */
+export function probabilitySpec(
+  probabilities: Record<string, number>,
+  nameOf: (code: string) => string,
+): TopLevelSpec {
   const values = Object.entries(probabilities)
-    .map(([label, probability]) => ({ label, name: className(label), probability }))
+    .map(([label, probability]) => ({ label, name: nameOf(label), probability }))
     .sort((a, b) => b.probability - a.probability);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -47,7 +51,7 @@ export function differentialSpec(classes: ClassCount[]): TopLevelSpec {
   const total = classes.reduce((sum, item) => sum + item.count, 0);
   const values = classes.map((item) => ({
     label: item.label,
-    name: item.name ?? className(item.label),
+    name: item.name ?? fallbackClassName(item.label),
     count: item.count,
     fraction: total ? item.count / total : 0,
   }));
@@ -102,12 +106,14 @@ export type LandscapeOptions = {
  */
 export function landscapeSpec(
   landscape: { references: LandscapeData["references"]; cells: LandscapeCellInput[] },
+  nameOf: (code: string) => string,
   options: LandscapeOptions = {},
 ): TopLevelSpec {
   const labels = options.classes ?? [
     ...landscape.references.map((point) => point.label),
     ...landscape.cells.map((cell) => cell.label ?? "unclassified"),
   ];
+  // Points carry the lab's class name (`name`) for the hover text; the legend is the page's own.
   const colour = {
     field: "label",
     type: "nominal" as const,
@@ -124,7 +130,13 @@ export function landscapeSpec(
     autosize: { type: "fit-x", contains: "padding" },
     layer: [
       {
-        data: { values: landscape.references.map((point) => ({ ...point, kind: "reference" })) },
+        data: {
+          values: landscape.references.map((point) => ({
+            ...point,
+            name: nameOf(point.label),
+            kind: "reference",
+          })),
+        },
         params: [{ name: "view", select: { type: "interval", clear: "dblclick" }, bind: "scales" }],
         mark: { type: "circle", size: 18, opacity: highlight.length ? 0.25 : 0.45 },
         encoding: {
@@ -139,6 +151,7 @@ export function landscapeSpec(
             ...cell,
             label: cell.label ?? "unclassified",
             mark: cell.mark ?? "predicted",
+            name: nameOf(cell.label ?? "unclassified"),
             kind: "cell",
           })),
         },
