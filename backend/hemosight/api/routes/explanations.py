@@ -1,4 +1,5 @@
-"""Explanations of a cell's classification: a heatmap a worker computes on request, cached as a PNG overlay.
+"""Explanations of a cell's classification: a heatmap a worker computes on request, cached as a PNG layer
+that the browser lays over the cell image (transparent where the encoder did not look).
 
 The API only queues and serves them; the heatmap needs the encoder's gradients (TensorFlow), which the API
 process never loads (worker/hemosight/worker/explain.py computes it).
@@ -71,12 +72,13 @@ async def request_explanation(
     "/images/{image_id}/explanation",
     response_class=Response,
     responses={
-        200: {"content": {"image/png": {}}, "description": "the heatmap over the cell"},
+        200: {"content": {"image/png": {}}, "description": "the heatmap as a transparent layer over the cell image"},
         202: {"model": ExplanationPublic, "description": "queued or being computed: ask again shortly"},
     },
 )
 async def read_explanation(entry: ImageEntryDep, store: StoreDep) -> Response:
-    """The PNG overlay (200); 202 with the status while it is computed; 404 if never requested for the current
+    """The PNG heatmap layer in the cell image's frame (200);
+    202 with the status while it is computed; 404 if never requested for the current
     result; 409 with the reason if it failed (POST again to retry)."""
     model_version = _classified(entry)
     explanation = await store.get_explanation(entry.image.id)
