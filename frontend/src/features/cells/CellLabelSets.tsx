@@ -11,6 +11,8 @@ import { labelSetName } from "../label-sets/labelSets";
 import { RefitStatus } from "../label-sets/RefitStatus";
 import { CorrectionControls } from "./CorrectionControls";
 import { LabelHistory } from "./LabelHistory";
+import { RunnerUpNote } from "./RunnerUpNote";
+import { runnerUp } from "./runnerUp";
 
 export function CellLabelSets({ result, imageId }: { result: CellResult; imageId: string }) {
   const labelSets = Object.keys(result.labels ?? {});
@@ -66,11 +68,15 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
                     <ClassLabel label={label} swatch={labelSet === result.label_set} />
                     {lab && (
                       <div className="small text-success" data-testid="lab-label">
-                        ✓ lab label: {className(lab.label)} ({lab.username})
+                        ✓ lab label: {className(lab.label)} (set by {lab.username},{" "}
+                        {new Date(lab.updated_at).toLocaleString()})
                       </div>
                     )}
                   </td>
-                  <td>{formatPercent(result.probabilities?.[labelSet]?.[label])}</td>
+                  <td>
+                    {formatPercent(result.probabilities?.[labelSet]?.[label])}
+                    <RunnerUpNote second={runnerUp(result.probabilities?.[labelSet], label)} />
+                  </td>
                   <td>
                     {canLabel ? (
                       <CorrectionControls
