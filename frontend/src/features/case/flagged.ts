@@ -1,0 +1,23 @@
+import type { ImageSummary } from "../../shared/api/types";
+import { formatPercent } from "../../shared/classes";
+
+/** At most this many flagged cells are printed (the API's PDF report prints as many): the report stays one page. */
+export const MAX_PRINTED_FLAGGED = 24;
+
+export type FlaggedCell = { image: ImageSummary; why: string };
+
+/**
+ * The cells a report lists for a second look, by the API report's rule: not reviewed yet, and flagged as not
+ * a usable cell (unless someone confirmed it), or sent to a person (low confidence or neighbours disagree).
+ */
+export function flaggedCells(images: ImageSummary[]): FlaggedCell[] {
+  const flagged: FlaggedCell[] = [];
+  for (const image of images) {
+    if (image.status !== "done" || image.reviewed_label) continue;
+    if (image.unusable && !image.usable_confirmed)
+      flagged.push({ image, why: `unusable: ${image.unusable}` });
+    else if (image.needs_review)
+      flagged.push({ image, why: `check: ${formatPercent(image.confidence)} confident` });
+  }
+  return flagged;
+}
