@@ -564,7 +564,8 @@ export interface paths {
         };
         /**
          * Read Explanation
-         * @description The PNG overlay (200); 202 with the status while it is computed; 404 if never requested for the current
+         * @description The PNG heatmap layer in the cell image's frame (200);
+         *     202 with the status while it is computed; 404 if never requested for the current
          *     result; 409 with the reason if it failed (POST again to retry).
          */
         get: operations["read_explanation_api_v1_images__image_id__explanation_get"];
@@ -5119,7 +5120,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the heatmap over the cell */
+            /** @description the heatmap as a transparent layer over the cell image */
             200: {
                 headers: {
                     [name: string]: unknown;
