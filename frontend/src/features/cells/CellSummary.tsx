@@ -39,7 +39,7 @@ export function CellSummary({ cell }: { cell: ImageDetail }) {
         </dd>
       </div>
       <div>
-        <dt>Model</dt>
+        <dt>Model version</dt>
         <dd>
           <code className="text-break">{result.model_version}</code>
         </dd>
