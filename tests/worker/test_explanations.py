@@ -20,14 +20,13 @@ from hemosight.core.settings import Settings
 from hemosight.ml.bundle import ModelBundle
 from hemosight.ml.explain import (
     GRADCAM,
-    analysed_square,
     gradcam_plus_plus,
     heatmap_layer_png,
     occlusion_map,
     target_embedding,
 )
 from hemosight.ml.imageio import decode_image
-from hemosight.ml.preprocessing import Preprocessing
+from hemosight.ml.preprocessing import Preprocessing, analysed_square
 from hemosight.worker.runner import Worker, WorkerConfig
 
 
@@ -54,6 +53,7 @@ def case(settings: Settings, originals: list[Path], bundle_path: Path) -> Iterat
             "store": store,
             "portal": client.portal,
             "work": lambda: client.portal.call(worker.run_until_idle),  # type: ignore[union-attr]
+            "bundle": ModelBundle.load(bundle_path),
         }
 
 
@@ -70,6 +70,11 @@ def test_a_requested_explanation_is_computed_by_the_worker_and_served_as_png(cas
     assert served.headers["x-explanation-method"] == GRADCAM
     layer = Image.open(io.BytesIO(served.content))
     assert layer.size == (cell_detail["width"], cell_detail["height"]) and layer.mode == "RGBA"  # lies over the cell
+    # the square the encoder saw, which the layer colours, is told with the cell (the viewer's reference scale)
+    top, left, side = analysed_square(cell_detail["height"], cell_detail["width"], case["bundle"].preprocessing)
+    assert cell_detail["field_of_view"] == {"top": top, "left": left, "side": side}
+    alpha = np.asarray(layer)[..., 3]
+    assert alpha[top + side // 2, left + side // 2] > 0 and alpha[: max(top, 0)].max(initial=0) == 0
     reused = call("POST", f"images/{cell['id']}/explanation")
     assert reused.status_code == 200 and reused.json()["status"] == "done" and reused.json()["method"] == GRADCAM
     assert reused.json()["image_url"].endswith(f"/images/{cell['id']}/explanation")

@@ -328,6 +328,16 @@ class ImageSummary(BaseModel):
     job_id: str
 
 
+class AnalysedSquare(BaseModel):
+    """The square of the image the encoder saw, in the image's pixels (it may reach past the edges when a lab's
+    zoom is below 1). The reference cells' thumbnails show this square of theirs: shown at their size, a cell is
+    at their scale; the explanation's heatmap covers it."""
+
+    top: int
+    left: int
+    side: int
+
+
 class ImagePublic(BaseModel):
     id: str
     project_id: str
@@ -349,6 +359,9 @@ class ImagePublic(BaseModel):
     reviewed_label: str | None = None
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
+    #: Of a classified cell, by the model that classified it; null before, or while that model's bundle cannot
+    #: be read.
+    field_of_view: AnalysedSquare | None = None
 
 
 class ImageResultPublic(BaseModel):

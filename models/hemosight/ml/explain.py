@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from hemosight.ml.bundle import ModelBundle
-from hemosight.ml.preprocessing import Preprocessing
+from hemosight.ml.preprocessing import Preprocessing, analysed_square
 
 GRADCAM = "gradcam++"
 OCCLUSION = "occlusion"
@@ -114,18 +114,6 @@ def _viridis(heat: np.ndarray) -> np.ndarray:
     level = np.clip(heat, 0, 1) * (len(VIRIDIS) - 1)
     low = np.floor(level).astype(int).clip(0, len(VIRIDIS) - 2)
     return VIRIDIS[low] + (VIRIDIS[low + 1] - VIRIDIS[low]) * (level - low)[..., None]
-
-
-def analysed_square(height: int, width: int, preprocessing: Preprocessing) -> tuple[int, int, int]:
-    """(top, left, side) of the square of the uploaded image that `Preprocessing.prepare` feeds the encoder, in
-    the image's own pixels: the centred field of view, scaled back by the lab's zoom (it may reach past the
-    edges when the zoom is below 1, where `prepare` pads)."""
-    side = min(height, width)
-    if side >= preprocessing.native_min_side:
-        side = min(side, preprocessing.field_of_view)
-    zoom = preprocessing.lab_zoom if abs(preprocessing.lab_zoom - 1.0) > 1e-3 else 1.0
-    original = max(1, round(side / zoom))
-    return (height - original) // 2, (width - original) // 2, original
 
 
 def heatmap_layer_png(height: int, width: int, preprocessing: Preprocessing, heatmap: np.ndarray) -> bytes:
