@@ -471,7 +471,8 @@ export interface paths {
         };
         /**
          * Read Image
-         * @description One cell with its result, and who reviewed it when (`reviewed_by`, `reviewed_at`).
+         * @description One cell with its result, who reviewed it when (`reviewed_by`, `reviewed_at`), and the square of it the
+         *     model's encoder saw (`field_of_view`).
          */
         get: operations["read_image_api_v1_images__image_id__get"];
         put?: never;
@@ -1021,6 +1022,20 @@ export interface components {
             label_set?: string | null;
         };
         /**
+         * AnalysedSquare
+         * @description The square of the image the encoder saw, in the image's pixels (it may reach past the edges when a lab's
+         *     zoom is below 1). The reference cells' thumbnails show this square of theirs: shown at their size, a cell is
+         *     at their scale; the explanation's heatmap covers it.
+         */
+        AnalysedSquare: {
+            /** Top */
+            top: number;
+            /** Left */
+            left: number;
+            /** Side */
+            side: number;
+        };
+        /**
          * AuditEntryPublic
          * @description One entry of a case's audit log: a sign-off, a reopening, or a label change made after sign-off.
          */
@@ -1424,6 +1439,7 @@ export interface components {
             reviewed_by?: string | null;
             /** Reviewed At */
             reviewed_at?: string | null;
+            field_of_view?: components["schemas"]["AnalysedSquare"] | null;
         };
         /** ImageResultPublic */
         ImageResultPublic: {
