@@ -13,6 +13,7 @@ import { CellViewer } from "./CellViewer";
 import { ExplanationControls } from "./ExplanationControls";
 import { LandscapeMiniMap } from "./LandscapeMiniMap";
 import { NeighbourGallery } from "./NeighbourGallery";
+import { SameScaleCell } from "./SameScaleCell";
 import { ShowExplanationButton } from "./ShowExplanationButton";
 import { useExplanation } from "./useExplanation";
 
@@ -87,18 +88,20 @@ export function CellDetailsPage() {
               <h3 className="h6 mb-1" id="neighbours-title">
                 Nearest reference cells{" "}
                 <span className="fw-normal small text-secondary">
-                  — labelled cells of the model's reference set that look most alike (smaller distance = more
-                  alike)
+                  — labelled cells of the model's reference set that look most alike, with their distance
+                  (smaller = more alike); this cell first, at the same scale
                 </span>
               </h3>
               {neighbours.isPending && <Loading what="neighbours" />}
               {neighbours.isError &&
                 (result?.neighbours?.length ? (
-                  <NeighbourGallery neighbours={result.neighbours} />
+                  <NeighbourGallery neighbours={result.neighbours} first={<SameScaleCell cell={cell} />} />
                 ) : (
                   <ErrorAlert error={neighbours.error} onRetry={() => neighbours.refetch()} />
                 ))}
-              {neighbours.data && <NeighbourGallery neighbours={neighbours.data} />}
+              {neighbours.data && (
+                <NeighbourGallery neighbours={neighbours.data} first={<SameScaleCell cell={cell} />} />
+              )}
             </section>
           )}
         </div>
@@ -106,6 +109,9 @@ export function CellDetailsPage() {
       {result && (
         <div className="row g-4 mt-1">
           <div className="col-lg-8">
+            <p className="small mb-2">
+              Model version <code className="text-break">{result.model_version}</code>
+            </p>
             <CellLabelSets result={result} imageId={cell.id} />
           </div>
           <section className="col-lg-4" aria-labelledby="minimap-title">

@@ -38,12 +38,6 @@ export function CellSummary({ cell }: { cell: ImageDetail }) {
           )}
         </dd>
       </div>
-      <div>
-        <dt>Model version</dt>
-        <dd>
-          <code className="text-break">{result.model_version}</code>
-        </dd>
-      </div>
     </dl>
   );
 }

@@ -37,7 +37,7 @@ export function ExplanationControls({
       </div>
     );
   }
-  if (!progress || progress.status !== "done") return null;
+  if (progress?.status !== "done") return null;
   const method = METHOD_NAMES[progress.method ?? ""] ?? progress.method ?? "heatmap";
   return (
     <div className="small mt-2 explanation-legend" data-testid="explanation-legend">
