@@ -62,12 +62,12 @@ export function CaseReportPage() {
           <dd>{dash(caseDetails.analyser)}</dd>
           <dt>WBC count</dt>
           <dd>{caseDetails.wbc_count === null ? "—" : `${caseDetails.wbc_count} ×10⁹/L`}</dd>
-          <dt>Model</dt>
-          <dd className="text-break">{count.model_versions.join(", ") || "—"}</dd>
           <dt>Review</dt>
           <dd>
             {count.reviewed} reviewed, {count.not_reviewed} not reviewed
           </dd>
+          <dt className="report-wide-term">Model</dt>
+          <dd className="report-wide-value text-break">{count.model_versions.join(", ") || "—"}</dd>
         </dl>
         {caseDetails.note && <p className="small mb-2">Note: {caseDetails.note}</p>}
         <div className="report-tables">

@@ -104,7 +104,7 @@ describe("printable report", () => {
     expect(within(sheet).getByTestId("differential-table")).toHaveTextContent("Neutrophil");
     const flagged = within(sheet).getAllByTestId("report-flagged-cell");
     expect(flagged).toHaveLength(1);
-    expect(flagged[0]).toHaveTextContent("check: 41% confident");
+    expect(flagged[0]).toHaveTextContent("low confidence (41%)");
     expect(within(flagged[0]).getByRole("img")).toHaveAttribute(
       "src",
       "/api/v1/images/a/thumbnail?access_token=t0k3n",

@@ -5,7 +5,8 @@ import { flaggedCells } from "./flagged";
 describe("flaggedCells", () => {
   it("lists unreviewed cells that are unusable or sent to a person, with why", () => {
     const flagged = flaggedCells([
-      imageSummary("low", { label: "ig", confidence: 0.41, needs_review: true }),
+      imageSummary("low", { label: "ig", confidence: 0.41, needs_review: true, neighbours_agree: 0.9 }),
+      imageSummary("split", { label: "ig", confidence: 0.95, needs_review: true, neighbours_agree: 0.6 }),
       imageSummary("blank", { unusable: "blank image", needs_review: true }),
       imageSummary("confirmed", { unusable: "blank image", usable_confirmed: true }),
       imageSummary("reviewed", { needs_review: true, reviewed_label: "ig" }),
@@ -13,7 +14,8 @@ describe("flaggedCells", () => {
       imageSummary("waiting", { status: "pending", needs_review: true }),
     ]);
     expect(flagged.map((cell) => [cell.image.id, cell.why])).toEqual([
-      ["low", "check: 41% confident"],
+      ["low", "low confidence (41%)"],
+      ["split", "6 of 10 neighbours agree"],
       ["blank", "unusable: blank image"],
     ]);
   });

@@ -1,10 +1,18 @@
 import type { ImageSummary } from "../../shared/api/types";
-import { formatPercent } from "../../shared/classes";
+import { formatPercent, isLowConfidence } from "../../shared/classes";
 
 /** At most this many flagged cells are printed (the API's PDF report prints as many): the report stays one page. */
 export const MAX_PRINTED_FLAGGED = 24;
 
 export type FlaggedCell = { image: ImageSummary; why: string };
+
+/** Why the model sent a cell to a person: low confidence, else its nearest reference cells disagree. */
+function reviewReason(image: ImageSummary): string {
+  if (isLowConfidence(image.confidence) || image.neighbours_agree === null) {
+    return `low confidence (${formatPercent(image.confidence)})`;
+  }
+  return `${Math.round((image.neighbours_agree ?? 0) * 10)} of 10 neighbours agree`;
+}
 
 /**
  * The cells a report lists for a second look, by the API report's rule: not reviewed yet, and flagged as not
@@ -16,8 +24,7 @@ export function flaggedCells(images: ImageSummary[]): FlaggedCell[] {
     if (image.status !== "done" || image.reviewed_label) continue;
     if (image.unusable && !image.usable_confirmed)
       flagged.push({ image, why: `unusable: ${image.unusable}` });
-    else if (image.needs_review)
-      flagged.push({ image, why: `check: ${formatPercent(image.confidence)} confident` });
+    else if (image.needs_review) flagged.push({ image, why: reviewReason(image) });
   }
   return flagged;
 }
