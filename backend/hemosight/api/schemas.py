@@ -323,6 +323,9 @@ class ImageSummary(BaseModel):
     #: A person confirmed the flagged cell counts (`POST /images/{id}/confirm-usable`).
     usable_confirmed: bool = False
     confidence: float | None
+    #: The class ranked second in `label_set` and its probability (null before classification).
+    runner_up: str | None = None
+    runner_up_probability: float | None = None
     error: str | None
     uploaded_at: datetime
     job_id: str
@@ -592,6 +595,9 @@ class QueueItem(BaseModel):
     filename: str
     label: str
     confidence: float
+    #: The class ranked second and its probability (null when the label set has one class).
+    runner_up: str | None = None
+    runner_up_probability: float | None = None
     margin: float
     entropy: float
 
