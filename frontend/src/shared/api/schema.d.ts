@@ -1510,6 +1510,10 @@ export interface components {
             usable_confirmed: boolean;
             /** Confidence */
             confidence: number | null;
+            /** Runner Up */
+            runner_up?: string | null;
+            /** Runner Up Probability */
+            runner_up_probability?: number | null;
             /** Error */
             error: string | null;
             /**
@@ -2009,6 +2013,10 @@ export interface components {
             label: string;
             /** Confidence */
             confidence: number;
+            /** Runner Up */
+            runner_up?: string | null;
+            /** Runner Up Probability */
+            runner_up_probability?: number | null;
             /** Margin */
             margin: number;
             /** Entropy */
