@@ -7,12 +7,12 @@ import { probabilitySpec } from "../../shared/charts/specs";
 import { className, formatPercent } from "../../shared/classes";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
+import { runnerUp } from "../../shared/runnerUp";
 import { labelSetName } from "../label-sets/labelSets";
 import { RefitStatus } from "../label-sets/RefitStatus";
 import { CorrectionControls } from "./CorrectionControls";
 import { LabelHistory } from "./LabelHistory";
 import { RunnerUpNote } from "./RunnerUpNote";
-import { runnerUp } from "./runnerUp";
 
 export function CellLabelSets({ result, imageId }: { result: CellResult; imageId: string }) {
   const labelSets = Object.keys(result.labels ?? {});

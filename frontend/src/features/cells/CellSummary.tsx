@@ -1,7 +1,7 @@
 import type { ImageDetail } from "../../shared/api/types";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { Confidence } from "../../shared/components/Confidence";
-import { runnerUp } from "./runnerUp";
+import { runnerUp } from "../../shared/runnerUp";
 
 /** The call in one glance: predicted class, confidence with the runner-up, the lab's label and who set it when. */
 export function CellSummary({ cell }: { cell: ImageDetail }) {

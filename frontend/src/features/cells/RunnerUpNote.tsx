@@ -1,5 +1,5 @@
 import { className, formatPercent } from "../../shared/classes";
-import type { RunnerUp } from "./runnerUp";
+import type { RunnerUp } from "../../shared/runnerUp";
 
 /** "runner-up band 6%" under a probability: how close the second class came. */
 export function RunnerUpNote({ second }: { second: RunnerUp | null }) {
