@@ -1,6 +1,6 @@
 import { fireEvent, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cellResult, imageDetail, project } from "../../test/factories";
 import { fakeBackend, json, signedIn } from "../../test/fakeBackend";
 import { renderApp } from "../../test/renderApp";
@@ -74,14 +74,6 @@ describe("the cell view", () => {
 });
 
 describe("the explanation", () => {
-  beforeEach(() => {
-    vi.stubGlobal(
-      "URL",
-      Object.assign(URL, { createObjectURL: () => "blob:heatmap", revokeObjectURL: () => {} }),
-    );
-  });
-  afterEach(() => vi.unstubAllGlobals());
-
   it("is asked for on request, shows progress while the worker computes it, then lies over the cell", async () => {
     const api = cellPage();
     let asks = 0;
@@ -89,13 +81,15 @@ describe("the explanation", () => {
     api.on("GET", "/images/a/explanation", () =>
       ++asks < 2
         ? json({ image_id: "a", status: "running", method: null }, 202)
-        : new Response(new Blob(["png"]), { headers: { "X-Explanation-Method": "gradcam++" } }),
+        : new Response(new TextEncoder().encode("png"), {
+            headers: { "Content-Type": "image/png", "X-Explanation-Method": "gradcam++" },
+          }),
     );
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Show explanation" }));
     expect(await screen.findByTestId("explanation-progress")).toHaveTextContent("computing the heatmap");
     const heatmap = await screen.findByTestId("explanation-heatmap", {}, { timeout: 4000 });
-    expect(heatmap).toHaveAttribute("src", "blob:heatmap");
+    expect(heatmap).toHaveAttribute("src", `data:image/png;base64,${btoa("png")}`);
     expect(heatmap.style.opacity).toBe("0.7");
     expect(screen.getByTestId("explanation-legend")).toHaveTextContent(
       "Where the encoder looked (GradCAM++)",

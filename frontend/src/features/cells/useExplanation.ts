@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, authorizedFetch, unwrap } from "../../shared/api/client";
 
 /** How often to ask whether the worker has finished the heatmap. */
@@ -10,6 +10,19 @@ export type ExplanationProgress =
   | { status: "done"; url: string; method: string | null };
 
 const explanationKey = (imageId: string) => ["images", imageId, "explanation"] as const;
+
+/**
+ * The PNG as a data: URL. Not an object URL: that would have to be revoked when the view goes, and React's
+ * development double mount would revoke it while it is still shown.
+ */
+async function dataUrl(response: Response): Promise<string> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  let binary = "";
+  for (let start = 0; start < bytes.length; start += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
+  }
+  return `data:${response.headers.get("Content-Type") || "image/png"};base64,${btoa(binary)}`;
+}
 
 /** The backend's sentence without its advice to API clients (the app offers a "Try again" button instead). */
 export function explanationError(message: string): string {
@@ -36,7 +49,6 @@ export function useExplanation(imageId: string) {
     queryKey: explanationKey(imageId),
     enabled: requested,
     retry: false,
-    gcTime: 0, // the object URL is revoked when the view goes; a cached copy would point at nothing
     staleTime: Number.POSITIVE_INFINITY,
     queryFn: async (): Promise<ExplanationProgress> => {
       const response = await authorizedFetch(`/api/v1/images/${imageId}/explanation`);
@@ -44,14 +56,12 @@ export function useExplanation(imageId: string) {
         const body = (await response.json()) as { status: "pending" | "running"; method: string | null };
         return { status: body.status, method: body.method };
       }
-      const url = URL.createObjectURL(await response.blob());
+      const url = await dataUrl(response);
       return { status: "done", url, method: response.headers.get("X-Explanation-Method") };
     },
     refetchInterval: (query) =>
       query.state.data && query.state.data.status !== "done" ? EXPLANATION_POLL_MS : false,
   });
-  const url = requested ? progress.data?.url : undefined;
-  useEffect(() => (url ? () => URL.revokeObjectURL(url) : undefined), [url]);
   const error = request.error ?? (requested ? progress.error : null);
   return {
     requested,
