@@ -26,8 +26,8 @@ export function FlaggedCellsGrid({
               height={64}
               loading="eager"
             />
-            <div className="text-truncate">{label(image)}</div>
-            <div className="text-secondary text-truncate" title={`${image.filename}: ${why}`}>
+            <div className="fw-semibold">{label(image)}</div>
+            <div className="text-secondary" title={image.filename}>
               {why}
             </div>
           </li>

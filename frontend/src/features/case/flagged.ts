@@ -1,8 +1,8 @@
 import type { ImageSummary } from "../../shared/api/types";
 import { formatPercent, isLowConfidence } from "../../shared/classes";
 
-/** At most this many flagged cells are printed (the API's PDF report prints as many): the report stays one page. */
-export const MAX_PRINTED_FLAGGED = 24;
+/** At most this many flagged cells are printed (two rows on A4): the report stays one page. */
+export const MAX_PRINTED_FLAGGED = 16;
 
 export type FlaggedCell = { image: ImageSummary; why: string };
 
