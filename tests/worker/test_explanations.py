@@ -80,6 +80,24 @@ def test_a_requested_explanation_is_computed_by_the_worker_and_served_as_png(cas
     assert reused.json()["image_url"].endswith(f"/images/{cell['id']}/explanation")
 
 
+def test_an_opaque_overlay_of_an_earlier_release_is_computed_again(case: dict[str, Any]) -> None:
+    """Earlier releases stored the heatmap blended into the cell (RGB, 256 px), which does not line up with the
+    cell view's image: asking again queues a new layer instead of reusing it."""
+    call, portal, store = case["call"], case["portal"], case["store"]
+    cell = call("GET", f"projects/{case['project']}/images").json()[2]
+    assert call("POST", f"images/{cell['id']}/explanation").status_code == 202
+    claimed = portal.call(store.claim_explanation, "old-worker", 60.0, 3)
+    assert claimed is not None and claimed.image_id == cell["id"]
+    old = io.BytesIO()
+    Image.new("RGB", (256, 256), (68, 1, 84)).save(old, format="PNG")
+    assert portal.call(store.finish_explanation, "old-worker", cell["id"], old.getvalue(), GRADCAM, None)
+    again = call("POST", f"images/{cell['id']}/explanation")
+    assert again.status_code == 202 and again.json()["status"] == "pending"
+    case["work"]()
+    layer = Image.open(io.BytesIO(call("GET", f"images/{cell['id']}/explanation").content))
+    assert layer.mode == "RGBA"
+
+
 def test_a_cell_of_another_model_fails_with_words_and_can_be_asked_again(
     case: dict[str, Any], second_bundle_path: Path
 ) -> None:

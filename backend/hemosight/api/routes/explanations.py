@@ -32,6 +32,12 @@ def explanation_public(explanation: Explanation) -> ExplanationPublic:
     )
 
 
+def is_heatmap_layer(png: bytes | None) -> bool:
+    """True for a PNG with an alpha channel (IHDR colour type 6), as workers store the heatmap layer now; an
+    opaque overlay computed by an earlier release does not line up with the cell view and is computed again."""
+    return png is not None and len(png) > 25 and png[:8] == b"\x89PNG\r\n\x1a\n" and png[25] == 6
+
+
 def _classified(entry: ImageEntry) -> str:
     if entry.result is None:
         raise HTTPException(
@@ -50,10 +56,16 @@ def _classified(entry: ImageEntry) -> str:
 async def request_explanation(
     entry: ImageEntryDep, store: StoreDep, user: CurrentUser, response: Response
 ) -> ExplanationPublic:
-    """Queue the heatmap (202); one already computed or under way for the cell's current result is reused."""
+    """Queue the heatmap (202); one already computed or under way for the cell's current result is reused
+    (unless it is an opaque overlay of an earlier release)."""
     model_version = _classified(entry)
     existing = await store.get_explanation(entry.image.id)
-    if existing is not None and existing.model_version == model_version and existing.status != "failed":
+    if (
+        existing is not None
+        and existing.model_version == model_version
+        and existing.status != "failed"
+        and (existing.status != "done" or is_heatmap_layer(existing.png))
+    ):
         if existing.status == "done":
             response.status_code = status.HTTP_200_OK
         return explanation_public(existing)
