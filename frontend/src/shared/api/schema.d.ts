@@ -573,7 +573,8 @@ export interface paths {
         put?: never;
         /**
          * Request Explanation
-         * @description Queue the heatmap (202); one already computed or under way for the cell's current result is reused.
+         * @description Queue the heatmap (202); one already computed or under way for the cell's current result is reused
+         *     (unless it is an opaque overlay of an earlier release).
          */
         post: operations["request_explanation_api_v1_images__image_id__explanation_post"];
         delete?: never;
