@@ -259,6 +259,136 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
     await page.getByText("Model version").waitFor();
   });
 
+  // --- the cell view at 1440 × 900: the cell with zoom beside its neighbours, the explanation, the print view
+  it("shows a cell with its ten nearest reference cells above the fold at 1440 × 900, zoomable", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${projectUrl}/cells`);
+    await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
+    await page.waitForURL(/\/projects\/[^/]+\/cells\/[^/]+$/);
+    const neighbours = page.getByTestId("neighbour");
+    await neighbours.first().waitFor();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".neighbour img, .cell-viewer-layer")].every(
+        (img) => img.complete && img.naturalWidth > 0,
+      ),
+    );
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const first = await neighbours.first().boundingBox();
+    const last = await neighbours.last().boundingBox();
+    const viewer = page.getByTestId("cell-viewer");
+    const cell = await viewer.boundingBox();
+    console.log(
+      `cell view at 1440×900: cell ${Math.round(cell.x)},${Math.round(cell.y)} ${Math.round(cell.width)} px; ` +
+        `${await neighbours.count()} neighbours, first bottom ${Math.round(first.y + first.height)} px, ` +
+        `last bottom ${Math.round(last.y + last.height)} px`,
+    );
+    assert.ok(first.y + first.height < 900, `first neighbour ends at ${first.y + first.height} px`);
+    assert.ok(last.y + last.height < 900, `last neighbour ends at ${last.y + last.height} px`);
+    assert.ok(
+      first.x > cell.x + cell.width && first.y < cell.y + cell.height,
+      "the neighbours sit beside the cell",
+    );
+
+    // the runner-up beside the confidence; who reviewed the cell
+    assert.match(await page.getByTestId("cell-confidence").innerText(), /\d+% · runner-up .+ \d+%/);
+    await page.getByTestId("cell-reviewed").waitFor();
+
+    // zoom: buttons, keyboard (+, arrows, 0) and the wheel
+    const content = viewer.locator(".cell-viewer-content");
+    assert.equal(await viewer.getAttribute("data-zoom"), "1");
+    await page.getByRole("button", { name: "2×", exact: true }).click();
+    assert.equal(await viewer.getAttribute("data-zoom"), "2");
+    await viewer.focus();
+    await page.keyboard.press("+");
+    assert.equal(await viewer.getAttribute("data-zoom"), "4");
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press("ArrowUp");
+    assert.match(
+      await content.evaluate((node) => node.style.transform),
+      /translate\([1-9][\d.]*px, [1-9][\d.]*px\)/,
+    );
+    await shot(page, "05b-cell-zoomed-4x");
+    await page.keyboard.press("0");
+    assert.equal(await viewer.getAttribute("data-zoom"), "1");
+    await page.mouse.move(cell.x + cell.width / 2, cell.y + cell.height / 2);
+    await page.mouse.wheel(0, -120);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="cell-viewer"]').dataset.zoom === "2",
+    );
+    const scrolled = await page.evaluate(() => window.scrollY);
+    assert.equal(scrolled, 0, "the wheel zooms the cell, not the page");
+    await page.getByRole("button", { name: "1×", exact: true }).click();
+
+    // its place on the landscape: the mini-map rings this cell
+    const minimap = page.getByTestId("landscape-minimap");
+    await minimap.waitFor();
+    assert.ok((await minimap.locator("circle").count()) > 10);
+    const ring = await page.getByTestId("minimap-this-cell").boundingBox();
+    const map = await minimap.boundingBox();
+    assert.ok(ring.width > 0 && ring.x >= map.x - 1 && ring.x + ring.width <= map.x + map.width + 1);
+    await shot(page, "05a-cell-view-1440x900");
+  });
+
+  it("explains a cell: the worker's heatmap over it, with an opacity slider and a legend in words", async () => {
+    await page.getByRole("button", { name: "Show explanation" }).click();
+    const heatmap = page.getByTestId("explanation-heatmap");
+    await heatmap.waitFor({ timeout: 180_000 });
+    await page.waitForFunction(() => {
+      const img = document.querySelector('[data-testid="explanation-heatmap"]');
+      return img?.complete && img.naturalWidth > 0;
+    });
+    // the layer is in the cell image's own frame: same aspect, so it lies exactly over the cell
+    const [layer, picture] = await page.evaluate(() =>
+      [...document.querySelectorAll(".cell-viewer-layer")].map((img) => img.naturalWidth / img.naturalHeight),
+    );
+    assert.ok(Math.abs(layer - picture) < 0.02, `heatmap aspect ${layer} vs cell ${picture}`);
+    const legend = page.getByTestId("explanation-legend");
+    assert.match(await legend.innerText(), /Where the encoder looked \((GradCAM\+\+|occlusion map)\)/);
+    await page.getByRole("slider", { name: /Heatmap opacity/ }).fill("40");
+    assert.equal(await heatmap.evaluate((img) => img.style.opacity), "0.4");
+    await shot(page, "05c-cell-explanation");
+    await page.getByRole("button", { name: "Hide explanation" }).click();
+    await heatmap.waitFor({ state: "detached" });
+  });
+
+  it("prints the case as one page: header, differential, flagged cells, sign-off, no app chrome", async () => {
+    await page.goto(`${projectUrl}/cells`);
+    await page.getByRole("region", { name: "Case" }).getByRole("link", { name: "Print…" }).click();
+    const sheet = page.getByTestId("report-sheet");
+    await sheet.getByTestId("differential-table").waitFor();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".report-flagged img")].every(
+        (img) => img.complete && img.naturalWidth > 0,
+      ),
+    );
+    await shot(page, "05d-report-screen");
+    await page.emulateMedia({ media: "print" });
+    try {
+      assert.equal(await page.locator("nav.app-navbar").isVisible(), false, "the navigation is not printed");
+      assert.equal(await page.getByRole("button", { name: "Print" }).isVisible(), false);
+      assert.equal(await page.locator("#root > div > footer").isVisible(), false);
+      const printed = await page.locator("main").innerText();
+      for (const words of [
+        "white-cell differential report",
+        "Specimen",
+        "% of WBC",
+        "Flagged cells",
+        "signed off",
+      ]) {
+        assert.ok(printed.toLowerCase().includes(words.toLowerCase()), `"${words}" in the printout`);
+      }
+      assert.ok(!printed.includes("Sign out") && !printed.includes("Labelling queue"), "no app chrome");
+      await shot(page, "05e-report-print", { fullPage: true });
+      const pdf = await page.pdf({ format: "A4", printBackground: true });
+      writeFileSync(join(ARTIFACTS, "05e-report-print.pdf"), pdf);
+      const pages = pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? [];
+      assert.equal(pages.length, 1, "the report prints on one page");
+    } finally {
+      await page.emulateMedia({ media: null });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it("shows the landscape with hover thumbnails and click-through", async () => {
     await page.goto(`${projectUrl}/landscape`);
     const canvas = page.locator(".landscape canvas");

@@ -18,8 +18,15 @@ from hemosight.core.accounts import create_user
 from hemosight.core.model_registry import register_bundle
 from hemosight.core.settings import Settings
 from hemosight.ml.bundle import ModelBundle
-from hemosight.ml.explain import GRADCAM, gradcam_plus_plus, occlusion_map, overlay_png, target_embedding
+from hemosight.ml.explain import (
+    GRADCAM,
+    gradcam_plus_plus,
+    heatmap_layer_png,
+    occlusion_map,
+    target_embedding,
+)
 from hemosight.ml.imageio import decode_image
+from hemosight.ml.preprocessing import Preprocessing, analysed_square
 from hemosight.worker.runner import Worker, WorkerConfig
 
 
@@ -46,12 +53,14 @@ def case(settings: Settings, originals: list[Path], bundle_path: Path) -> Iterat
             "store": store,
             "portal": client.portal,
             "work": lambda: client.portal.call(worker.run_until_idle),  # type: ignore[union-attr]
+            "bundle": ModelBundle.load(bundle_path),
         }
 
 
 def test_a_requested_explanation_is_computed_by_the_worker_and_served_as_png(case: dict[str, Any]) -> None:
     call = case["call"]
     cell = call("GET", f"projects/{case['project']}/images").json()[0]
+    cell_detail = call("GET", f"images/{cell['id']}").json()
     queued = call("POST", f"images/{cell['id']}/explanation")
     assert queued.status_code == 202 and queued.json()["status"] == "pending"
     assert call("GET", f"images/{cell['id']}/explanation").status_code == 202
@@ -59,11 +68,34 @@ def test_a_requested_explanation_is_computed_by_the_worker_and_served_as_png(cas
     served = call("GET", f"images/{cell['id']}/explanation")
     assert served.status_code == 200 and served.headers["content-type"] == "image/png"
     assert served.headers["x-explanation-method"] == GRADCAM
-    overlay = Image.open(io.BytesIO(served.content))
-    assert overlay.size == (256, 256) and overlay.mode == "RGB"
+    layer = Image.open(io.BytesIO(served.content))
+    assert layer.size == (cell_detail["width"], cell_detail["height"]) and layer.mode == "RGBA"  # lies over the cell
+    # the square the encoder saw, which the layer colours, is told with the cell (the viewer's reference scale)
+    top, left, side = analysed_square(cell_detail["height"], cell_detail["width"], case["bundle"].preprocessing)
+    assert cell_detail["field_of_view"] == {"top": top, "left": left, "side": side}
+    alpha = np.asarray(layer)[..., 3]
+    assert alpha[top + side // 2, left + side // 2] > 0 and alpha[: max(top, 0)].max(initial=0) == 0
     reused = call("POST", f"images/{cell['id']}/explanation")
     assert reused.status_code == 200 and reused.json()["status"] == "done" and reused.json()["method"] == GRADCAM
     assert reused.json()["image_url"].endswith(f"/images/{cell['id']}/explanation")
+
+
+def test_an_opaque_overlay_of_an_earlier_release_is_computed_again(case: dict[str, Any]) -> None:
+    """Earlier releases stored the heatmap blended into the cell (RGB, 256 px), which does not line up with the
+    cell view's image: asking again queues a new layer instead of reusing it."""
+    call, portal, store = case["call"], case["portal"], case["store"]
+    cell = call("GET", f"projects/{case['project']}/images").json()[2]
+    assert call("POST", f"images/{cell['id']}/explanation").status_code == 202
+    claimed = portal.call(store.claim_explanation, "old-worker", 60.0, 3)
+    assert claimed is not None and claimed.image_id == cell["id"]
+    old = io.BytesIO()
+    Image.new("RGB", (256, 256), (68, 1, 84)).save(old, format="PNG")
+    assert portal.call(store.finish_explanation, "old-worker", cell["id"], old.getvalue(), GRADCAM, None)
+    again = call("POST", f"images/{cell['id']}/explanation")
+    assert again.status_code == 202 and again.json()["status"] == "pending"
+    case["work"]()
+    layer = Image.open(io.BytesIO(call("GET", f"images/{cell['id']}/explanation").content))
+    assert layer.mode == "RGBA"
 
 
 def test_a_cell_of_another_model_fails_with_words_and_can_be_asked_again(
@@ -97,8 +129,25 @@ def test_gradcam_plus_plus_and_occlusion_maps_are_normalised_heatmaps(bundle_pat
     assert occlusion.max() > 0.8 and occlusion.min() < 0.2
     with pytest.raises(ValueError, match="no reference cell of class"):
         target_embedding(bundle, "no-such-class", [])
-    png = overlay_png(prepared, occlusion)
-    assert Image.open(io.BytesIO(png)).size == (256, 256)
+    layer = Image.open(io.BytesIO(heatmap_layer_png(*image.shape[:2], bundle.preprocessing, occlusion)))
+    assert layer.size == (image.shape[1], image.shape[0]) and layer.mode == "RGBA"
+
+
+def test_the_heatmap_layer_covers_only_the_field_the_encoder_saw() -> None:
+    """A 360 × 400 analyser image: the encoder saw its centred 288 px square, so only that square is coloured;
+    the border stays transparent, and the hottest corner of the heatmap is the most opaque."""
+    preprocessing = Preprocessing(field_of_view=288, native_min_side=320)
+    assert analysed_square(360, 400, preprocessing) == (36, 56, 288)
+    heatmap = np.zeros((224, 224), np.float32)
+    heatmap[:56, :56] = 1.0
+    alpha = np.asarray(Image.open(io.BytesIO(heatmap_layer_png(360, 400, preprocessing, heatmap))))[..., 3]
+    assert alpha.shape == (360, 400)
+    assert alpha[:30].max() == 0 and alpha[:, :50].max() == 0 and alpha[:, 350:].max() == 0
+    assert alpha[40:80, 60:100].min() > 200 and alpha[300:320, 300:340].max() < 100
+    zoomed_out = Preprocessing(field_of_view=288, native_min_side=320, lab_zoom=0.5)
+    assert analysed_square(360, 360, zoomed_out) == (-108, -108, 576)  # padded by prepare: past the edges
+    big = Image.open(io.BytesIO(heatmap_layer_png(2000, 1000, preprocessing, heatmap)))
+    assert big.size == (256, 512)  # capped at 512 px, same aspect
 
 
 def test_the_shipped_models_heatmap_lies_on_the_cell_not_the_background(originals: list[Path]) -> None:

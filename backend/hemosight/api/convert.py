@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from hemosight.api.schemas import (
@@ -81,9 +82,20 @@ def result_public(result: Result) -> ResultPublic:
     )
 
 
+def runner_up(probabilities: Mapping[str, float], predicted: str) -> tuple[str | None, float | None]:
+    """The class ranked second and its probability: how close the call was ("91 % · runner-up band 6 %")."""
+    others = [(p, label) for label, p in probabilities.items() if label != predicted]
+    if not others:
+        return None, None
+    probability, label = max(others)
+    return label, probability
+
+
 def image_summary(entry: ImageEntry) -> ImageSummary:
     result = entry.result
     agree = neighbours_agree(result) if result else None
+    scores = result.probabilities.get(result.default_label_set, {}) if result else {}
+    second, second_p = runner_up(scores, result.label) if result else (None, None)
     return ImageSummary(
         id=entry.image.id,
         filename=entry.image.filename,
@@ -91,6 +103,8 @@ def image_summary(entry: ImageEntry) -> ImageSummary:
         label=result.label if result else None,
         label_set=result.default_label_set if result else None,
         confidence=result.confidence if result else None,
+        runner_up=second,
+        runner_up_probability=second_p,
         unusable=result.unusable if result else None,
         neighbours_agree=agree,
         needs_review=result is not None

@@ -4,7 +4,8 @@ Header (case details), the lab differential table, the flagged cells with their 
 sign-off block. Everything is laid out on one page: the differential has one row per class of the label
 set, and at most `MAX_FLAGGED` flagged cells are shown (the rest are counted in words), so a case of any
 size fits. ReportLab's built-in Helvetica covers Latin-1, so text is written in those characters
-(×10⁹/L becomes "x10^9/L"; a character outside Latin-1 in a user's note shows as "?").
+(×10⁹/L becomes "x10^9/L"; a character outside Latin-1 in a user's note shows as "?"). Text a user or a
+model registry chose (case name, note, model version) is measured: it shrinks or wraps to stay on the page.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from hemosight.api.lab_classes import display_name
@@ -26,6 +28,10 @@ from hemosight.core.store.base import Project
 MAX_FLAGGED = 18
 THUMB = 22 * mm
 PER_ROW = 7
+#: Smallest font size a long value shrinks to before it is wrapped or cut.
+MIN_SIZE = 6.0
+#: Where a long value without spaces (a model version, a file name) may break across lines.
+BREAKS = " ,;-_./+:"
 
 
 @dataclass
@@ -38,6 +44,53 @@ class FlaggedCell:
 
 def _latin1(text: str) -> str:
     return text.encode("latin-1", errors="replace").decode("latin-1")
+
+
+def _font(bold: bool) -> str:
+    return "Helvetica-Bold" if bold else "Helvetica"
+
+
+def _cut(line: str, width: float, font: str, size: float) -> str:
+    """`line` cut short with "..." so that it is no wider than `width`."""
+    if stringWidth(line, font, size) <= width:
+        return line
+    while line and stringWidth(line + "...", font, size) > width:
+        line = line[:-1]
+    return line + "..."
+
+
+def fit_line(words: str, width: float, size: float, bold: bool = False) -> tuple[str, float]:
+    """(line, size) no wider than `width`: the size shrinks to MIN_SIZE, then the end is cut with "..."."""
+    line, font = _latin1(words), _font(bold)
+    while size > MIN_SIZE and stringWidth(line, font, size) > width:
+        size = max(MIN_SIZE, size - 0.5)
+    return _cut(line, width, font, size), size
+
+
+def wrap_lines(words: str, width: float, size: float, bold: bool = False, max_lines: int = 3) -> list[str]:
+    """Lines no wider than `width`, broken after a space or separator where one is on the line, else at any
+    character (a model version has no spaces); past `max_lines` the last line is cut with "..."."""
+    font = _font(bold)
+    lines: list[str] = []
+    current = ""
+    for char in _latin1(words):
+        if current and stringWidth(current + char, font, size) > width:
+            cut = max(current.rfind(b) for b in BREAKS)
+            if cut > 0:
+                lines.append(current[: cut + 1].rstrip())
+                current = current[cut + 1 :].lstrip()
+            else:
+                lines.append(current)
+                current = ""
+        current += char
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = [
+            *lines[: max_lines - 1],
+            _cut(lines[max_lines - 1] + " " + "".join(lines[max_lines:]), width, font, size),
+        ]
+    return lines or [""]
 
 
 def _date(value: datetime | None) -> str:
@@ -73,22 +126,31 @@ def render_report(
     y -= 8 * mm
     wbc = f"{project.wbc_count:g} x10^9/L" if project.wbc_count is not None else "not entered"
     details = [
-        ("Case", project.name[:60]),
+        ("Case", project.name),
         ("Specimen ID", project.specimen_id or "-"),
         ("Collection date", project.collection_date or "-"),
         ("Analyser", project.analyser or "-"),
         ("WBC count", wbc),
-        ("Model version", ", ".join(differential.model_versions) or "-"),
     ]
+    value_width = 88 * mm - 30 * mm - 3 * mm
     for i, (name, value) in enumerate(details):
         column, row = divmod(i, 3)
         x, at = left + column * 88 * mm, y - row * 5 * mm
         text(x, at, f"{name}:", 9, bold=True)
-        text(x + 30 * mm, at, value[:45], 9)
-    y -= 3 * 5 * mm + 2 * mm
+        line, size = fit_line(value, min(value_width, right - x - 30 * mm), 9)
+        text(x + 30 * mm, at, line, size)
+    y -= 3 * 5 * mm
+    # the model version on a line of its own: a registry's version string may be long and has no spaces
+    text(left, y, "Model version:", 9, bold=True)
+    for line in wrap_lines(", ".join(differential.model_versions) or "-", right - left - 30 * mm, 8.5):
+        text(left + 30 * mm, y, line, 8.5)
+        y -= 4.2 * mm
+    y -= 1.5 * mm
     if project.note:
-        text(left, y, f"Note: {project.note[:140]}", 8)
-        y -= 5 * mm
+        for line in wrap_lines(f"Note: {project.note}", right - left, 8, max_lines=2):
+            text(left, y, line, 8)
+            y -= 4 * mm
+        y -= 1 * mm
     pdf.setStrokeColor(colors.grey)
     pdf.line(left, y, right, y)
     y -= 7 * mm
@@ -103,7 +165,7 @@ def render_report(
     pdf.line(left, y, right, y)
     y -= 4.5 * mm
     for count in differential.classes:
-        text(columns[0], y, count.name, 9)
+        text(columns[0], y, *fit_line(count.name, columns[1] - columns[0] - 2 * mm, 9))
         text(columns[1], y, str(count.count), 9)
         text(columns[2], y, f"{count.percentage:.1f}" if count.percentage is not None else "reported apart", 9)
         text(columns[3], y, f"{count.absolute:.2f}" if count.absolute is not None else "-", 9)
@@ -148,8 +210,8 @@ def render_report(
                 pdf.rect(x, top - THUMB, THUMB, THUMB)
         else:
             pdf.rect(x, top - THUMB, THUMB, THUMB)
-        text(x, top - THUMB - 3.2 * mm, display_name(cell.label)[:21], 6, bold=True)
-        text(x, top - THUMB - 6 * mm, cell.why[:22], 6)
+        text(x, top - THUMB - 3.2 * mm, _cut(_latin1(display_name(cell.label)), THUMB, _font(True), 6), 6, bold=True)
+        text(x, top - THUMB - 6 * mm, _cut(_latin1(cell.why), THUMB, _font(False), 6), 6)
     rows = (len(shown) + PER_ROW - 1) // PER_ROW
     y -= rows * (THUMB + 9 * mm)
     if len(flagged) > len(shown):

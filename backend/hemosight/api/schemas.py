@@ -323,9 +323,22 @@ class ImageSummary(BaseModel):
     #: A person confirmed the flagged cell counts (`POST /images/{id}/confirm-usable`).
     usable_confirmed: bool = False
     confidence: float | None
+    #: The class ranked second in `label_set` and its probability (null before classification).
+    runner_up: str | None = None
+    runner_up_probability: float | None = None
     error: str | None
     uploaded_at: datetime
     job_id: str
+
+
+class AnalysedSquare(BaseModel):
+    """The square of the image the encoder saw, in the image's pixels (it may reach past the edges when a lab's
+    zoom is below 1). The reference cells' thumbnails show this square of theirs: shown at their size, a cell is
+    at their scale; the explanation's heatmap covers it."""
+
+    top: int
+    left: int
+    side: int
 
 
 class ImagePublic(BaseModel):
@@ -349,6 +362,9 @@ class ImagePublic(BaseModel):
     reviewed_label: str | None = None
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
+    #: Of a classified cell, by the model that classified it; null before, or while that model's bundle cannot
+    #: be read.
+    field_of_view: AnalysedSquare | None = None
 
 
 class ImageResultPublic(BaseModel):
@@ -591,6 +607,9 @@ class QueueItem(BaseModel):
     filename: str
     label: str
     confidence: float
+    #: The class ranked second and its probability (null when the label set has one class).
+    runner_up: str | None = None
+    runner_up_probability: float | None = None
     margin: float
     entropy: float
 

@@ -2,6 +2,7 @@ import { Navigate, Outlet, Route, Routes } from "react-router";
 import { AccountsPage } from "../features/accounts/AccountsPage";
 import { LoginPage } from "../features/auth/LoginPage";
 import { RequireAuth } from "../features/auth/RequireAuth";
+import { CaseReportPage } from "../features/case/CaseReportPage";
 import { CellDetailsPage } from "../features/cells/CellDetailsPage";
 import { CellsPage } from "../features/cells/CellsPage";
 import { LabDifferentialPage } from "../features/differential/LabDifferentialPage";
@@ -36,6 +37,8 @@ export function AppRoutes() {
             <Route path="differential-count" element={<LabDifferentialPage />} />
             <Route path="queue" element={<LabellingQueuePage />} />
           </Route>
+          {/* Outside the project layout: the printed report is the page, without tabs and case panel. */}
+          <Route path="projects/:projectId/report" element={<CaseReportPage />} />
           <Route path="label-sets" element={<LabelSetsPage />} />
           <Route
             path="admin/accounts"

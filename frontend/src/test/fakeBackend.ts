@@ -39,6 +39,7 @@ export function fakeBackend() {
   on("GET", "/class-names", () => classNames);
   on("GET", "/projects/([^/]+)/capabilities", (_request, match) => capabilities({ project_id: match[1] }));
   on("GET", "/projects/([^/]+)/case", (_request, match) => caseDetails({ project_id: match[1] }));
+  on("GET", "/projects/([^/]+)/audit", () => []);
   on("GET", "/projects/([^/]+)/members", () => [member("ada", { role: "admin", is_owner: true })]);
   return { on, calls, fetchMock };
 }

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from hemosight.ml.bundle import ModelBundle
+from hemosight.ml.preprocessing import Preprocessing, analysed_square
 
 GRADCAM = "gradcam++"
 OCCLUSION = "occlusion"
@@ -34,7 +35,10 @@ VIRIDIS = np.array(
     [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]],
     dtype=np.float32,
 )
-OVERLAY_SIZE = 256
+#: The PNG layer's longest side: enough for the cell view's 4× zoom, small to store and send.
+LAYER_MAX_SIDE = 512
+#: Opacity (0–255) of the coldest part of the analysed field, so its extent stays visible.
+LAYER_MIN_ALPHA = 48
 
 
 def target_embedding(bundle: ModelBundle, predicted: str, neighbour_ids: Sequence[str]) -> np.ndarray:
@@ -106,31 +110,42 @@ def _upsampled(cam: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(resized, np.float32) / 255.0
 
 
-def overlay_png(prepared: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45) -> bytes:
-    """The cell as the encoder saw it, with the heatmap in viridis over it, as PNG (OVERLAY_SIZE px square)."""
-    cell = Image.fromarray(np.asarray(prepared, np.uint8)).resize(
-        (OVERLAY_SIZE, OVERLAY_SIZE), Image.Resampling.LANCZOS
-    )
-    heat = Image.fromarray((np.clip(heatmap, 0, 1) * 255).astype(np.uint8)).resize(
-        (OVERLAY_SIZE, OVERLAY_SIZE), Image.Resampling.BILINEAR
-    )
-    level = np.asarray(heat, np.float32) / 255.0 * (len(VIRIDIS) - 1)
+def _viridis(heat: np.ndarray) -> np.ndarray:
+    level = np.clip(heat, 0, 1) * (len(VIRIDIS) - 1)
     low = np.floor(level).astype(int).clip(0, len(VIRIDIS) - 2)
-    colour = VIRIDIS[low] + (VIRIDIS[low + 1] - VIRIDIS[low]) * (level - low)[..., None]
-    blended = (1 - alpha) * np.asarray(cell, np.float32) + alpha * colour
+    return VIRIDIS[low] + (VIRIDIS[low + 1] - VIRIDIS[low]) * (level - low)[..., None]
+
+
+def heatmap_layer_png(height: int, width: int, preprocessing: Preprocessing, heatmap: np.ndarray) -> bytes:
+    """The heatmap in viridis as a transparent PNG layer over the uploaded image, in its own frame (same aspect,
+    at most LAYER_MAX_SIDE px): the browser lays it over the cell with an opacity slider, and it lines up
+    although the encoder saw only the centred field of view. Outside that field the layer is transparent; inside,
+    the opacity grows with the heat, so the cell shows through where the encoder did not look."""
+    scale = min(1.0, LAYER_MAX_SIDE / max(height, width))
+    out_h, out_w = max(1, round(height * scale)), max(1, round(width * scale))
+    top, left, side = analysed_square(height, width, preprocessing)
+    size = max(1, round(side * scale))
+    heat = Image.fromarray((np.clip(heatmap, 0, 1) * 255).astype(np.uint8)).resize(
+        (size, size), Image.Resampling.BILINEAR
+    )
+    level = np.asarray(heat, np.float32) / 255.0
+    rgba = np.concatenate([_viridis(level), (LAYER_MIN_ALPHA + (255 - LAYER_MIN_ALPHA) * level)[..., None]], axis=-1)
+    layer = Image.new("RGBA", (out_w, out_h), (0, 0, 0, 0))
+    layer.paste(Image.fromarray(rgba.clip(0, 255).astype(np.uint8), "RGBA"), (round(left * scale), round(top * scale)))
     buffer = io.BytesIO()
-    Image.fromarray(blended.clip(0, 255).astype(np.uint8)).save(buffer, format="PNG")
+    layer.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def explain_cell(
     bundle: ModelBundle, image: np.ndarray, predicted: str, neighbour_ids: Sequence[str]
 ) -> tuple[bytes, str]:
-    """(PNG overlay, method) for a decoded RGB cell: GradCAM++ where TensorFlow is installed, else occlusion."""
+    """(PNG heatmap layer over `image`, method) for a decoded RGB cell: GradCAM++ where TensorFlow is installed,
+    else occlusion."""
     prepared = bundle.preprocessing.prepare(image)
     target = target_embedding(bundle, predicted, neighbour_ids)
     try:
         heatmap, method = gradcam_plus_plus(bundle, prepared, target), GRADCAM
     except ModuleNotFoundError:
         heatmap, method = occlusion_map(bundle, prepared, target), OCCLUSION
-    return overlay_png(prepared, heatmap), method
+    return heatmap_layer_png(image.shape[0], image.shape[1], bundle.preprocessing, heatmap), method

@@ -56,6 +56,20 @@ class Preprocessing:
         return image
 
 
+def analysed_square(height: int, width: int, preprocessing: Preprocessing) -> tuple[int, int, int]:
+    """(top, left, side) of the square of an uploaded image that `Preprocessing.prepare` feeds the encoder, in
+    the image's own pixels: the centred field of view, scaled back by the lab's zoom (it may reach past the
+    edges when the zoom is below 1, where `prepare` pads). The reference cells' thumbnails show this square of
+    theirs, so a viewer shows a cell at the reference cells' scale by showing this square at their size; the
+    explanation's heatmap covers it."""
+    side = min(height, width)
+    if side >= preprocessing.native_min_side:
+        side = min(side, preprocessing.field_of_view)
+    zoom = preprocessing.lab_zoom if abs(preprocessing.lab_zoom - 1.0) > 1e-3 else 1.0
+    original = max(1, round(side / zoom))
+    return (height - original) // 2, (width - original) // 2, original
+
+
 def crop_field_of_view(image: np.ndarray, field_of_view: int, native_min_side: int) -> np.ndarray:
     """Centre-crop analyzer-scale images to the trained field of view; square-crop others."""
     height, width = image.shape[:2]

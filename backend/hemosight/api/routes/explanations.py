@@ -1,4 +1,5 @@
-"""Explanations of a cell's classification: a heatmap a worker computes on request, cached as a PNG overlay.
+"""Explanations of a cell's classification: a heatmap a worker computes on request, cached as a PNG layer
+that the browser lays over the cell image (transparent where the encoder did not look).
 
 The API only queues and serves them; the heatmap needs the encoder's gradients (TensorFlow), which the API
 process never loads (worker/hemosight/worker/explain.py computes it).
@@ -31,6 +32,12 @@ def explanation_public(explanation: Explanation) -> ExplanationPublic:
     )
 
 
+def is_heatmap_layer(png: bytes | None) -> bool:
+    """True for a PNG with an alpha channel (IHDR colour type 6), as workers store the heatmap layer now; an
+    opaque overlay computed by an earlier release does not line up with the cell view and is computed again."""
+    return png is not None and len(png) > 25 and png[:8] == b"\x89PNG\r\n\x1a\n" and png[25] == 6
+
+
 def _classified(entry: ImageEntry) -> str:
     if entry.result is None:
         raise HTTPException(
@@ -49,10 +56,16 @@ def _classified(entry: ImageEntry) -> str:
 async def request_explanation(
     entry: ImageEntryDep, store: StoreDep, user: CurrentUser, response: Response
 ) -> ExplanationPublic:
-    """Queue the heatmap (202); one already computed or under way for the cell's current result is reused."""
+    """Queue the heatmap (202); one already computed or under way for the cell's current result is reused
+    (unless it is an opaque overlay of an earlier release)."""
     model_version = _classified(entry)
     existing = await store.get_explanation(entry.image.id)
-    if existing is not None and existing.model_version == model_version and existing.status != "failed":
+    if (
+        existing is not None
+        and existing.model_version == model_version
+        and existing.status != "failed"
+        and (existing.status != "done" or is_heatmap_layer(existing.png))
+    ):
         if existing.status == "done":
             response.status_code = status.HTTP_200_OK
         return explanation_public(existing)
@@ -71,12 +84,13 @@ async def request_explanation(
     "/images/{image_id}/explanation",
     response_class=Response,
     responses={
-        200: {"content": {"image/png": {}}, "description": "the heatmap over the cell"},
+        200: {"content": {"image/png": {}}, "description": "the heatmap as a transparent layer over the cell image"},
         202: {"model": ExplanationPublic, "description": "queued or being computed: ask again shortly"},
     },
 )
 async def read_explanation(entry: ImageEntryDep, store: StoreDep) -> Response:
-    """The PNG overlay (200); 202 with the status while it is computed; 404 if never requested for the current
+    """The PNG heatmap layer in the cell image's frame (200);
+    202 with the status while it is computed; 404 if never requested for the current
     result; 409 with the reason if it failed (POST again to retry)."""
     model_version = _classified(entry)
     explanation = await store.get_explanation(entry.image.id)

@@ -11,9 +11,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
 
+from hemosight.api.bundles import BundleCache, BundleUnavailableError
 from hemosight.api.case_review import refuse_if_signed_off, review_state
 from hemosight.api.convert import image_public, image_summary, neighbours_public, result_public
-from hemosight.api.deps import CurrentUser, EditorUser, ImageEntryDep, ProjectDep, SettingsDep, StoreDep, ThumbnailsDep
+from hemosight.api.deps import (
+    BundlesDep,
+    CurrentUser,
+    EditorUser,
+    ImageEntryDep,
+    ProjectDep,
+    SettingsDep,
+    StoreDep,
+    ThumbnailsDep,
+)
 from hemosight.api.errors import error_responses
 from hemosight.api.forms import RefusedUpload, UploadRoute
 from hemosight.api.lab_differential import is_counted
@@ -21,6 +31,7 @@ from hemosight.api.lab_differential import lab_label as lab_label_of
 from hemosight.api.labelling import changed_image_ids, usernames_of
 from hemosight.api.reports import results_csv
 from hemosight.api.schemas import (
+    AnalysedSquare,
     FileOutcome,
     ImagePublic,
     ImageResultPublic,
@@ -33,6 +44,7 @@ from hemosight.api.uploads import UploadRejectedError, check_upload, shortened
 from hemosight.core.settings import Settings
 from hemosight.core.store.base import CellLabel, Image, ImageEntry, Project, Store, User
 from hemosight.ml.imageio import formats_in_words
+from hemosight.ml.preprocessing import analysed_square
 
 router = APIRouter(
     tags=["images"], responses=error_responses(400, 401, 403, 404, 409, 413, 415), route_class=UploadRoute
@@ -250,11 +262,28 @@ async def _cell_public(store: Store, entry: ImageEntry, usable_confirmed: bool) 
     return cell
 
 
+async def _field_of_view(store: Store, bundles: BundleCache, entry: ImageEntry) -> AnalysedSquare | None:
+    """The square the classifying model's encoder saw (its bundle is the one the neighbours' thumbnails come
+    from, so usually already loaded); None while the bundle cannot be read."""
+    model = await store.get_model_version(entry.result.model_version) if entry.result else None
+    if model is None:
+        return None
+    try:
+        preprocessing = (await bundles.get(model)).preprocessing
+    except BundleUnavailableError:
+        return None
+    top, left, side = analysed_square(entry.image.height, entry.image.width, preprocessing)
+    return AnalysedSquare(top=top, left=left, side=side)
+
+
 @router.get("/images/{image_id}", response_model=ImagePublic)
-async def read_image(entry: ImageEntryDep, store: StoreDep) -> ImagePublic:
-    """One cell with its result, and who reviewed it when (`reviewed_by`, `reviewed_at`)."""
+async def read_image(entry: ImageEntryDep, store: StoreDep, bundles: BundlesDep) -> ImagePublic:
+    """One cell with its result, who reviewed it when (`reviewed_by`, `reviewed_at`), and the square of it the
+    model's encoder saw (`field_of_view`)."""
     confirmed = entry.image.id in await store.list_usable_confirmations(entry.image.project_id)
-    return await _cell_public(store, entry, confirmed)
+    cell = await _cell_public(store, entry, confirmed)
+    cell.field_of_view = await _field_of_view(store, bundles, entry)
+    return cell
 
 
 @router.post("/images/{image_id}/confirm-usable", response_model=ImagePublic)

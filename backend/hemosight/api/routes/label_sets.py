@@ -12,6 +12,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 
+from hemosight.api.convert import runner_up
 from hemosight.api.deps import AdminUser, CurrentUser, EditorUser, StoreDep, can_see, project_not_found
 from hemosight.api.errors import StructuredError, error_response, error_responses
 from hemosight.api.labelling import (
@@ -138,12 +139,15 @@ def _queue_item(entry: ImageEntry, probabilities: dict[str, float]) -> QueueItem
     values = sorted(probabilities.values(), reverse=True)
     p = np.clip(np.asarray(values, np.float64), 1e-12, 1.0)
     label = max(probabilities, key=probabilities.__getitem__)
+    second, second_p = runner_up(probabilities, label)
     return QueueItem(
         image_id=entry.image.id,
         project_id=entry.image.project_id,
         filename=entry.image.filename,
         label=label,
         confidence=values[0],
+        runner_up=second,
+        runner_up_probability=second_p,
         margin=values[0] - values[1] if len(values) > 1 else 1.0,
         entropy=float(-(p * np.log(p)).sum()),
     )

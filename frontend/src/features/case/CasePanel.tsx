@@ -1,9 +1,11 @@
 import { useCapabilities, useCaseDetails, useUpdateCase } from "../../shared/api/caseQueries";
 import type { CaseDetails } from "../../shared/api/types";
 import { ErrorAlert } from "../../shared/components/ErrorAlert";
+import { AuditLog } from "./AuditLog";
 import { CaseDetailsForm } from "./CaseDetailsForm";
 import { CaseStatusBadge } from "./CaseStatusBadge";
 import { MembersSection } from "./MembersSection";
+import { PrintReportLink } from "./PrintReportLink";
 import { ReopenForm } from "./ReopenForm";
 import { ReportButton } from "./ReportButton";
 import { SignOffButton } from "./SignOffButton";
@@ -41,6 +43,7 @@ export function CasePanel({ projectId, projectName }: { projectId: string; proje
             {can?.sign_off && <SignOffButton projectId={projectId} />}
             {can?.reopen && <ReopenForm projectId={projectId} />}
             {can?.download_report && <ReportButton projectId={projectId} projectName={projectName} />}
+            {can?.download_report && <PrintReportLink projectId={projectId} />}
           </div>
         </div>
         {capabilities.isError && <ErrorAlert error={capabilities.error} />}
@@ -62,6 +65,7 @@ export function CasePanel({ projectId, projectName }: { projectId: string; proje
             {can?.manage_members && <MembersSection projectId={projectId} />}
           </div>
         </details>
+        {can?.read_audit_log && <AuditLog projectId={projectId} />}
       </div>
     </section>
   );

@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { LabelEvent } from "../../shared/api/types";
@@ -24,6 +24,9 @@ describe("cell details", () => {
     ]);
     api.on("GET", "/images/a", () =>
       imageDetail("a", {
+        width: 360,
+        height: 360,
+        field_of_view: { top: 36, left: 36, side: 288 },
         result: cellResult({
           confidence: 0.93,
           labels: { cell_type: "neutrophil", nucleus_shape: "segmented" },
@@ -50,7 +53,11 @@ describe("cell details", () => {
     expect(screen.getByRole("button", { name: "nucleus shape" })).toBeInTheDocument();
     expect(await screen.findByText("Segmented", { selector: ".class-label" })).toBeInTheDocument();
     expect(await screen.findAllByTestId("neighbour")).toHaveLength(2);
-    expect(screen.getByText("distance 0.120")).toBeInTheDocument();
+    expect(screen.getAllByTestId("neighbour")[0]).toHaveTextContent(/Neutrophil.*distance 0\.120/);
+    // the cell itself leads the row at the reference scale: its 288 px field fills the tile, as theirs do
+    const own = within(screen.getByTestId("same-scale-cell")).getByRole("img");
+    expect(own.style.width).toBe("125%");
+    expect(own.style.left).toBe("-12.5%");
     const thumbnail = screen.getByAltText("Reference cell 1: Neutrophil");
     expect(thumbnail.getAttribute("src")).toBe("/api/v1/references/r1/thumbnail?access_token=t0k3n");
   });

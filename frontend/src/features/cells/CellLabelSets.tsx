@@ -8,10 +8,12 @@ import { formatPercent } from "../../shared/classes";
 import { useLabClassName } from "../../shared/classNames";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
+import { runnerUp } from "../../shared/runnerUp";
 import { labelSetName } from "../label-sets/labelSets";
 import { RefitStatus } from "../label-sets/RefitStatus";
 import { CorrectionControls } from "./CorrectionControls";
 import { LabelHistory } from "./LabelHistory";
+import { RunnerUpNote } from "./RunnerUpNote";
 
 export function CellLabelSets({ result, imageId }: { result: CellResult; imageId: string }) {
   const labelSets = Object.keys(result.labels ?? {});
@@ -68,11 +70,15 @@ export function CellLabelSets({ result, imageId }: { result: CellResult; imageId
                     <ClassLabel label={label} swatch={labelSet === result.label_set} />
                     {lab && (
                       <div className="small text-success" data-testid="lab-label">
-                        ✓ lab label: {nameOf(lab.label)} ({lab.username})
+                        ✓ lab label: {nameOf(lab.label)} (set by {lab.username},{" "}
+                        {new Date(lab.updated_at).toLocaleString()})
                       </div>
                     )}
                   </td>
-                  <td>{formatPercent(result.probabilities?.[labelSet]?.[label])}</td>
+                  <td>
+                    {formatPercent(result.probabilities?.[labelSet]?.[label])}
+                    <RunnerUpNote second={runnerUp(result.probabilities?.[labelSet], label)} />
+                  </td>
                   <td>
                     {canLabel ? (
                       <CorrectionControls

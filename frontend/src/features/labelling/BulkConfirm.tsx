@@ -57,6 +57,11 @@ export function BulkConfirm({
             />
             <ClassLabel label={item.label} />
             <span className="text-secondary">{formatPercent(item.confidence)}</span>
+            {item.runner_up && (
+              <span className="text-secondary text-truncate" title="the class the model ranked second">
+                runner-up {nameOf(item.runner_up)} {formatPercent(item.runner_up_probability)}
+              </span>
+            )}
           </li>
         ))}
       </ul>

@@ -6,6 +6,7 @@ import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
+import { runnerUp } from "../../shared/runnerUp";
 import type { QueueCellItem } from "./labelling";
 
 /** The cell being labelled: its image, prediction, probabilities and the class buttons. */
@@ -30,6 +31,7 @@ export function QueueCell({
   const spec = useMemo(() => probabilitySpec(probabilities, nameOf), [probabilities, nameOf]);
   const predicted = image.data?.result?.labels?.[labelSet] ?? item.label;
   const confidence = predicted ? (probabilities[predicted] ?? item.confidence) : null;
+  const second = predicted ? runnerUp(probabilities, predicted) : null;
   return (
     <div className="row g-4">
       <div className="col-md-6">
@@ -52,7 +54,10 @@ export function QueueCell({
               <span className="text-secondary">no classifier yet</span>
             )}
             {confidence !== null && confidence !== undefined && (
-              <span className="text-secondary ms-2">{formatPercent(confidence)}</span>
+              <span className="text-secondary ms-2" data-testid="queue-confidence">
+                {formatPercent(confidence)}
+                {second && ` · runner-up ${nameOf(second.label)} ${formatPercent(second.probability)}`}
+              </span>
             )}
           </dd>
           {done && (

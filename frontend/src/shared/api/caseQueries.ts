@@ -8,6 +8,7 @@ export const caseKeys = {
   capabilities: (projectId: string) => ["projects", projectId, "capabilities"] as const,
   members: (projectId: string) => ["projects", projectId, "members"] as const,
   labDifferential: (projectId: string) => ["projects", projectId, "lab-differential"] as const,
+  audit: (projectId: string) => ["projects", projectId, "audit"] as const,
   classNames: ["class-names"] as const,
 };
 
@@ -115,5 +116,14 @@ export function useLabDifferential(projectId: string) {
       (await unwrap(
         api.GET("/api/v1/projects/{project_id}/lab-differential", path(projectId)),
       )) as LabDifferential,
+  });
+}
+
+/** Sign-offs, reopenings and every label change made after sign-off, with who, when and why (oldest first). */
+export function useAuditLog(projectId: string, enabled = true) {
+  return useQuery({
+    queryKey: caseKeys.audit(projectId),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{project_id}/audit", path(projectId))),
+    enabled,
   });
 }

@@ -308,7 +308,7 @@ function afterLabelChange(
   queryClient.invalidateQueries({
     predicate: (query) =>
       query.queryKey[0] === "projects" &&
-      ["images", "differential-count"].includes(String(query.queryKey[2])),
+      ["images", "differential-count", "audit"].includes(String(query.queryKey[2])),
   });
   // Exact: not the labelling queue under the same prefix, which would reorder under the reviewer.
   queryClient.invalidateQueries({ queryKey: queryKeys.labelSet(labelSet), exact: true });

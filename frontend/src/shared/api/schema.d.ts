@@ -471,7 +471,8 @@ export interface paths {
         };
         /**
          * Read Image
-         * @description One cell with its result, and who reviewed it when (`reviewed_by`, `reviewed_at`).
+         * @description One cell with its result, who reviewed it when (`reviewed_by`, `reviewed_at`), and the square of it the
+         *     model's encoder saw (`field_of_view`).
          */
         get: operations["read_image_api_v1_images__image_id__get"];
         put?: never;
@@ -564,14 +565,16 @@ export interface paths {
         };
         /**
          * Read Explanation
-         * @description The PNG overlay (200); 202 with the status while it is computed; 404 if never requested for the current
+         * @description The PNG heatmap layer in the cell image's frame (200);
+         *     202 with the status while it is computed; 404 if never requested for the current
          *     result; 409 with the reason if it failed (POST again to retry).
          */
         get: operations["read_explanation_api_v1_images__image_id__explanation_get"];
         put?: never;
         /**
          * Request Explanation
-         * @description Queue the heatmap (202); one already computed or under way for the cell's current result is reused.
+         * @description Queue the heatmap (202); one already computed or under way for the cell's current result is reused
+         *     (unless it is an opaque overlay of an earlier release).
          */
         post: operations["request_explanation_api_v1_images__image_id__explanation_post"];
         delete?: never;
@@ -1020,6 +1023,20 @@ export interface components {
             label_set?: string | null;
         };
         /**
+         * AnalysedSquare
+         * @description The square of the image the encoder saw, in the image's pixels (it may reach past the edges when a lab's
+         *     zoom is below 1). The reference cells' thumbnails show this square of theirs: shown at their size, a cell is
+         *     at their scale; the explanation's heatmap covers it.
+         */
+        AnalysedSquare: {
+            /** Top */
+            top: number;
+            /** Left */
+            left: number;
+            /** Side */
+            side: number;
+        };
+        /**
          * AuditEntryPublic
          * @description One entry of a case's audit log: a sign-off, a reopening, or a label change made after sign-off.
          */
@@ -1442,6 +1459,7 @@ export interface components {
             reviewed_by?: string | null;
             /** Reviewed At */
             reviewed_at?: string | null;
+            field_of_view?: components["schemas"]["AnalysedSquare"] | null;
         };
         /** ImageResultPublic */
         ImageResultPublic: {
@@ -1512,6 +1530,10 @@ export interface components {
             usable_confirmed: boolean;
             /** Confidence */
             confidence: number | null;
+            /** Runner Up */
+            runner_up?: string | null;
+            /** Runner Up Probability */
+            runner_up_probability?: number | null;
             /** Error */
             error: string | null;
             /**
@@ -2011,6 +2033,10 @@ export interface components {
             label: string;
             /** Confidence */
             confidence: number;
+            /** Runner Up */
+            runner_up?: string | null;
+            /** Runner Up Probability */
+            runner_up_probability?: number | null;
             /** Margin */
             margin: number;
             /** Entropy */
@@ -5138,7 +5164,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the heatmap over the cell */
+            /** @description the heatmap as a transparent layer over the cell image */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -54,3 +54,4 @@ export type Member = Ok<paths["/api/v1/projects/{project_id}/members"]["get"]>[n
 export type ClassName = Ok<paths["/api/v1/class-names"]["get"]>[number];
 export type LabDifferential = Ok<paths["/api/v1/projects/{project_id}/lab-differential"]["get"]>;
 export type LabClassCount = LabDifferential["classes"][number];
+export type AuditEntry = Ok<paths["/api/v1/projects/{project_id}/audit"]["get"]>[number];
