@@ -262,9 +262,9 @@ describe("HemoSight in Chromium", { timeout: 20 * 60_000 }, () => {
   // --- the cell view at 1440 × 900: the cell with zoom beside its neighbours, the explanation, the print view
   it("shows a cell with its ten nearest reference cells above the fold at 1440 × 900, zoomable", async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`${projectUrl}/cells`);
+    await page.goto(`${projectUrl}/cells?view=table`);
     await page.getByTestId("cell-row").first().locator("td:nth-child(3) a").click();
-    await page.waitForURL(/\/projects\/[^/]+\/cells\/[^/]+$/);
+    await page.waitForURL(/\/projects\/[^/]+\/cells\/[^/?]+(\?.*)?$/);
     const neighbours = page.getByTestId("neighbour");
     await neighbours.first().waitFor();
     await page.waitForFunction(() =>

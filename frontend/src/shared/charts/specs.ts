@@ -243,7 +243,8 @@ export function learningCurveSpec(points: CurvePoint[], fit: PowerLaw): TopLevel
     layer: [
       {
         data: { values: fitted },
-        mark: { type: "line", strokeDash: [4, 3], color: "#888888" },
+        // The fitted curve is drawn for the eye only (aria: false); the chart itself carries a label.
+        mark: { type: "line", strokeDash: [4, 3], color: "#888888", aria: false },
         encoding: { x, y },
       },
       {
