@@ -1,6 +1,16 @@
 /** The class the model ranked second: how close the call was reads better as "91 % · runner-up band 6 %". */
 export type RunnerUp = { label: string; probability: number };
 
+/** The runner-up as the API's list fields carry it (`runner_up`, `runner_up_probability`), or null. */
+export function runnerUpOf(item: {
+  runner_up?: string | null;
+  runner_up_probability?: number | null;
+}): RunnerUp | null {
+  if (!item.runner_up || item.runner_up_probability === null || item.runner_up_probability === undefined)
+    return null;
+  return { label: item.runner_up, probability: item.runner_up_probability };
+}
+
 export function runnerUp(
   probabilities: Record<string, number> | null | undefined,
   predicted: string | null | undefined,

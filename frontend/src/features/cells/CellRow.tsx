@@ -6,6 +6,7 @@ import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { Confidence } from "../../shared/components/Confidence";
 import { StatusBadge } from "../../shared/components/StatusBadge";
+import { runnerUpOf } from "../../shared/runnerUp";
 import { UnusableNote } from "./UnusableNote";
 
 /** A cell can be reviewed from the grid once the model has a prediction for it. */
@@ -91,7 +92,7 @@ export function CellRow({
         )}
       </td>
       <td>
-        <Confidence value={image.confidence} />
+        <Confidence value={image.confidence} runnerUp={runnerUpOf(image)} />
       </td>
       <td>
         <StatusBadge status={image.status} />

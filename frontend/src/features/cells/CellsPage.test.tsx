@@ -12,7 +12,12 @@ describe("results", () => {
     api.on("GET", "/projects/p1", () => project());
     api.on("GET", "/projects/p1/images", () => [
       imageSummary("a", { label: "neutrophil", confidence: 0.97 }),
-      imageSummary("b", { label: "lymphocyte", confidence: 0.41 }),
+      imageSummary("b", {
+        label: "lymphocyte",
+        confidence: 0.41,
+        runner_up: "monocyte",
+        runner_up_probability: 0.38,
+      }),
       imageSummary("c", { status: "pending" }),
     ]);
     signedIn();
@@ -21,6 +26,9 @@ describe("results", () => {
     expect(rows).toHaveLength(3);
     expect(rows[1]).toHaveClass("table-warning");
     expect(within(rows[1]).getByText("low")).toBeInTheDocument();
+    // The runner-up class sits beside the confidence, in the lab's words.
+    expect(within(rows[1]).getByTestId("runner-up")).toHaveTextContent("runner-up Monocyte 38%");
+    expect(within(rows[0]).queryByTestId("runner-up")).toBeNull();
     expect(screen.getByText(/1 waiting for the classifier/)).toBeInTheDocument();
 
     await userEvent.selectOptions(screen.getByLabelText("Class"), "neutrophil");

@@ -47,7 +47,7 @@ describe("the cell gallery", { timeout: 20_000 }, () => {
   it("is the default view: classes in the lab's report order with names, counts and marks", async () => {
     caseWith([
       cell("a", "neutrophil"),
-      cell("b", "lymphocyte", { confidence: 0.4 }),
+      cell("b", "lymphocyte", { confidence: 0.4, runner_up: "monocyte", runner_up_probability: 0.35 }),
       cell("c", "neutrophil", { reviewed_label: "neutrophil", changed: true }),
       cell("d", "neutrophil", { unusable: "blank image", counted: false }),
     ]);
@@ -67,7 +67,7 @@ describe("the cell gallery", { timeout: 20_000 }, () => {
       "d.jpg: Neutrophil, confidence 90%, flagged, not counted: blank image",
     ]);
     expect(screen.getByRole("option", { name: /^b\.jpg/ })).toHaveAccessibleName(
-      "b.jpg: Lymphocyte, confidence 40%, low confidence or nearest reference cells disagree",
+      "b.jpg: Lymphocyte, confidence 40%, runner-up Monocyte 35%, low confidence or nearest reference cells disagree",
     );
     expect(screen.getByTestId("gallery-legend")).toHaveTextContent("1Neutrophil2Lymphocyte3Monocyte");
 

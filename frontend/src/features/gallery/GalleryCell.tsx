@@ -2,6 +2,7 @@ import type { DragEvent, KeyboardEvent, MouseEvent } from "react";
 import type { ImageSummary } from "../../shared/api/types";
 import { formatPercent } from "../../shared/classes";
 import { AuthImage } from "../../shared/components/AuthImage";
+import { runnerUpOf } from "../../shared/runnerUp";
 import { cellMarks, galleryClass } from "./gallery";
 
 export const THUMBNAIL_PX = 112;
@@ -50,9 +51,11 @@ export function GalleryCell({
   const words = markWords(image, nameOf);
   const shownAs = galleryClass(image) ?? "";
   const moved = marks.reviewed && image.reviewed_label !== image.label;
+  const second = runnerUpOf(image);
   const label = [
     `${image.filename}: ${nameOf(shownAs)}`,
     `confidence ${formatPercent(image.confidence)}`,
+    ...(second ? [`runner-up ${nameOf(second.label)} ${formatPercent(second.probability)}`] : []),
     ...words,
   ];
   return (
