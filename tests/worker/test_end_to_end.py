@@ -78,6 +78,8 @@ def test_upload_classify_and_review_a_project(settings: Settings, originals: lis
             assert on_map[item["id"]]["needs_review"] == item["needs_review"]
             assert on_map[item["id"]]["neighbours_agree"] == item["neighbours_agree"]
             assert on_map[item["id"]]["reviewed_label"] is None
+            assert on_map[item["id"]]["runner_up"] == item["runner_up"] is not None
+            assert on_map[item["id"]]["runner_up_probability"] == item["runner_up_probability"]
         api("POST", f"images/{first['id']}/labels", json={"label_set": "cell_type", "action": "confirm"})
         reviewed = {c["image_id"]: c for c in api("GET", f"projects/{project}/landscape").json()["cells"]}
         assert reviewed[first["id"]]["reviewed_label"] == first["label"]

@@ -415,6 +415,9 @@ class CellPoint(BaseModel):
     usable_confirmed: bool = False
     #: The lab's own label for the cell (a correction or a confirmation) in the differential's label set, if any.
     reviewed_label: str | None = None
+    #: The class the model ranked second and its probability, as in `ImageSummary` (the hover card shows it).
+    runner_up: str | None = None
+    runner_up_probability: float | None = None
 
 
 class LandscapePublic(BaseModel):

@@ -109,6 +109,8 @@ async def landscape(project: ProjectDep, store: StoreDep, bundles: BundlesDep) -
                 unusable=result.unusable,
                 usable_confirmed=entry.image.id in state.confirmed,
                 reviewed_label=own.label if own else None,
+                runner_up=summary.runner_up,
+                runner_up_probability=summary.runner_up_probability,
             )
         )
     return LandscapePublic(model_version=model.version, references=references, cells=cells)

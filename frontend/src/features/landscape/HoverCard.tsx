@@ -2,11 +2,13 @@ import { formatPercent } from "../../shared/classes";
 import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
+import { runnerUpOf } from "../../shared/runnerUp";
 import type { Hover } from "./landscapeView";
 
 export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion: string | null }) {
   const { point } = hover;
   const nameOf = useLabClassName();
+  const second = runnerUpOf(point);
   const version = modelVersion ? `?model_version=${encodeURIComponent(modelVersion)}` : "";
   const src =
     point.kind === "cell"
@@ -23,7 +25,10 @@ export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion:
         <div className="fw-semibold">{point.kind === "cell" ? "This project's cell" : "Reference cell"}</div>
         <ClassLabel label={point.label} />
         {point.kind === "cell" && (
-          <div className="text-secondary">confidence {formatPercent(point.confidence)}</div>
+          <div className="text-secondary">
+            confidence {formatPercent(point.confidence)}
+            {second && ` · runner-up ${nameOf(second.label)} ${formatPercent(second.probability)}`}
+          </div>
         )}
         {point.flag && <div className="fw-semibold">▲ flagged: {point.flag}</div>}
         {point.reviewed_label && (

@@ -33,6 +33,8 @@ export type Point = {
   mark?: CellMark;
   flag?: string | null;
   reviewed_label?: string | null;
+  runner_up?: string | null;
+  runner_up_probability?: number | null;
 };
 
 /** A cell of the case as the map and its hover card show it. */

@@ -1300,6 +1300,10 @@ export interface components {
             usable_confirmed: boolean;
             /** Reviewed Label */
             reviewed_label?: string | null;
+            /** Runner Up */
+            runner_up?: string | null;
+            /** Runner Up Probability */
+            runner_up_probability?: number | null;
         };
         /** ClassCount */
         ClassCount: {
