@@ -1,3 +1,5 @@
+import { formatPercent } from "./classes";
+
 /** The class the model ranked second: how close the call was reads better as "91 % · runner-up band 6 %". */
 export type RunnerUp = { label: string; probability: number };
 
@@ -21,4 +23,9 @@ export function runnerUp(
     if (best === null || probability > best.probability) best = { label, probability };
   }
   return best;
+}
+
+/** The runner-up in words, "runner-up Band 6%" (empty without one): one phrasing wherever a confidence is shown. */
+export function runnerUpWords(second: RunnerUp | null, nameOf: (code: string) => string): string {
+  return second ? `runner-up ${nameOf(second.label)} ${formatPercent(second.probability)}` : "";
 }

@@ -41,6 +41,14 @@ export function fakeBackend() {
   on("GET", "/projects/([^/]+)/case", (_request, match) => caseDetails({ project_id: match[1] }));
   on("GET", "/projects/([^/]+)/audit", () => []);
   on("GET", "/projects/([^/]+)/members", () => [member("ada", { role: "admin", is_owner: true })]);
+  // A bulk label change answers as the API does: one stored label per item, 201.
+  on("POST", "/labels/bulk", async (request) => {
+    const body = await request.json();
+    return json(
+      body.items.map((item: { image_id: string }) => ({ image_id: item.image_id, label_set: "cell_type" })),
+      201,
+    );
+  });
   return { on, calls, fetchMock };
 }
 

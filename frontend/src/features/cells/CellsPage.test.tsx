@@ -77,13 +77,6 @@ describe("results", () => {
     ]);
     api.on("GET", "/label-sets", () => []);
     api.on("GET", "/label-sets/cell_type", () => labelSet("cell_type"));
-    api.on("POST", "/labels/bulk", async (request) => {
-      const body = await request.json();
-      return json(
-        body.items.map((item: { image_id: string }) => ({ image_id: item.image_id, label_set: "cell_type" })),
-        201,
-      );
-    });
     signedIn();
     renderApp("/projects/p1/cells?view=table");
     await screen.findAllByTestId("cell-row");

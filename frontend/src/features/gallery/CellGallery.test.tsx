@@ -10,7 +10,7 @@ import {
   project,
   reviewerCapabilities,
 } from "../../test/factories";
-import { fakeBackend, json, signedIn } from "../../test/fakeBackend";
+import { fakeBackend, signedIn } from "../../test/fakeBackend";
 import { renderApp } from "../../test/renderApp";
 import { GROUP_LIMIT } from "./CellGallery";
 
@@ -23,13 +23,6 @@ function caseWith(images: ImageSummary[], change: { capabilities?: object } = {}
   api.on("GET", "/projects/p1/images", () => images);
   api.on("GET", "/label-sets", () => [labelSet("cell_type", { classes: CLASSES })]);
   if (change.capabilities) api.on("GET", "/projects/p1/capabilities", () => change.capabilities);
-  api.on("POST", "/labels/bulk", async (request) => {
-    const body = await request.json();
-    return json(
-      body.items.map((item: { image_id: string }) => ({ image_id: item.image_id, label_set: "cell_type" })),
-      201,
-    );
-  });
   signedIn();
   return api;
 }

@@ -2,7 +2,7 @@ import type { DragEvent, KeyboardEvent, MouseEvent } from "react";
 import type { ImageSummary } from "../../shared/api/types";
 import { formatPercent } from "../../shared/classes";
 import { AuthImage } from "../../shared/components/AuthImage";
-import { runnerUpOf } from "../../shared/runnerUp";
+import { runnerUpOf, runnerUpWords } from "../../shared/runnerUp";
 import { cellMarks, galleryClass } from "./gallery";
 
 export const THUMBNAIL_PX = 112;
@@ -55,7 +55,7 @@ export function GalleryCell({
   const label = [
     `${image.filename}: ${nameOf(shownAs)}`,
     `confidence ${formatPercent(image.confidence)}`,
-    ...(second ? [`runner-up ${nameOf(second.label)} ${formatPercent(second.probability)}`] : []),
+    ...(second ? [runnerUpWords(second, nameOf)] : []),
     ...words,
   ];
   return (

@@ -5,6 +5,7 @@ import { formatPercent } from "../../shared/classes";
 import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
+import { runnerUpOf, runnerUpWords } from "../../shared/runnerUp";
 
 /** The confident predictions of a CST batch, confirmed in one request. */
 export function BulkConfirm({
@@ -59,7 +60,7 @@ export function BulkConfirm({
             <span className="text-secondary">{formatPercent(item.confidence)}</span>
             {item.runner_up && (
               <span className="text-secondary text-truncate" title="the class the model ranked second">
-                runner-up {nameOf(item.runner_up)} {formatPercent(item.runner_up_probability)}
+                {runnerUpWords(runnerUpOf(item), nameOf)}
               </span>
             )}
           </li>

@@ -6,7 +6,7 @@ import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
 import { VegaChart } from "../../shared/components/VegaChart";
-import { runnerUp } from "../../shared/runnerUp";
+import { runnerUp, runnerUpWords } from "../../shared/runnerUp";
 import type { QueueCellItem } from "./labelling";
 
 /** The cell being labelled: its image, prediction, probabilities and the class buttons. */
@@ -56,7 +56,7 @@ export function QueueCell({
             {confidence !== null && confidence !== undefined && (
               <span className="text-secondary ms-2" data-testid="queue-confidence">
                 {formatPercent(confidence)}
-                {second && ` · runner-up ${nameOf(second.label)} ${formatPercent(second.probability)}`}
+                {second && ` · ${runnerUpWords(second, nameOf)}`}
               </span>
             )}
           </dd>

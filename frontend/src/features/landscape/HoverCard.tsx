@@ -2,7 +2,7 @@ import { formatPercent } from "../../shared/classes";
 import { useLabClassName } from "../../shared/classNames";
 import { AuthImage } from "../../shared/components/AuthImage";
 import { ClassLabel } from "../../shared/components/ClassLabel";
-import { runnerUpOf } from "../../shared/runnerUp";
+import { runnerUpOf, runnerUpWords } from "../../shared/runnerUp";
 import type { Hover } from "./landscapeView";
 
 export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion: string | null }) {
@@ -27,7 +27,7 @@ export function HoverCard({ hover, modelVersion }: { hover: Hover; modelVersion:
         {point.kind === "cell" && (
           <div className="text-secondary">
             confidence {formatPercent(point.confidence)}
-            {second && ` · runner-up ${nameOf(second.label)} ${formatPercent(second.probability)}`}
+            {second && ` · ${runnerUpWords(second, nameOf)}`}
           </div>
         )}
         {point.flag && <div className="fw-semibold">▲ flagged: {point.flag}</div>}

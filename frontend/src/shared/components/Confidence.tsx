@@ -1,5 +1,6 @@
 import { formatPercent, isLowConfidence } from "../classes";
 import { useLabClassName } from "../classNames";
+import { runnerUpWords } from "../runnerUp";
 
 /** A confidence, marked when low; with `runnerUp`, also the class the model ranked second and its probability. */
 export function Confidence({
@@ -19,7 +20,7 @@ export function Confidence({
       {runnerUp && (
         <span className="text-secondary fw-normal" data-testid="runner-up">
           {" "}
-          · runner-up {nameOf(runnerUp.label)} {formatPercent(runnerUp.probability)}
+          · {runnerUpWords(runnerUp, nameOf)}
         </span>
       )}
     </span>
