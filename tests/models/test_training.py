@@ -65,6 +65,32 @@ def test_a_second_round_starts_from_the_first_rounds_weights_at_another_resoluti
     assert moved and any(moved)
 
 
+def test_frozen_batch_norm_keeps_the_starting_statistics(first_round, tiny_images: np.ndarray, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`batch_norm="frozen"` on a second round: the opposite of the test above, same start and data."""
+    first = first_round[2]
+    weights = tmp_path / "first.weights.h5"
+    first.save_weights(weights)
+    config = TrainConfig(
+        input_size=32, epochs=1, batch_images=8, learning_rate=1e-3, continue_from=str(weights), batch_norm="frozen"
+    )
+    second = train_encoder(tiny_images + 40, config, tmp_path / "b", progress=False)
+    from hemosight.ml.encoder import batch_norm_layers
+
+    frozen = {id(weight) for layer in batch_norm_layers(second) for weight in layer.weights}
+    assert frozen
+    pairs = list(zip(first.weights, second.weights, strict=True))
+    # A real learning rate moves the convolutions, but not one batch-normalisation weight or statistic.
+    assert any(not np.array_equal(np.asarray(a), np.asarray(b)) for a, b in pairs if id(b) not in frozen)
+    for a, b in pairs:
+        if id(b) in frozen:
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_unknown_batch_norm_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="batch_norm must be one of"):
+        TrainConfig(batch_norm="sometimes")
+
+
 def test_label_aware_objective_needs_labels(tiny_images: np.ndarray, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs labels"):
         train_encoder(tiny_images, TrainConfig(input_size=32, objective="ssl+labels"), tmp_path, progress=False)

@@ -311,9 +311,9 @@ def adapt_batch_norm(model: Any, images: np.ndarray, batch_size: int = 32, blend
     """
     import keras
 
-    from hemosight.ml.encoder import _all_layers
+    from hemosight.ml.encoder import batch_norm_layers
 
-    layers = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
+    layers = batch_norm_layers(model)
     saved = [(layer.trainable, layer.momentum) for layer in layers]
     numpy = keras.ops.convert_to_numpy
     source = [(numpy(layer.moving_mean), numpy(layer.moving_variance)) for layer in layers]

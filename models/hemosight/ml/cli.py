@@ -37,6 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--batch-images", type=int, default=50, help="images per batch (two views each)")
     train.add_argument("--learning-rate", type=float, default=1e-5)
     train.add_argument("--weights", default=None, help="initial encoder weights: a Keras weights file or 'imagenet'")
+    train.add_argument(
+        "--batch-norm",
+        choices=["trainable", "frozen"],
+        default="trainable",
+        help="batch normalisation while training: trainable (measured better) or frozen at the start's statistics",
+    )
     train.add_argument("--checkpoints", type=Path, help="checkpoint folder (default: next to --out); reruns resume")
     train.add_argument("--references-per-class", type=int, default=400)
     train.add_argument("--version", help="model version name (default: derived from --out)")

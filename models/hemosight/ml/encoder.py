@@ -27,8 +27,8 @@ def build_encoder(
 
     The model takes RGB images in 0–255 and normalises them itself, as the paper does
     (EfficientNetV2: rescaling to 0–1; Lite0: ImageNet mean and standard deviation). With
-    pretrained weights the batch-normalisation layers are frozen, so that small
-    self-supervised batches do not wreck their statistics.
+    pretrained weights the batch-normalisation layers come frozen (the supervised baseline fine-tunes
+    that way); the self-supervised training decides for itself (`TrainConfig.batch_norm`).
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}, not {architecture!r}")
@@ -55,14 +55,23 @@ def build_encoder(
             raise InputError(f"Encoder weights file {path} does not exist.")
         model.load_weights(path)
     if weights is not None:
-        freeze_batch_norm(model)
+        set_batch_norm_trainable(model, False)
     return model
 
 
-def freeze_batch_norm(model: keras.Model) -> None:
-    for layer in _all_layers(model):
-        if isinstance(layer, layers.BatchNormalization):
-            layer.trainable = False
+def set_batch_norm_trainable(model: keras.Model, trainable: bool) -> None:
+    """Freeze or release every batch-normalisation layer.
+
+    A frozen layer (Keras: not trainable) also normalises with its stored statistics during training,
+    so a pretrained network keeps the statistics of the data it was trained on.
+    """
+    for layer in batch_norm_layers(model):
+        layer.trainable = trainable
+
+
+def batch_norm_layers(model: keras.Model) -> list[layers.BatchNormalization]:
+    """Every batch-normalisation layer, including those inside the backbone sub-model."""
+    return [layer for layer in _all_layers(model) if isinstance(layer, layers.BatchNormalization)]
 
 
 def _all_layers(model: keras.Model) -> list[keras.layers.Layer]:

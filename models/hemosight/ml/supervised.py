@@ -62,9 +62,9 @@ def train_baseline(
             continue
         encoder.trainable = train_encoder
         if train_encoder and config.weights is not None:
-            from hemosight.ml.encoder import freeze_batch_norm
+            from hemosight.ml.encoder import set_batch_norm_trainable
 
-            freeze_batch_norm(encoder)
+            set_batch_norm_trainable(encoder, False)
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate),
             loss="sparse_categorical_crossentropy",

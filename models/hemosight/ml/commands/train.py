@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         objective=args.objective,
         weights=args.weights,
+        batch_norm=args.batch_norm,
         seed=args.seed,
     )
     checkpoints = args.checkpoints or args.out.with_suffix(".checkpoints")
