@@ -37,8 +37,8 @@ def load_run_encoder(weights_file: Path, input_size: int, architecture: str = V2
 
 
 def embed_with(encoder, images: np.ndarray, batch: int = 64) -> np.ndarray:  # encoder: keras.Model
-    """Embed in batches of 64: as fast on a CPU as 256, and a quarter of the activation memory
-    (batches of 256 at 160 px grew one benchmark to 14 GB, which the kernel killed beside a training run)."""
+    """Embed in batches of 64, a quarter of the activation memory of 256: batches of 256 at 160 px grew one
+    benchmark to 14 GB, which the kernel killed beside a training run."""
     batches = [images[i : i + batch] for i in range(0, len(images), batch)]
     return np.concatenate([np.asarray(encoder(np.asarray(b, np.float32), training=False)) for b in batches])
 

@@ -56,7 +56,9 @@ def main() -> None:
     parser.add_argument("--weights", default=None, help="pretrained start: imagenet or a Keras weights file")
     parser.add_argument("--head-dim", type=int, default=None, help="projection head for the triplet loss")
     parser.add_argument("--augmentation", default="paper", help="paper or robust")
-    parser.add_argument("--batch-norm", default="auto", help="auto (frozen on a pretrained start), frozen or trainable")
+    parser.add_argument(
+        "--batch-norm", choices=["trainable", "frozen"], default="trainable", help="frozen keeps the start's statistics"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--teacher-size", type=int, default=160, help="phase distil: the Lite0 teacher's input size")
     parser.add_argument("--out", type=Path, default=DEFAULT_BUNDLE)
