@@ -35,6 +35,7 @@ from hemosight.core.settings import Settings
 from hemosight.ml.cli import DEFAULT_BUNDLE
 from hemosight.ml.data import load_images, read_label_table, stratified_split
 from hemosight.ml.preprocessing import Preprocessing
+from hemosight.ml.training import BATCH_NORM
 
 DATA = PBC_DIR
 TEST_FRACTION = 0.2
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("--head-dim", type=int, default=None, help="projection head for the triplet loss")
     parser.add_argument("--augmentation", default="paper", help="paper or robust")
     parser.add_argument(
-        "--batch-norm", choices=["trainable", "frozen"], default="trainable", help="frozen keeps the start's statistics"
+        "--batch-norm", choices=BATCH_NORM, default="trainable", help="frozen keeps the start's statistics"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--teacher-size", type=int, default=160, help="phase distil: the Lite0 teacher's input size")
